@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, tests, demo and benchmarks need.
+# Idempotent: when everything is present it only runs dpkg-query and exits.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config git clang-format
+  # libraries
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
+  libcurl4-openssl-dev libssl-dev libcpp-httplib-dev prometheus-cpp-dev libspdlog-dev
+  libfmt-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
+  # real peers for tests, demo and benchmarks
+  etcd-server etcd-client openssl curl procps iproute2 prometheus
+  prometheus-blackbox-exporter nginx-light wrk hyperfine chromium
+  # deployment checks (helm comes from an npm package, see scripts/install-tools.sh)
+  nodejs systemd
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # Debian's etcd-server and prometheus packages start system services on
+  # install; we never use them (tests start their own on free ports), so stop
+  # the daemons from being started by package scripts.
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $SUDO rm -f /usr/sbin/policy-rc.d
+fi
+
+if [[ -x "$(dirname "$0")/install-tools.sh" ]]; then
+  "$(dirname "$0")/install-tools.sh"
+fi

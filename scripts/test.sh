@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The test command: installs dependencies, builds with -Werror, runs every test.
+# Tests start what they need themselves (etcd, backends, Prometheus, Chromium)
+# on free loopback ports.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scripts/install-deps.sh
+scripts/build.sh
+cd build
+ctest --output-on-failure --timeout 600 -j"${TEST_JOBS:-2}" "$@"
