@@ -1,0 +1,206 @@
+// etcd v3 client over gRPC, built from etcd's own .proto definitions.
+//
+// A `Client` talks to one etcd cluster through a list of endpoints. Every call
+// has a deadline (`request_timeout`) and returns its result as a value
+// (absl::Status / absl::StatusOr), never an exception. Messages name the
+// operation and the endpoint: "etcd Put /services/a on 127.0.0.1:2379: ...".
+// Codes follow gRPC: kUnavailable / kDeadlineExceeded = retry with backoff;
+// kNotFound = the lease (or key) is gone; kUnauthenticated / kPermissionDenied
+// = credentials are wrong, do not retry until they change.
+//
+// Failover: a call that fails with UNAVAILABLE on the current endpoint is
+// retried once on each other endpoint, and the first that answers becomes
+// current. Auth: with a username, the client calls Auth.Authenticate, sends the
+// token as "token" metadata, and re-authenticates once when etcd answers that
+// the token is invalid or expired.
+//
+// Thread-safety: a Client is thread-safe. A KeepAliveStream or WatchStream is
+// used by one thread at a time, except Cancel(), which any thread may call.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+
+namespace registrar::etcd {
+
+struct TlsConfig {
+  std::string ca_file;      // PEM; empty: system roots
+  std::string cert_file;    // client certificate, optional
+  std::string key_file;     // client key, optional
+  std::string server_name;  // overrides the name checked in the server cert
+};
+
+// Told about every unary call and stream (re)open; used for metrics.
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  // op: "range", "put", "delete", "txn", "lease_grant", "lease_revoke",
+  // "lease_ttl", "lease_keepalive", "watch", "authenticate".
+  virtual void OnRequest(std::string_view op, absl::StatusCode code, Duration latency) = 0;
+};
+
+struct ClientOptions {
+  std::vector<std::string> endpoints;  // "host:port" or "http(s)://host:port"
+  Duration dial_timeout = std::chrono::seconds(5);
+  Duration request_timeout = std::chrono::seconds(5);
+  std::optional<TlsConfig> tls;  // also implied by an https:// endpoint
+  std::string username;          // empty: no auth
+  std::string password;
+  RequestObserver* observer = nullptr;  // not owned; may be null
+};
+
+struct KeyValue {
+  std::string key;
+  std::string value;
+  int64_t create_revision = 0;
+  int64_t mod_revision = 0;
+  int64_t version = 0;
+  int64_t lease = 0;
+};
+
+struct RangeOptions {
+  std::string range_end;  // explicit end; ignored when prefix is true
+  bool prefix = false;    // [key, PrefixEnd(key))
+  int64_t limit = 0;      // 0: no limit
+  int64_t revision = 0;   // 0: latest
+  bool keys_only = false;
+  bool count_only = false;
+};
+
+struct RangeResult {
+  int64_t revision = 0;  // store revision the read was served at
+  std::vector<KeyValue> kvs;
+  bool more = false;  // more keys exist beyond `limit`
+  int64_t count = 0;
+};
+
+struct DeleteResult {
+  int64_t revision = 0;
+  int64_t deleted = 0;
+};
+
+struct Compare {
+  enum class Target { kVersion, kCreateRevision, kModRevision, kValue, kLease };
+  enum class Result { kEqual, kGreater, kLess, kNotEqual };
+  std::string key;
+  Target target = Target::kVersion;
+  Result result = Result::kEqual;
+  int64_t number = 0;  // for every target but kValue
+  std::string value;   // for kValue
+};
+
+struct Op {
+  enum class Type { kPut, kDelete };
+  Type type = Type::kPut;
+  std::string key;
+  std::string value;      // put only
+  int64_t lease = 0;      // put only
+  bool prefix = false;    // delete only
+};
+
+struct TxnResult {
+  bool succeeded = false;  // which branch ran
+  int64_t revision = 0;
+};
+
+struct Lease {
+  int64_t id = 0;
+  int64_t ttl_seconds = 0;  // as granted (etcd may raise it to its minimum)
+};
+
+struct LeaseInfo {
+  int64_t id = 0;
+  int64_t ttl_seconds = 0;  // remaining
+  int64_t granted_ttl_seconds = 0;
+};
+
+// The smallest key greater than every key starting with `prefix`.
+std::string PrefixEnd(std::string_view prefix);
+
+// Keeps one lease alive over one LeaseKeepAlive stream.
+class KeepAliveStream {
+ public:
+  virtual ~KeepAliveStream() = default;
+  // Sends one keepalive and waits (up to request_timeout) for its answer.
+  // Returns the remaining TTL; kNotFound when etcd answers TTL <= 0 (lease
+  // gone); kUnavailable when the stream broke (open a new one).
+  virtual absl::StatusOr<int64_t> KeepAliveOnce() = 0;
+  // Ends the stream; any thread.
+  virtual void Cancel() = 0;
+};
+
+struct WatchOptions {
+  std::string key;
+  bool prefix = false;
+  int64_t start_revision = 0;  // 0: from now
+  bool progress_notify = false;
+  bool prev_kv = false;
+};
+
+struct WatchEvent {
+  enum class Type { kPut, kDelete };
+  Type type = Type::kPut;
+  KeyValue kv;                      // for kDelete: key and mod_revision only
+  std::optional<KeyValue> prev_kv;  // when asked for and available
+};
+
+struct WatchResponse {
+  int64_t header_revision = 0;
+  std::vector<WatchEvent> events;  // empty with progress_notify: a progress report
+  bool canceled = false;           // the watch ended; see compact_revision / reason
+  int64_t compact_revision = 0;    // > 0: start_revision was compacted; re-list
+  std::string cancel_reason;
+};
+
+class WatchStream {
+ public:
+  virtual ~WatchStream() = default;
+  // Waits up to `timeout` for the next response. kDeadlineExceeded when none
+  // came in time (the stream is still fine); kUnavailable when the stream broke
+  // or was cancelled (open a new one from the last seen revision + 1).
+  virtual absl::StatusOr<WatchResponse> Next(Duration timeout) = 0;
+  // Ends the stream and wakes a blocked Next(); any thread.
+  virtual void Cancel() = 0;
+};
+
+class Client {
+ public:
+  virtual ~Client() = default;
+
+  // Connects lazily: only validates options (bad endpoint, unreadable TLS file
+  // → kInvalidArgument). The first call dials.
+  static absl::StatusOr<std::unique_ptr<Client>> Create(ClientOptions options);
+
+  virtual absl::StatusOr<RangeResult> Range(const std::string& key, const RangeOptions& options) = 0;
+  // Returns the revision of the put.
+  virtual absl::StatusOr<int64_t> Put(const std::string& key, const std::string& value,
+                                      int64_t lease = 0) = 0;
+  virtual absl::StatusOr<DeleteResult> Delete(const std::string& key, bool prefix = false) = 0;
+  // Up to 128 operations in total (etcd's default --max-txn-ops);
+  // kInvalidArgument beyond that.
+  virtual absl::StatusOr<TxnResult> Txn(const std::vector<Compare>& compares,
+                                        const std::vector<Op>& success,
+                                        const std::vector<Op>& failure = {}) = 0;
+
+  virtual absl::StatusOr<Lease> LeaseGrant(int64_t ttl_seconds) = 0;
+  virtual absl::Status LeaseRevoke(int64_t lease_id) = 0;
+  // kNotFound when the lease does not exist (expired or revoked).
+  virtual absl::StatusOr<LeaseInfo> LeaseTimeToLive(int64_t lease_id) = 0;
+  virtual absl::StatusOr<std::unique_ptr<KeepAliveStream>> OpenKeepAlive(int64_t lease_id) = 0;
+
+  // Opens a watch and waits for etcd to confirm it was created.
+  virtual absl::StatusOr<std::unique_ptr<WatchStream>> OpenWatch(const WatchOptions& options) = 0;
+
+  // The endpoint calls currently go to ("127.0.0.1:2379").
+  virtual std::string CurrentEndpoint() const = 0;
+};
+
+}  // namespace registrar::etcd
