@@ -1,0 +1,73 @@
+// The probe engine: turns targets with probe specs into health transitions.
+//
+// One `Prober` runs one event loop thread (libcurl multi + timers): thousands
+// of probes in flight, and a dead or slow target never delays another. Each
+// target is probed every `period` after `initial_delay` (plus a random phase so
+// many targets do not fire together); a probe still running when the next is
+// due is not doubled; `timeout` bounds the whole probe.
+//
+// Every result goes through the target's `HealthState`, which applies the
+// thresholds and reports a `Transition` only when the health changes. Results
+// and transitions are reported to a `ProbeObserver` on the prober thread: an
+// observer must be quick and must not call back into the Prober.
+//
+// Thread-safety: Prober's public methods are thread-safe.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "probes/health_state.h"
+#include "probes/spec.h"
+
+namespace registrar::probes {
+
+class ProbeObserver {
+ public:
+  virtual ~ProbeObserver() = default;
+  // After every probe. `schedule_lag` = actual start − planned start.
+  virtual void OnResult(const Target& target, const ProbeResult& result, Duration schedule_lag) = 0;
+  // When a target's health changes (including unknown → healthy/unhealthy).
+  virtual void OnTransition(const Target& target, const Transition& transition) = 0;
+};
+
+struct ProberOptions {
+  int max_in_flight = 4096;      // probes running at once; more wait their turn
+  size_t history_size = 10;      // last N results kept per target
+};
+
+// What the status page and API show about one target.
+struct TargetStatus {
+  Target target;
+  Health health = Health::kUnknown;
+  WallTime since;                   // when `health` began (wall clock)
+  std::deque<ProbeResult> recent;   // newest last, at most history_size
+};
+
+class Prober {
+ public:
+  virtual ~Prober() = default;
+
+  // `clock` and `random` are used on the prober thread only; `observer` may be
+  // null. Nothing runs before Start().
+  static std::unique_ptr<Prober> Create(Clock& clock, Random& random, ProberOptions options,
+                                        ProbeObserver* observer);
+
+  // Replaces the target set (matched by Target::Id()). New targets start
+  // probing (after their initial delay and phase), removed ones stop at once
+  // (no transition reported), targets whose spec changed keep their health and
+  // history and use the new spec from their next probe.
+  virtual void SetTargets(std::vector<Target> targets) = 0;
+
+  virtual void Start() = 0;
+  // Stops the loop and aborts probes in flight; idempotent.
+  virtual void Stop() = 0;
+
+  // A copy of every target's current status, in Target::Id() order.
+  virtual std::vector<TargetStatus> Snapshot() const = 0;
+};
+
+}  // namespace registrar::probes
