@@ -40,8 +40,6 @@ Duration Random::UniformDuration(Duration max) {
 SystemRandom::SystemRandom() : engine_(std::random_device{}()) {}
 SystemRandom::SystemRandom(uint64_t seed) : engine_(seed) {}
 
-double SystemRandom::Uniform() {
-  return std::uniform_real_distribution<double>(0.0, 1.0)(engine_);
-}
+double SystemRandom::Uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(engine_); }
 
 }  // namespace registrar
