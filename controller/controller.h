@@ -1,0 +1,127 @@
+// The controller: keeps the keys under the registrar's prefix equal to the set
+// of healthy targets, and keeps them so through every fault it can survive.
+//
+// One lease for the whole registrar (granted at Start, kept alive every TTL/3
+// on one KeepAliveStream); every key is put with it. Reconcile is
+// level-triggered: desired keys (healthy targets → key/value, see keys.h) are
+// compared with the keys observed under our prefix(es) (Range, then a Watch
+// from the Range's revision + 1) and the difference is written as Txns of at
+// most 128 operations; nothing is written when nothing changed. Health
+// changes and watch events only trigger a reconcile; a periodic resync
+// (RegistrationOptions::resync_period) re-reads etcd and repairs drift.
+//
+// Faults: etcd errors back off (exponential, jittered, capped) and keep all
+// state; when the lease is gone (keepalive answers TTL 0, or it expired while
+// etcd was unreachable) a new one is granted and every healthy key is written
+// again. Stop(true) revokes the lease: all keys disappear at once. Dry run:
+// no lease, no writes; the plan is logged and shown in Snapshot().
+//
+// Thread-safety: every public method is thread-safe. SetHealthy / RemoveTarget
+// only record and wake the controller thread, so the prober may call them from
+// its observer. The observer is called on the controller thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "controller/backoff.h"
+#include "controller/registration.h"
+#include "etcd/client.h"
+#include "probes/health_state.h"
+#include "probes/spec.h"
+
+namespace registrar::controller {
+
+// Told what the controller does; metrics/ implements it. Called on the
+// controller thread; must be quick. Every method has a no-op default.
+class ControllerObserver {
+ public:
+  virtual ~ControllerObserver() = default;
+  // One reconcile pass. result: "ok" (writes done), "noop" (nothing to write)
+  // or "error" (an etcd call failed; retried after a backoff).
+  virtual void OnReconcile(std::string_view /*result*/, Duration /*duration*/) {}
+  // Keys of ours present in etcd after a reconcile.
+  virtual void OnRegisteredKeys(size_t /*keys*/) {}
+  // The lease now held (id 0: none) and its TTL as granted.
+  virtual void OnLease(int64_t /*lease_id*/, int64_t /*ttl_seconds*/) {}
+  // A lost lease was replaced by a new one (not the first grant).
+  virtual void OnLeaseRegrant() {}
+  // A keepalive failed (etcd unreachable, stream broken, or lease gone).
+  virtual void OnKeepAliveFailure() {}
+  // Keys restored or removed because someone else changed them.
+  virtual void OnDriftRepair(size_t /*repaired*/) {}
+  // One Txn sent with `ops` operations.
+  virtual void OnTxn(size_t /*ops*/) {}
+};
+
+// Internal knobs; defaults suit production, tests shorten some.
+struct ControllerTuning {
+  BackoffOptions backoff;  // etcd retries: 100 ms doubling to 5 s, jittered
+  // After a trigger, wait this long for more before reconciling, so a burst of
+  // health changes becomes one plan (and few Txns).
+  Duration batch_window = std::chrono::milliseconds(20);
+  // How long a watch read blocks before checking for Stop().
+  Duration watch_poll = std::chrono::milliseconds(200);
+  // Keys per Range page when listing the prefix.
+  int64_t range_page = 1000;
+};
+
+// What the status page shows about the etcd side (a copy).
+struct ControllerSnapshot {
+  std::string etcd_endpoint;
+  bool etcd_connected = false;  // the last etcd call succeeded
+  bool dry_run = false;
+  int64_t lease_id = 0;  // 0: none held
+  int64_t lease_ttl_seconds = 0;
+  size_t registered_keys = 0;  // our keys present in etcd (dry run: would be)
+  std::string last_error;      // empty when the last etcd call succeeded
+  std::map<std::string, std::string> keys_by_target;  // Target::Id() → key, healthy ones
+  bool ready = false;
+};
+
+class Controller {
+ public:
+  // `client`, `clock`, `random` and `observer` (may be null) must outlive the
+  // controller; `random` is used on the controller thread only. Targets of a
+  // service missing from `services` are registered with a plain value.
+  Controller(etcd::Client& client, Clock& clock, Random& random, RegistrationOptions options,
+             std::vector<ServiceRegistration> services, ControllerObserver* observer,
+             ControllerTuning tuning = {});
+  // Stops without revoking (keys then expire with the lease's TTL).
+  ~Controller();
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  // Replaces the per-service settings (config reload); keys follow.
+  void SetServices(std::vector<ServiceRegistration> services);
+  // Records whether `target` is healthy; a healthy target gets a key. Cheap.
+  void SetHealthy(const probes::Target& target, bool healthy);
+  // The same, from a probe health (only kHealthy registers).
+  void OnHealth(const probes::Target& target, probes::Health health) {
+    SetHealthy(target, health == probes::Health::kHealthy);
+  }
+  // Forgets a target (no longer configured): its key goes.
+  void RemoveTarget(const std::string& target_id);
+
+  // Starts the controller thread; idempotent.
+  void Start();
+  // Stops the thread; with `revoke`, revokes the lease first so every key
+  // disappears at once (bounded by the client's request timeout). Idempotent.
+  void Stop(bool revoke = true);
+
+  ControllerSnapshot Snapshot() const;
+  // The lease is held (dry run: etcd was read) and the first reconcile is done.
+  bool Ready() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace registrar::controller

@@ -1,0 +1,69 @@
+#include "controller/reconcile.h"
+
+#include <algorithm>
+
+namespace registrar::controller {
+
+Plan Reconcile(const DesiredMap& desired, const ObservedMap& observed, int64_t lease_id,
+               bool owns_prefix) {
+  Plan plan;
+  for (const auto& [key, value] : desired) {
+    auto it = observed.find(key);
+    if (it == observed.end()) {
+      plan.puts.emplace_back(key, value);
+      continue;
+    }
+    const bool lease_ok = lease_id == 0 || it->second.lease == lease_id;
+    if (!lease_ok || it->second.value != value) plan.puts.emplace_back(key, value);
+  }
+  for (const auto& [key, kv] : observed) {
+    if (desired.contains(key)) continue;
+    const bool ours = lease_id != 0 && kv.lease == lease_id;
+    if (ours || owns_prefix) plan.deletes.push_back(key);
+  }
+  return plan;
+}
+
+void Merge(Plan& plan, const Plan& other) {
+  plan.puts.insert(plan.puts.end(), other.puts.begin(), other.puts.end());
+  plan.deletes.insert(plan.deletes.end(), other.deletes.begin(), other.deletes.end());
+}
+
+std::vector<std::vector<etcd::Op>> ToTxnBatches(const Plan& plan, int64_t lease_id,
+                                                size_t max_ops) {
+  max_ops = std::max<size_t>(max_ops, 1);
+  std::vector<std::vector<etcd::Op>> batches;
+  auto add = [&](etcd::Op op) {
+    if (batches.empty() || batches.back().size() >= max_ops) {
+      batches.emplace_back();
+      batches.back().reserve(max_ops);
+    }
+    batches.back().push_back(std::move(op));
+  };
+  // Puts first: when a registration moves to another key (format change),
+  // the new key appears before the old one goes, so readers see no gap.
+  for (const auto& [key, value] : plan.puts) {
+    etcd::Op op;
+    op.type = etcd::Op::Type::kPut;
+    op.key = key;
+    op.value = value;
+    op.lease = lease_id;
+    add(std::move(op));
+  }
+  for (const auto& key : plan.deletes) {
+    etcd::Op op;
+    op.type = etcd::Op::Type::kDelete;
+    op.key = key;
+    add(std::move(op));
+  }
+  return batches;
+}
+
+void ApplyPlan(const Plan& plan, int64_t lease_id, int64_t revision, ObservedMap& observed) {
+  for (const auto& key : plan.deletes) observed.erase(key);
+  for (const auto& [key, value] : plan.puts) {
+    observed[key] = ObservedKey{value, lease_id, revision};
+  }
+}
+
+}  // namespace registrar::controller
