@@ -12,6 +12,12 @@
 # Idempotent: when the stamp matches the lock file it only compares two hashes.
 set -euo pipefail
 
+# The image build (deploy/docker/Dockerfile) builds the binary only; no deploy checks.
+if [[ "${SKIP_DEPLOY_TOOLS:-0}" == "1" ]]; then
+  echo "install-tools: SKIP_DEPLOY_TOOLS=1, not installing helm, kubectl and schemas" >&2
+  exit 0
+fi
+
 root=$(cd "$(dirname "$0")/.." && pwd)
 spec_dir="$root/tests/deploy/tools"
 tools="$root/.tools"
