@@ -1,0 +1,34 @@
+// Private to the etcd module: the KeepAliveStream and WatchStream of client.h
+// over etcd's Lease.LeaseKeepAlive and Watch.Watch bidirectional streams.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "etcd/client.h"
+#include "etcdserverpb/rpc.grpc.pb.h"
+
+namespace registrar::etcd::internal {
+
+// Where a stream goes and how: shared by both stream kinds.
+struct StreamTarget {
+  std::string endpoint;  // for messages
+  std::string token;     // auth token; empty: none
+  Duration request_timeout;
+};
+
+absl::StatusOr<std::unique_ptr<KeepAliveStream>> OpenKeepAliveStream(
+    etcdserverpb::Lease::Stub& stub, const StreamTarget& target, int64_t lease_id);
+
+// Waits up to request_timeout for etcd to confirm the watch. A watch that etcd
+// refuses at creation fails with the cancel reason (kPermissionDenied for
+// "permission denied"); one created on a compacted revision opens and its
+// first Next() reports the compaction.
+absl::StatusOr<std::unique_ptr<WatchStream>> OpenWatchStream(etcdserverpb::Watch::Stub& stub,
+                                                             const StreamTarget& target,
+                                                             const WatchOptions& options);
+
+}  // namespace registrar::etcd::internal
