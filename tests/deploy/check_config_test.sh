@@ -12,7 +12,7 @@
 # client certificate, a dummy password) and points the config's absolute mount paths
 # there. Nothing else in the config is changed.
 source "$(dirname "$0")/lib.sh"
-bin=${1:?usage: check_config_test.sh PATH/TO/etcd-registrar}
+bin=$(realpath -e "${1:?usage: check_config_test.sh PATH/TO/etcd-registrar}")
 [[ -x "$bin" ]] || { echo "FAIL: $bin is not an executable (build the etcd-registrar target)" >&2; exit 1; }
 need node scripts/install-deps.sh
 need openssl scripts/install-deps.sh

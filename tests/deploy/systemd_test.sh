@@ -4,7 +4,7 @@
 #
 # usage: systemd_test.sh PATH/TO/etcd-registrar
 source "$(dirname "$0")/lib.sh"
-bin=${1:?usage: systemd_test.sh PATH/TO/etcd-registrar}
+bin=$(realpath -e "${1:?usage: systemd_test.sh PATH/TO/etcd-registrar}")
 [[ -x "$bin" ]] || { echo "FAIL: $bin is not an executable" >&2; exit 1; }
 need systemd-analyze "scripts/install-deps.sh (Debian systemd)"
 unit="$DEPLOY/systemd/etcd-registrar.service"
