@@ -14,8 +14,10 @@ packages=(
   etcd-server etcd-client openssl curl procps iproute2 prometheus
   prometheus-blackbox-exporter nginx-light wrk hyperfine chromium
   # deployment checks (helm comes from an npm package, see scripts/install-tools.sh)
-  nodejs systemd
+  nodejs systemd unzip
 )
+# Debian's nodejs comes without npm (a separate package); other builds bundle it.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
