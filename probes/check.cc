@@ -1,0 +1,267 @@
+#include "probes/check.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace registrar::probes {
+namespace {
+
+constexpr const char* kUserAgent = "etcd-registrar-probe/0.1";
+
+std::string HostForUrl(const std::string& host) {
+  if (host.find(':') != std::string::npos) return "[" + host + "]";
+  return host;
+}
+
+// Fresh connections close with RST: no TIME_WAIT, no ephemeral-port pile-up.
+int SetLingerZero(void* /*clientp*/, curl_socket_t fd, curlsocktype purpose) {
+  if (purpose == CURLSOCKTYPE_IPCXN) {
+    linger lg{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+  }
+  return CURL_SOCKOPT_OK;
+}
+
+std::string ConnectError(long os_errno) {
+  switch (os_errno) {
+    case ECONNREFUSED:
+      return "connection refused";
+    case EHOSTUNREACH:
+      return "host unreachable";
+    case ENETUNREACH:
+      return "network unreachable";
+    case ECONNRESET:
+      return "connection reset";
+    case EADDRNOTAVAIL:
+      return "no free local address";
+    case 0:
+      return "connect failed";
+    default:
+      return std::string("connect failed: ") + std::strerror(static_cast<int>(os_errno));
+  }
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+}  // namespace
+
+std::string FormatDuration(Duration d) {
+  using std::chrono::duration_cast;
+  using std::chrono::microseconds;
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  auto us = duration_cast<microseconds>(d).count();
+  if (us % 1000000 == 0) return std::to_string(us / 1000000) + "s";
+  if (us < 1000) return std::to_string(us) + "us";
+  if (us < 1000000 && us % 1000 == 0) return std::to_string(us / 1000) + "ms";
+  if (us < 1000000) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.3g", static_cast<double>(us) / 1000.0);
+    return std::string(buf) + "ms";
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.4g", static_cast<double>(us) / 1e6);
+  return std::string(buf) + "s";
+}
+
+Check::Check(const Target& target) : spec_(target.probe) {
+  if (spec_.kind == ProbeKind::kTcpSocket) {
+    const auto& tcp = spec_.tcp_socket;
+    url_ = "http://" + HostForUrl(tcp.host.empty() ? target.host : tcp.host) + ":" +
+           std::to_string(tcp.port.value_or(target.port)) + "/";
+    return;
+  }
+  const auto& http = spec_.http_get;
+  std::string host = http.host.empty() ? target.host : http.host;
+  int port = http.port.value_or(target.port);
+  std::string scheme = Lower(http.scheme) == "https" ? "https" : "http";
+  std::string path = http.path.empty() || http.path[0] != '/' ? "/" + http.path : http.path;
+  if (!http.tls.server_name.empty() && scheme == "https") {
+    // Name in the URL (SNI, verification, Host), connection to the real host.
+    url_ = scheme + "://" + HostForUrl(http.tls.server_name) + ":" + std::to_string(port) + path;
+    connect_to_ = http.tls.server_name + ":" + std::to_string(port) + ":" + HostForUrl(host) + ":" +
+                  std::to_string(port);
+    connect_to_list_ = curl_slist_append(nullptr, connect_to_.c_str());
+  } else {
+    url_ = scheme + "://" + HostForUrl(host) + ":" + std::to_string(port) + path;
+  }
+  for (const auto& h : http.http_headers) {
+    headers_ = curl_slist_append(headers_, (h.name + ": " + h.value).c_str());
+  }
+  try {
+    if (!http.body_regex.empty()) body_regex_.emplace(http.body_regex, std::regex::ECMAScript);
+    if (!http.body_not_regex.empty()) {
+      body_not_regex_.emplace(http.body_not_regex, std::regex::ECMAScript);
+    }
+  } catch (const std::regex_error& e) {
+    regex_error_ = e.what();
+  }
+}
+
+Check::~Check() {
+  curl_slist_free_all(headers_);
+  curl_slist_free_all(connect_to_list_);
+}
+
+void Check::Configure(CURL* easy, void* owner) {
+  body_.clear();
+  body_bytes_ = 0;
+  truncated_ = false;
+  auto timeout_ms = std::max<long>(
+      1, static_cast<long>(std::chrono::ceil<std::chrono::milliseconds>(spec_.timeout).count()));
+  curl_easy_setopt(easy, CURLOPT_URL, url_.c_str());
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, owner);
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+
+  bool fresh = spec_.kind == ProbeKind::kTcpSocket || !spec_.reuse_connections;
+  if (fresh) {
+    curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+    curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, &SetLingerZero);
+  }
+  if (spec_.kind == ProbeKind::kTcpSocket) {
+    curl_easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
+    return;
+  }
+
+  const auto& http = spec_.http_get;
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, kUserAgent);
+  if (headers_ != nullptr) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers_);
+  if (http.method == "HEAD") {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else if (!http.method.empty() && http.method != "GET") {
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, http.method.c_str());
+  }
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Check::OnBody);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
+  if (http.follow_redirects) {
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(std::max(http.max_redirects, 0)));
+    curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  }
+  if (connect_to_list_ != nullptr) curl_easy_setopt(easy, CURLOPT_CONNECT_TO, connect_to_list_);
+  const auto& tls = http.tls;
+  if (!tls.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, tls.ca_file.c_str());
+  if (!tls.cert_file.empty()) curl_easy_setopt(easy, CURLOPT_SSLCERT, tls.cert_file.c_str());
+  if (!tls.key_file.empty()) curl_easy_setopt(easy, CURLOPT_SSLKEY, tls.key_file.c_str());
+  if (tls.insecure_skip_verify) {
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+}
+
+size_t Check::OnBody(char* data, size_t size, size_t count, void* self) {
+  auto* check = static_cast<Check*>(self);
+  size_t n = size * count;
+  int64_t room = std::max<int64_t>(check->spec_.http_get.max_body_bytes - check->body_bytes_, 0);
+  size_t take = std::min<size_t>(n, static_cast<size_t>(room));
+  if (check->body_regex_ || check->body_not_regex_) check->body_.append(data, take);
+  check->body_bytes_ += static_cast<int64_t>(take);
+  if (take < n) {
+    check->truncated_ = true;
+    return 0;  // aborts the transfer: we read no more than max_body_bytes
+  }
+  return n;
+}
+
+Verdict Check::Judge(CURL* easy, CURLcode code) const {
+  Verdict v;
+  if (code == CURLE_WRITE_ERROR && truncated_) code = CURLE_OK;
+  if (code == CURLE_OK) {
+    if (spec_.kind == ProbeKind::kTcpSocket) return {true, "connected", 0};
+    return JudgeHttp(easy);
+  }
+  long os_errno = 0;
+  curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+  long status = 0;
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  v.http_status = static_cast<int>(status);
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+      v.reason = ConnectError(os_errno);
+      break;
+    case CURLE_OPERATION_TIMEDOUT:
+      v.reason = "timeout after " + FormatDuration(spec_.timeout);
+      break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+      v.reason = "could not resolve host";
+      break;
+    case CURLE_PEER_FAILED_VERIFICATION:
+      v.reason = "TLS: certificate verify failed";
+      break;
+    case CURLE_SSL_CONNECT_ERROR:
+      v.reason = "TLS: handshake failed";
+      break;
+    case CURLE_SSL_CACERT_BADFILE:
+      v.reason = "TLS: bad CA file";
+      break;
+    case CURLE_SSL_CERTPROBLEM:
+      v.reason = "TLS: client certificate problem";
+      break;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL:  // HTTP/0.9-looking garbage
+      v.reason = "invalid HTTP response";
+      break;
+    case CURLE_GOT_NOTHING:
+      v.reason = "empty reply";
+      break;
+    case CURLE_RECV_ERROR:
+      v.reason = os_errno == ECONNRESET ? "connection reset" : "receive failed";
+      break;
+    case CURLE_SEND_ERROR:
+      v.reason = os_errno == ECONNRESET ? "connection reset" : "send failed";
+      break;
+    case CURLE_PARTIAL_FILE:
+      v.reason = "incomplete response";
+      break;
+    case CURLE_TOO_MANY_REDIRECTS:
+      v.reason = "too many redirects";
+      break;
+    default:
+      v.reason = Lower(curl_easy_strerror(code));
+  }
+  return v;
+}
+
+Verdict Check::JudgeHttp(CURL* easy) const {
+  const auto& http = spec_.http_get;
+  long status = 0;
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  Verdict v{false, "status " + std::to_string(status), static_cast<int>(status)};
+  bool status_ok = false;
+  if (http.expected_statuses.empty()) {
+    status_ok = status >= 200 && status <= 399;
+  } else {
+    for (const auto& range : http.expected_statuses) {
+      if (status >= range.from && status <= range.to) status_ok = true;
+    }
+  }
+  if (!status_ok) return v;
+  if (!regex_error_.empty()) {
+    v.reason = "invalid body regex";
+    return v;
+  }
+  if (body_regex_ && !std::regex_search(body_, *body_regex_)) {
+    v.reason = "body did not match";
+    return v;
+  }
+  if (body_not_regex_ && std::regex_search(body_, *body_not_regex_)) {
+    v.reason = "body matched forbidden regex";
+    return v;
+  }
+  v.ok = true;
+  return v;
+}
+
+}  // namespace registrar::probes

@@ -1,0 +1,66 @@
+// One target's probe, prepared once and run on a libcurl easy handle.
+//
+// A `Check` holds what its spec needs for every probe (URL, header list,
+// compiled body regexes) and the per-probe state (body read so far). It
+// configures a pooled easy handle for one probe (every option it may rely on
+// is set, so options left by another target never leak) and turns the
+// finished transfer into an ok/reason verdict.
+//
+// HTTP(S) probes are ordinary transfers; TCP probes are CURLOPT_CONNECT_ONLY
+// transfers (success = connected). Fresh connections (reuse off, and every
+// TCP probe) set SO_LINGER {1,0} so their close sends RST and leaves no
+// TIME_WAIT behind. Not thread-safe: used on the prober thread.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <optional>
+#include <regex>
+#include <string>
+
+#include "probes/spec.h"
+
+namespace registrar::probes {
+
+// "1s", "250ms", "1.5s", "500us": durations as people write them.
+std::string FormatDuration(Duration d);
+
+struct Verdict {
+  bool ok = false;
+  std::string reason;
+  int http_status = 0;
+};
+
+class Check final {
+ public:
+  explicit Check(const Target& target);
+  ~Check();
+  Check(const Check&) = delete;
+  Check& operator=(const Check&) = delete;
+
+  // Sets up `easy` (freshly reset) for one probe; `owner` goes to
+  // CURLOPT_PRIVATE. Clears the per-probe state.
+  void Configure(CURL* easy, void* owner);
+  // The verdict on the finished transfer.
+  Verdict Judge(CURL* easy, CURLcode code) const;
+
+ private:
+  static size_t OnBody(char* data, size_t size, size_t count, void* self);
+  Verdict JudgeHttp(CURL* easy) const;
+
+  const ProbeSpec spec_;
+  std::string url_;
+  std::string connect_to_;         // "name:port:host:port" when tls.server_name is set
+  curl_slist* headers_ = nullptr;  // request headers (owned)
+  curl_slist* connect_to_list_ = nullptr;
+  std::optional<std::regex> body_regex_;
+  std::optional<std::regex> body_not_regex_;
+  std::string regex_error_;  // non-empty: the spec's regex does not compile
+
+  // Per probe.
+  std::string body_;        // kept only when a body regex is set
+  int64_t body_bytes_ = 0;  // bytes accepted (<= max_body_bytes)
+  bool truncated_ = false;  // stopped reading at max_body_bytes
+};
+
+}  // namespace registrar::probes

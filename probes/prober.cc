@@ -1,0 +1,370 @@
+// The Prober: one thread, one EventLoop, a timer heap of due probes and one
+// Session per target. See prober.h for the contract.
+#include "probes/prober.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <thread>
+#include <vector>
+
+#include "probes/check.h"
+#include "probes/event_loop.h"
+#include "probes/schedule.h"
+#include "spdlog/spdlog.h"
+
+namespace registrar::probes {
+namespace {
+
+// One target: its spec, schedule, thresholds and history. Owned by the loop
+// thread; `target`, `health`, `since` and `recent` are also read by Snapshot()
+// and so change only under ProberImpl::mu_.
+struct Session : std::enable_shared_from_this<Session> {
+  Session(Target t, MonoTime now, WallTime wall_now, Duration phase)
+      : target(std::move(t)),
+        check(std::make_unique<Check>(target)),
+        schedule(now, target.probe.initial_delay, target.probe.period, phase),
+        health(target.probe.success_threshold, target.probe.failure_threshold),
+        since(wall_now) {}
+
+  Target target;
+  std::unique_ptr<Check> check;
+  Schedule schedule;
+  HealthState health;
+  WallTime since;
+  std::deque<ProbeResult> recent;
+
+  std::optional<Target> pending;  // a new spec, applied when the probe in flight ends
+  CURL* easy = nullptr;           // while a probe is in flight
+  MonoTime planned{};
+  MonoTime started{};
+  WallTime wall_started{};
+  bool queued = false;   // due, waiting for a free in-flight slot
+  bool removed = false;  // dropped by SetTargets; stale heap/queue entries skip it
+  uint64_t timer_generation = 0;
+};
+
+struct TimerEntry {
+  MonoTime due;
+  uint64_t generation;
+  std::shared_ptr<Session> session;
+  bool operator>(const TimerEntry& o) const { return due > o.due; }
+};
+
+class ProberImpl final : public Prober {
+ public:
+  ProberImpl(Clock& clock, Random& random, ProberOptions options, ProbeObserver* observer)
+      : clock_(clock), random_(random), options_(options), observer_(observer) {
+    options_.max_in_flight = std::max(options_.max_in_flight, 1);
+  }
+  ~ProberImpl() override { Stop(); }
+
+  void SetTargets(std::vector<Target> targets) override {
+    {
+      std::lock_guard lock(mu_);
+      pending_targets_ = std::move(targets);
+    }
+    loop_.Wake();
+  }
+
+  void Start() override {
+    std::lock_guard lock(start_mu_);
+    if (started_) return;
+    started_ = true;
+    if (auto status = loop_.Init(); !status.ok()) {
+      spdlog::error("prober: cannot start: {}", status.ToString());
+      return;
+    }
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  void Stop() override {
+    std::lock_guard lock(start_mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    stop_.store(true);
+    if (thread_.joinable()) {
+      loop_.Wake();
+      thread_.join();
+    }
+  }
+
+  std::vector<TargetStatus> Snapshot() const override {
+    std::lock_guard lock(mu_);
+    std::vector<TargetStatus> out;
+    out.reserve(sessions_.size());
+    for (const auto& [id, s] : sessions_) {
+      out.push_back(TargetStatus{s->target, s->health.health(), s->since, s->recent});
+    }
+    return out;
+  }
+
+ private:
+  void Run();
+  void ApplyTargets(std::vector<Target> targets);
+  void ApplySpec(Session& s, Target target);
+  void FireDueTimers();
+  void StartProbe(const std::shared_ptr<Session>& s, MonoTime now);
+  void FinishProbe(CURL* easy, CURLcode code);
+  void StartQueued();
+  // Finishes every completed transfer, then starts queued probes in the
+  // slots that freed up.
+  void DrainCompleted();
+  void Arm(const std::shared_ptr<Session>& s);
+  void Record(Session& s, ProbeResult result, Duration lag);
+  CURL* TakeHandle();
+  void ReturnHandle(CURL* easy);
+  void Shutdown();
+
+  Clock& clock_;
+  Random& random_;  // prober thread only
+  ProberOptions options_;
+  ProbeObserver* const observer_;
+
+  std::mutex start_mu_;  // serializes Start/Stop
+  bool started_ = false;
+  bool stopped_ = false;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+
+  mutable std::mutex mu_;
+  std::optional<std::vector<Target>> pending_targets_;        // guarded by mu_
+  std::map<std::string, std::shared_ptr<Session>> sessions_;  // guarded by mu_ (written by loop)
+
+  // Loop thread only.
+  EventLoop loop_;
+  std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
+  std::deque<std::shared_ptr<Session>> queue_;  // due, waiting for a slot (FIFO)
+  int in_flight_ = 0;
+  std::vector<CURL*> pool_;  // idle easy handles (connections live in the multi handle)
+};
+
+void ProberImpl::Run() {
+  while (!stop_.load()) {
+    std::optional<std::vector<Target>> targets;
+    {
+      std::lock_guard lock(mu_);
+      targets.swap(pending_targets_);
+    }
+    if (targets) ApplyTargets(std::move(*targets));
+
+    FireDueTimers();
+    // Transfers just added may finish inside curl's timer run; collect them
+    // (which may free slots and arm timers) before deciding how long to wait.
+    loop_.ActOnDueTimer();
+    DrainCompleted();
+    Duration wait = std::chrono::seconds(1);
+    if (!timers_.empty()) wait = std::min(wait, timers_.top().due - clock_.Now());
+    loop_.Poll(wait);
+    DrainCompleted();
+  }
+  Shutdown();
+}
+
+void ProberImpl::ApplyTargets(std::vector<Target> targets) {
+  MonoTime now = clock_.Now();
+  WallTime wall_now = clock_.WallNow();
+  std::map<std::string, Target> wanted;
+  for (auto& t : targets) {
+    std::string id = t.Id();
+    wanted.insert_or_assign(std::move(id), std::move(t));
+  }
+  std::vector<std::shared_ptr<Session>> added;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      auto w = wanted.find(it->first);
+      if (w != wanted.end()) {
+        if (!(w->second == it->second->target)) ApplySpec(*it->second, std::move(w->second));
+        wanted.erase(w);
+        ++it;
+        continue;
+      }
+      Session& s = *it->second;
+      s.removed = true;
+      if (s.easy != nullptr) {  // abort the probe in flight; no result, no transition
+        curl_multi_remove_handle(loop_.multi(), s.easy);
+        ReturnHandle(s.easy);
+        s.easy = nullptr;
+        --in_flight_;
+      }
+      it = sessions_.erase(it);
+    }
+    for (auto& [id, t] : wanted) {
+      Duration phase = Schedule::RandomPhase(t.probe.period, random_);
+      auto s = std::make_shared<Session>(std::move(t), now, wall_now, phase);
+      sessions_.emplace(id, s);
+      added.push_back(std::move(s));
+    }
+  }
+  for (const auto& s : added) Arm(s);
+  // Keep a kept-alive connection per target (curl's default cache is sized by
+  // the handles currently added, which is only the probes in flight).
+  curl_multi_setopt(loop_.multi(), CURLMOPT_MAXCONNECTS,
+                    static_cast<long>(sessions_.size() + options_.max_in_flight));
+}
+
+// Under mu_. Thresholds change now; the check and period from the next probe.
+void ProberImpl::ApplySpec(Session& s, Target target) {
+  if (s.easy != nullptr) {
+    s.pending = std::move(target);
+    return;
+  }
+  bool period_changed = target.probe.period != s.target.probe.period;
+  s.target = std::move(target);
+  s.check = std::make_unique<Check>(s.target);
+  s.health.SetThresholds(s.target.probe.success_threshold, s.target.probe.failure_threshold);
+  if (period_changed) {
+    s.schedule.SetPeriod(s.target.probe.period, clock_.Now());
+    // The session's armed timer is now stale: re-arm at the new due time.
+    Arm(s.shared_from_this());
+  }
+}
+
+void ProberImpl::Arm(const std::shared_ptr<Session>& s) {
+  timers_.push(TimerEntry{s->schedule.next_due(), ++s->timer_generation, s});
+}
+
+void ProberImpl::FireDueTimers() {
+  MonoTime now = clock_.Now();
+  while (!timers_.empty() && timers_.top().due <= now) {
+    TimerEntry entry = timers_.top();
+    timers_.pop();
+    auto& s = entry.session;
+    if (s->removed || entry.generation != s->timer_generation || s->easy != nullptr || s->queued) {
+      continue;
+    }
+    if (!s->schedule.IsDue(now)) {  // e.g. the period changed: wait for the new slot
+      Arm(s);
+      continue;
+    }
+    if (in_flight_ < options_.max_in_flight) {
+      StartProbe(s, now);
+    } else {
+      s->queued = true;
+      queue_.push_back(s);
+    }
+  }
+}
+
+void ProberImpl::DrainCompleted() {
+  loop_.DrainCompleted([this](CURL* easy, CURLcode code) { FinishProbe(easy, code); });
+  StartQueued();
+}
+
+void ProberImpl::StartQueued() {
+  while (!queue_.empty() && in_flight_ < options_.max_in_flight) {
+    auto s = std::move(queue_.front());
+    queue_.pop_front();
+    s->queued = false;
+    if (s->removed) continue;
+    StartProbe(s, clock_.Now());
+  }
+}
+
+void ProberImpl::StartProbe(const std::shared_ptr<Session>& s, MonoTime now) {
+  s->planned = s->schedule.Begin(now);
+  s->started = now;
+  s->wall_started = clock_.WallNow();
+  CURL* easy = TakeHandle();
+  s->check->Configure(easy, s.get());
+  CURLMcode rc = curl_multi_add_handle(loop_.multi(), easy);
+  if (rc != CURLM_OK) {
+    ReturnHandle(easy);
+    s->schedule.End(now);
+    ProbeResult r{now,
+                  s->wall_started,
+                  false,
+                  std::string("cannot start probe: ") + curl_multi_strerror(rc),
+                  Duration::zero(),
+                  0};
+    Record(*s, std::move(r), now - s->planned);
+    Arm(s);
+    return;
+  }
+  s->easy = easy;
+  ++in_flight_;
+}
+
+void ProberImpl::FinishProbe(CURL* easy, CURLcode code) {
+  // Only live sessions have handles in the multi (removal takes the handle
+  // out), so the owner is alive.
+  void* owner = nullptr;
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, &owner);
+  curl_multi_remove_handle(loop_.multi(), easy);
+  std::shared_ptr<Session> s = static_cast<Session*>(owner)->shared_from_this();
+
+  MonoTime now = clock_.Now();
+  Verdict v = s->check->Judge(easy, code);
+  ReturnHandle(easy);
+  s->easy = nullptr;
+  --in_flight_;
+  s->schedule.End(now);
+  ProbeResult r{s->started,          s->wall_started,  v.ok,
+                std::move(v.reason), now - s->started, v.http_status};
+  Record(*s, std::move(r), s->started - s->planned);
+  if (s->pending) {
+    std::lock_guard lock(mu_);
+    Target t = std::move(*s->pending);
+    s->pending.reset();
+    ApplySpec(*s, std::move(t));
+  }
+  Arm(s);
+}
+
+void ProberImpl::Record(Session& s, ProbeResult result, Duration lag) {
+  std::optional<Transition> transition;
+  {
+    std::lock_guard lock(mu_);
+    transition = s.health.Observe(result);
+    if (transition) s.since = clock_.WallNow();
+    s.recent.push_back(result);
+    while (s.recent.size() > std::max<size_t>(options_.history_size, 1)) s.recent.pop_front();
+  }
+  if (transition) {
+    spdlog::info("probe {}: {} -> {} ({})", s.target.Id(), HealthName(transition->from),
+                 HealthName(transition->to), transition->cause.reason);
+  }
+  if (observer_ == nullptr) return;
+  observer_->OnResult(s.target, result, lag);
+  if (transition) observer_->OnTransition(s.target, *transition);
+}
+
+CURL* ProberImpl::TakeHandle() {
+  if (pool_.empty()) return curl_easy_init();
+  CURL* easy = pool_.back();
+  pool_.pop_back();
+  curl_easy_reset(easy);
+  return easy;
+}
+
+void ProberImpl::ReturnHandle(CURL* easy) { pool_.push_back(easy); }
+
+void ProberImpl::Shutdown() {
+  std::lock_guard lock(mu_);
+  for (const auto& [id, s] : sessions_) {
+    if (s->easy == nullptr) continue;
+    curl_multi_remove_handle(loop_.multi(), s->easy);
+    curl_easy_cleanup(s->easy);
+    s->easy = nullptr;
+  }
+  loop_.Close();  // closes kept-alive connections too
+  for (CURL* easy : pool_) curl_easy_cleanup(easy);
+  pool_.clear();
+}
+
+}  // namespace
+
+std::unique_ptr<Prober> Prober::Create(Clock& clock, Random& random, ProberOptions options,
+                                       ProbeObserver* observer) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);  // idempotent after the first call
+  return std::make_unique<ProberImpl>(clock, random, options, observer);
+}
+
+}  // namespace registrar::probes

@@ -1,0 +1,226 @@
+// The Prober against real local servers, in real time (short periods).
+#include "probes/prober.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tests/probes/raw_server.h"
+#include "tests/probes/recording_observer.h"
+#include "tests/support/http_backend.h"
+#include "tests/support/ports.h"
+#include "tests/support/wait.h"
+
+namespace registrar::probes {
+namespace {
+
+using registrar::testing::HttpBackend;
+using registrar::testing::WaitFor;
+using std::chrono::milliseconds;
+using testing::KeepAliveOk;
+using testing::RawServer;
+
+Target HttpTarget(const std::string& service, int port) {
+  Target t;
+  t.service = service;
+  t.host = "127.0.0.1";
+  t.port = port;
+  t.probe.kind = ProbeKind::kHttpGet;
+  t.probe.http_get.path = "/healthz";
+  t.probe.period = milliseconds(100);
+  t.probe.timeout = milliseconds(500);
+  t.probe.success_threshold = 1;
+  t.probe.failure_threshold = 2;
+  return t;
+}
+
+Target TcpTarget(const std::string& service, int port) {
+  Target t = HttpTarget(service, port);
+  t.probe.kind = ProbeKind::kTcpSocket;
+  return t;
+}
+
+class ProberTest : public ::testing::Test {
+ protected:
+  void Start(std::vector<Target> targets, ProberOptions options = {}) {
+    prober_ = Prober::Create(RealClock(), random_, options, &observer_);
+    prober_->SetTargets(std::move(targets));
+    prober_->Start();
+  }
+  void TearDown() override {
+    if (prober_) prober_->Stop();
+  }
+
+  SystemRandom random_{1};
+  RecordingObserver observer_;
+  std::unique_ptr<Prober> prober_;
+};
+
+TEST_F(ProberTest, AHealthyHttpTargetBecomesHealthy) {
+  HttpBackend backend;
+  Target t = HttpTarget("web", backend.port());
+  Start({t});
+  ASSERT_TRUE(WaitFor([&] { return observer_.HealthOf(t.Id()) == Health::kHealthy; }));
+  auto transitions = observer_.Transitions(t.Id());
+  ASSERT_EQ(transitions.size(), 1u);
+  EXPECT_EQ(transitions[0].from, Health::kUnknown);
+  EXPECT_EQ(transitions[0].cause.reason, "status 200");
+  EXPECT_EQ(transitions[0].cause.http_status, 200);
+  EXPECT_GT(transitions[0].cause.latency, Duration::zero());
+}
+
+TEST_F(ProberTest, AFailingStatusMakesTheTargetUnhealthyAfterFailureThreshold) {
+  HttpBackend backend;
+  Target t = HttpTarget("web", backend.port());
+  Start({t});
+  ASSERT_TRUE(WaitFor([&] { return observer_.HealthOf(t.Id()) == Health::kHealthy; }));
+  backend.SetStatus(503);
+  ASSERT_TRUE(WaitFor([&] { return observer_.HealthOf(t.Id()) == Health::kUnhealthy; }));
+  auto transitions = observer_.Transitions(t.Id());
+  ASSERT_EQ(transitions.size(), 2u);
+  EXPECT_EQ(transitions[1].cause.reason, "status 503");
+  // failureThreshold = 2: the two results before the transition were failures.
+  auto results = observer_.Results(t.Id());
+  size_t failures = 0;
+  for (const auto& e : results) failures += e.result.ok ? 0 : 1;
+  EXPECT_GE(failures, 2u);
+  backend.SetStatus(200);
+  ASSERT_TRUE(WaitFor([&] { return observer_.HealthOf(t.Id()) == Health::kHealthy; }));
+}
+
+TEST_F(ProberTest, ExpectedStatusesReplaceTheDefaultRange) {
+  HttpBackend backend;
+  backend.SetStatus(418);
+  Target teapot = HttpTarget("teapot", backend.port());
+  teapot.probe.http_get.expected_statuses = {{418, 418}};
+  Target plain = HttpTarget("plain", backend.port());
+  plain.probe.http_get.path = "/other";
+  Start({teapot, plain});
+  ASSERT_TRUE(WaitFor([&] {
+    return observer_.HealthOf(teapot.Id()) == Health::kHealthy &&
+           observer_.HealthOf(plain.Id()) == Health::kUnhealthy;
+  }));
+  EXPECT_EQ(observer_.LastReason(plain.Id()), "status 418");
+}
+
+TEST_F(ProberTest, ConnectionRefusedIsUnhealthyWithItsReason) {
+  int port = registrar::testing::FreePort();
+  Target http = HttpTarget("http", port);
+  Target tcp = TcpTarget("tcp", port);
+  Start({http, tcp});
+  ASSERT_TRUE(WaitFor([&] {
+    return observer_.HealthOf(http.Id()) == Health::kUnhealthy &&
+           observer_.HealthOf(tcp.Id()) == Health::kUnhealthy;
+  }));
+  EXPECT_EQ(observer_.Transitions(http.Id())[0].cause.reason, "connection refused");
+  EXPECT_EQ(observer_.Transitions(tcp.Id())[0].cause.reason, "connection refused");
+}
+
+TEST_F(ProberTest, ATcpTargetThatAcceptsIsHealthy) {
+  HttpBackend backend;
+  Target t = TcpTarget("db", backend.port());
+  Start({t});
+  ASSERT_TRUE(WaitFor([&] { return observer_.HealthOf(t.Id()) == Health::kHealthy; }));
+  EXPECT_EQ(observer_.Transitions(t.Id())[0].cause.reason, "connected");
+}
+
+TEST_F(ProberTest, ATcpProbeClosesItsConnectionRightAway) {
+  RawServer server(KeepAliveOk());
+  Target t = TcpTarget("db", server.port());
+  t.probe.period = milliseconds(20);
+  Start({t});
+  ASSERT_TRUE(WaitFor([&] { return observer_.ResultCount(t.Id()) >= 5; }));
+  // Every probe's connection is closed by the prober (not left open).
+  EXPECT_TRUE(WaitFor([&] { return server.finished() >= 4; }));
+}
+
+TEST_F(ProberTest, ReusesOneConnectionPerTargetByDefault) {
+  RawServer server(KeepAliveOk());
+  Target t = HttpTarget("web", server.port());
+  t.probe.period = milliseconds(20);
+  Start({t});
+  ASSERT_TRUE(WaitFor([&] { return observer_.ResultCount(t.Id()) >= 10; }));
+  for (const auto& e : observer_.Results(t.Id())) EXPECT_TRUE(e.result.ok) << e.result.reason;
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+TEST_F(ProberTest, FreshConnectionPerProbeWhenReuseIsOff) {
+  RawServer server(KeepAliveOk());
+  Target t = HttpTarget("web", server.port());
+  t.probe.reuse_connections = false;
+  t.probe.period = milliseconds(20);
+  Start({t});
+  ASSERT_TRUE(WaitFor([&] { return observer_.ResultCount(t.Id()) >= 10; }));
+  for (const auto& e : observer_.Results(t.Id())) EXPECT_TRUE(e.result.ok) << e.result.reason;
+  EXPECT_GE(server.accepted(), 10);
+}
+
+TEST_F(ProberTest, KeepsTheLastNResultsPerTargetInTheSnapshot) {
+  HttpBackend backend;
+  Target t = HttpTarget("web", backend.port());
+  Start({t}, ProberOptions{.max_in_flight = 16, .history_size = 3});
+  ASSERT_TRUE(WaitFor([&] { return observer_.ResultCount(t.Id()) >= 5; }));
+  auto snapshot = prober_->Snapshot();
+  ASSERT_EQ(snapshot.size(), 1u);
+  EXPECT_EQ(snapshot[0].target, t);
+  EXPECT_EQ(snapshot[0].health, Health::kHealthy);
+  EXPECT_EQ(snapshot[0].recent.size(), 3u);
+  EXPECT_EQ(snapshot[0].recent.back().reason, "status 200");
+}
+
+TEST_F(ProberTest, RemovedTargetsStopAndNewOnesStart) {
+  HttpBackend a;
+  HttpBackend b;
+  Target ta = HttpTarget("a", a.port());
+  Target tb = HttpTarget("b", b.port());
+  Start({ta});
+  ASSERT_TRUE(WaitFor([&] { return observer_.HealthOf(ta.Id()) == Health::kHealthy; }));
+  prober_->SetTargets({tb});
+  ASSERT_TRUE(WaitFor([&] { return observer_.HealthOf(tb.Id()) == Health::kHealthy; }));
+  ASSERT_TRUE(WaitFor([&] {
+    auto s = prober_->Snapshot();
+    return s.size() == 1 && s[0].target.Id() == tb.Id();
+  }));
+  size_t count = observer_.ResultCount(ta.Id());
+  ASSERT_TRUE(WaitFor([&] { return observer_.ResultCount(tb.Id()) >= 5; }));
+  EXPECT_LE(observer_.ResultCount(ta.Id()), count + 1);  // at most one probe was in flight
+  EXPECT_EQ(observer_.Transitions(ta.Id()).size(), 1u);  // no transition on removal
+  prober_->Stop();  // closes kept-alive connections, so the backends stop at once
+}
+
+TEST_F(ProberTest, AChangedSpecKeepsHealthAndHistory) {
+  HttpBackend backend;
+  Target t = HttpTarget("web", backend.port());
+  Start({t});
+  ASSERT_TRUE(WaitFor([&] { return observer_.HealthOf(t.Id()) == Health::kHealthy; }));
+  Target changed = t;
+  changed.probe.http_get.expected_statuses = {{204, 204}};
+  changed.probe.failure_threshold = 1;
+  prober_->SetTargets({changed});
+  ASSERT_TRUE(WaitFor([&] { return observer_.HealthOf(t.Id()) == Health::kUnhealthy; }));
+  auto transitions = observer_.Transitions(t.Id());
+  ASSERT_EQ(transitions.size(), 2u);
+  EXPECT_EQ(transitions[1].from, Health::kHealthy);
+  EXPECT_EQ(transitions[1].cause.reason, "status 200");
+}
+
+TEST_F(ProberTest, InitialDelayPostponesTheFirstProbe) {
+  HttpBackend backend;
+  Target t = HttpTarget("web", backend.port());
+  t.probe.initial_delay = milliseconds(300);
+  auto begin = RealClock().Now();
+  Start({t});
+  ASSERT_TRUE(WaitFor([&] { return observer_.ResultCount(t.Id()) >= 1; }));
+  EXPECT_GE(observer_.Results(t.Id())[0].result.start - begin, milliseconds(300));
+}
+
+TEST_F(ProberTest, StopIsIdempotentAndSafeBeforeStart) {
+  auto prober = Prober::Create(RealClock(), random_, {}, nullptr);
+  prober->Stop();
+  prober->Stop();
+  EXPECT_TRUE(prober->Snapshot().empty());
+}
+
+}  // namespace
+}  // namespace registrar::probes
