@@ -1,0 +1,142 @@
+#include "tests/discovery/tcp_proxy.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace registrar::testing {
+namespace {
+
+int ConnectUpstream(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Moves what is readable on `from` to `to`; false when either side is done.
+bool Relay(int from, int to) {
+  char buf[16384];
+  ssize_t n = read(from, buf, sizeof(buf));
+  if (n <= 0) return false;
+  ssize_t off = 0;
+  while (off < n) {  // blocking write: loopback peers drain quickly
+    ssize_t w = write(to, buf + off, static_cast<size_t>(n - off));
+    if (w <= 0) return false;
+    off += w;
+  }
+  return true;
+}
+
+}  // namespace
+
+TcpProxy::TcpProxy(int upstream_port) : upstream_port_(upstream_port) {
+  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      listen(listen_fd_, 64) != 0 ||
+      getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      pipe2(wake_, O_CLOEXEC) != 0) {
+    std::perror("TcpProxy");
+    std::abort();
+  }
+  port_ = ntohs(addr.sin_port);
+  thread_ = std::thread([this] { Run(); });
+}
+
+TcpProxy::~TcpProxy() {
+  stop_ = true;
+  char c = 0;
+  (void)!write(wake_[1], &c, 1);
+  thread_.join();
+  CloseAll();
+  close(listen_fd_);
+  close(wake_[0]);
+  close(wake_[1]);
+}
+
+std::string TcpProxy::endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
+
+void TcpProxy::SetMode(Mode mode) {
+  mode_ = mode;
+  char c = 0;
+  (void)!write(wake_[1], &c, 1);
+}
+
+void TcpProxy::CloseAll() {
+  for (Pair& p : pairs_) {
+    close(p.client);
+    close(p.upstream);
+  }
+  pairs_.clear();
+}
+
+void TcpProxy::Run() {
+  while (!stop_) {
+    const Mode mode = mode_;
+    if (mode == Mode::kDrop) CloseAll();
+    std::vector<pollfd> fds;
+    fds.push_back({wake_[0], POLLIN, 0});
+    fds.push_back({listen_fd_, POLLIN, 0});
+    if (mode == Mode::kForward) {
+      for (const Pair& p : pairs_) {
+        fds.push_back({p.client, POLLIN, 0});
+        fds.push_back({p.upstream, POLLIN, 0});
+      }
+    }
+    if (poll(fds.data(), fds.size(), 1000) <= 0) continue;
+    if (fds[0].revents != 0) {
+      char buf[64];
+      (void)!read(wake_[0], buf, sizeof(buf));
+    }
+    if (fds[1].revents & POLLIN) {
+      int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client >= 0) {
+        int upstream = mode == Mode::kDrop ? -1 : ConnectUpstream(upstream_port_);
+        if (upstream < 0) {
+          close(client);
+        } else {
+          pairs_.push_back({client, upstream});
+        }
+      }
+    }
+    if (mode != Mode::kForward) continue;
+    // Pairs accepted in this round were not polled yet: they are kept as is.
+    const size_t polled = (fds.size() - 2) / 2;
+    std::vector<Pair> alive;
+    for (size_t i = 0; i < polled; ++i) {
+      const pollfd& c = fds[2 + 2 * i];
+      const pollfd& u = fds[3 + 2 * i];
+      bool ok = true;
+      if (c.revents != 0) ok = Relay(pairs_[i].client, pairs_[i].upstream);
+      if (ok && u.revents != 0) ok = Relay(pairs_[i].upstream, pairs_[i].client);
+      if (ok) {
+        alive.push_back(pairs_[i]);
+      } else {
+        close(pairs_[i].client);
+        close(pairs_[i].upstream);
+      }
+    }
+    for (size_t i = polled; i < pairs_.size(); ++i) alive.push_back(pairs_[i]);
+    pairs_ = std::move(alive);
+  }
+}
+
+}  // namespace registrar::testing
