@@ -62,13 +62,14 @@ absl::Status GrpcClient::WithFailover(CallName name, const Attempt& attempt) {
   return status;
 }
 
-void GrpcClient::WaitForConnection(Connection& connection) const {
+bool GrpcClient::WaitForConnection(Connection& connection) const {
   const auto deadline = DeadlineAfter(options_.dial_timeout);
   grpc_connectivity_state state = connection.channel->GetState(/*try_to_connect=*/true);
   while (state != GRPC_CHANNEL_READY && state != GRPC_CHANNEL_SHUTDOWN) {
-    if (!connection.channel->WaitForStateChange(state, deadline)) return;
+    if (!connection.channel->WaitForStateChange(state, deadline)) return false;
     state = connection.channel->GetState(/*try_to_connect=*/true);
   }
+  return state == GRPC_CHANNEL_READY;
 }
 
 absl::StatusOr<std::string> GrpcClient::Token(Connection& connection) {
@@ -112,17 +113,35 @@ void GrpcClient::DropToken(const std::string& token) {
 
 absl::Status GrpcClient::CallOn(Connection& connection, CallName name, absl::string_view subject,
                                 const Rpc& rpc) {
-  WaitForConnection(connection);
-  for (int attempt = 0;; ++attempt) {
+  // Not connected in time: the call below still runs, and fails fast with
+  // gRPC's reason (refused, TLS handshake, ...), which names the problem.
+  bool was_connected = WaitForConnection(connection);
+  bool renewed_token = false;
+  bool reconnected = false;
+  for (;;) {
     absl::StatusOr<std::string> token = Token(connection);
     if (!token.ok()) return token.status();
     grpc::ClientContext context;
     context.set_deadline(DeadlineAfter(options_.request_timeout));
     if (!token->empty()) context.AddMetadata("token", *token);
     const grpc::Status status = rpc(&context);
-    if (!status.ok() && attempt == 0 && UsesAuth() && IsTokenRejected(status)) {
+    if (!renewed_token && UsesAuth() && IsTokenRejected(status)) {
+      renewed_token = true;
       DropToken(*token);
       continue;
+    }
+    // A connection that looked fine but had died under us (etcd restarted):
+    // the request never reached etcd, so reconnect and send it once more.
+    if (!reconnected && was_connected && status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      reconnected = true;
+      was_connected = WaitForConnection(connection);
+      continue;
+    }
+    if (IsTokenRejected(status)) {
+      // Still rejected after a fresh token, or no credentials configured.
+      return absl::UnauthenticatedError(absl::StrCat(
+          Describe(name.text, subject, connection.endpoint), ": ", status.error_message(),
+          UsesAuth() ? "" : " (etcd requires a username and password)"));
     }
     return FromGrpc(status, name.text, subject, connection.endpoint);
   }
@@ -276,8 +295,14 @@ absl::StatusOr<LeaseInfo> GrpcClient::LeaseTimeToLive(int64_t lease_id) {
 
 absl::StatusOr<std::unique_ptr<KeepAliveStream>> GrpcClient::OpenKeepAlive(int64_t lease_id) {
   std::unique_ptr<KeepAliveStream> stream;
-  absl::Status status = WithFailover({"lease_keepalive", "KeepAlive"}, [&](Connection& c) {
-    WaitForConnection(c);
+  const CallName name{"lease_keepalive", "KeepAlive"};
+  absl::Status status = WithFailover(name, [&](Connection& c) {
+    // The stream would only fail at its first keepalive: fail over now.
+    if (!WaitForConnection(c)) {
+      return absl::UnavailableError(
+          absl::StrCat(Describe(name.text, absl::StrCat("lease ", lease_id), c.endpoint),
+                       ": not connected within the dial timeout"));
+    }
     absl::StatusOr<std::string> token = Token(c);
     if (!token.ok()) return token.status();
     absl::StatusOr<std::unique_ptr<KeepAliveStream>> opened = OpenKeepAliveStream(
@@ -293,17 +318,26 @@ absl::StatusOr<std::unique_ptr<KeepAliveStream>> GrpcClient::OpenKeepAlive(int64
 absl::StatusOr<std::unique_ptr<WatchStream>> GrpcClient::OpenWatch(const WatchOptions& options) {
   std::unique_ptr<WatchStream> stream;
   absl::Status status = WithFailover({"watch", "Watch"}, [&](Connection& c) {
-    WaitForConnection(c);
-    for (int attempt = 0;; ++attempt) {
+    bool was_connected = WaitForConnection(c);
+    bool renewed_token = false;
+    bool reconnected = false;
+    for (;;) {
       absl::StatusOr<std::string> token = Token(c);
       if (!token.ok()) return token.status();
       absl::StatusOr<std::unique_ptr<WatchStream>> opened = OpenWatchStream(
           *c.watch, StreamTarget{c.endpoint, *token, options_.request_timeout}, options);
       // etcd refuses a watch with a stale token as "permission denied".
-      if (!opened.ok() && attempt == 0 && UsesAuth() && !token->empty() &&
+      if (!opened.ok() && !renewed_token && UsesAuth() && !token->empty() &&
           (opened.status().code() == absl::StatusCode::kPermissionDenied ||
            absl::StrContains(opened.status().message(), "invalid auth token"))) {
+        renewed_token = true;
         DropToken(*token);
+        continue;
+      }
+      if (!opened.ok() && !reconnected && was_connected &&
+          opened.status().code() == absl::StatusCode::kUnavailable) {
+        reconnected = true;  // as in CallOn: a dead connection, try a fresh one
+        was_connected = WaitForConnection(c);
         continue;
       }
       if (!opened.ok()) return opened.status();

@@ -67,8 +67,8 @@ class GrpcClient final : public Client {
   // attaches the token and re-authenticates once if etcd rejects it.
   absl::Status CallOn(Connection& connection, CallName name, absl::string_view subject,
                       const Rpc& rpc);
-  // Waits up to dial_timeout for the channel to be connected.
-  void WaitForConnection(Connection& connection) const;
+  // Waits up to dial_timeout for the channel to be connected; false if not.
+  bool WaitForConnection(Connection& connection) const;
   // The auth token for `connection` ("" without auth), authenticating first
   // when there is none.
   absl::StatusOr<std::string> Token(Connection& connection);
