@@ -1,0 +1,119 @@
+#include "config/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstring>
+#include <ostream>
+
+namespace registrar::config {
+namespace {
+
+// The flags that override the file, with their environment variables.
+struct OverrideFlag {
+  const char* flag;
+  const char* env;
+  const char* help;
+  std::optional<OverrideValue> Overrides::*field;
+};
+
+const OverrideFlag kOverrideFlags[] = {
+    {"--etcd-endpoints", "REGISTRAR_ETCD_ENDPOINTS",
+     "etcd endpoints, comma-separated host:port or http(s)://host:port (replaces etcd.endpoints)",
+     &Overrides::etcd_endpoints},
+    {"--listen", "REGISTRAR_LISTEN", "admin HTTP address [host]:port (replaces server.listen)",
+     &Overrides::listen},
+    {"--prefix", "REGISTRAR_PREFIX", "etcd key prefix (replaces registration.prefix)",
+     &Overrides::prefix},
+    {"--lease-ttl", "REGISTRAR_LEASE_TTL", "lease TTL, e.g. 10s (replaces registration.leaseTTL)",
+     &Overrides::lease_ttl},
+    {"--log-level", "REGISTRAR_LOG_LEVEL", "trace, debug, info, warn or error (replaces log.level)",
+     &Overrides::log_level},
+    {"--log-format", "REGISTRAR_LOG_FORMAT", "text or json (replaces log.format)",
+     &Overrides::log_format},
+};
+
+// True if argv names `flag` ("--flag value" or "--flag=value"), so the value
+// came from the command line and not the environment.
+bool OnCommandLine(int argc, const char* const* argv, const char* flag) {
+  size_t n = std::strlen(flag);
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], flag, n) == 0 && (argv[i][n] == '\0' || argv[i][n] == '=')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& version,
+                         std::ostream& out, std::ostream& err, const CliHooks& hooks) {
+  CLI::App app("Health-probes backends and keeps a lease-bound etcd key for each healthy one.",
+               "etcd-registrar");
+  app.footer(
+      "Exit codes: 0 clean stop, 1 runtime failure, 2 usage or configuration error.\n"
+      "SIGHUP or a change of the config file reloads it; an invalid one is rejected.");
+  app.set_version_flag(
+      "--version", "etcd-registrar " + version.version + " (revision " + version.revision + ")");
+  app.require_subcommand(0, 1);
+
+  std::string config_path;
+  app.add_option("-c,--config", config_path, "configuration file (YAML)")
+      ->envname("REGISTRAR_CONFIG");
+  std::string values[std::size(kOverrideFlags)];
+  CLI::Option* options[std::size(kOverrideFlags)];
+  for (size_t i = 0; i < std::size(kOverrideFlags); ++i) {
+    const OverrideFlag& f = kOverrideFlags[i];
+    options[i] = app.add_option(f.flag, values[i], f.help)->envname(f.env);
+  }
+  bool dry_run = false;
+  CLI::Option* dry_run_option =
+      app.add_flag("--dry-run", dry_run, "probe and log, but write nothing to etcd")
+          ->envname("REGISTRAR_DRY_RUN");
+
+  std::string check_path;
+  CLI::App* check = app.add_subcommand(
+      "check-config", "validate a config file and print a summary; exit 0 if valid, 2 if not");
+  check->add_option("file", check_path, "configuration file (default: --config)");
+  check->fallthrough();
+
+  CLI::App* discover = nullptr;
+  if (hooks.add_discover_options) {
+    discover = app.add_subcommand("discover", "list and watch registrations under a prefix");
+    hooks.add_discover_options(*discover);
+  }
+
+  Command command;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e, out, err);
+    command.exit_code = code == 0 ? kExitOk : kExitUsage;
+    return command;
+  }
+
+  for (size_t i = 0; i < std::size(kOverrideFlags); ++i) {
+    if (options[i]->count() == 0) continue;
+    const OverrideFlag& f = kOverrideFlags[i];
+    command.overrides.*f.field =
+        OverrideValue{values[i], OnCommandLine(argc, argv, f.flag) ? f.flag : f.env};
+  }
+  if (dry_run_option->count() > 0) command.overrides.dry_run = dry_run;
+
+  if (discover != nullptr && discover->parsed()) {
+    command.kind = CommandKind::kDiscover;
+    return command;
+  }
+  command.config_path = check->parsed() && !check_path.empty() ? check_path : config_path;
+  command.kind = check->parsed() ? CommandKind::kCheckConfig : CommandKind::kRun;
+  if (command.config_path.empty()) {
+    err << "etcd-registrar: a config file is required: "
+        << (check->parsed() ? "check-config FILE" : "--config FILE") << " (or REGISTRAR_CONFIG)\n"
+        << "Run with --help for more information.\n";
+    command.kind = CommandKind::kExit;
+    command.exit_code = kExitUsage;
+  }
+  return command;
+}
+
+}  // namespace registrar::config

@@ -1,0 +1,128 @@
+// Config's own methods, Diff, and the check-config summary.
+#include "config/config.h"
+
+#include <map>
+#include <ostream>
+#include <sstream>
+
+#include "config/services.h"
+
+namespace registrar::config {
+
+std::string ConfigError::ToString() const {
+  std::string out;
+  if (!file.empty()) {
+    out = file;
+    if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+    out += ": ";
+  }
+  if (!path.empty()) out += path + ": ";
+  return out + message;
+}
+
+std::vector<probes::Target> Config::Targets() const {
+  std::vector<probes::Target> targets;
+  for (const ServiceConfig& service : services) {
+    targets.insert(targets.end(), service.targets.begin(), service.targets.end());
+  }
+  return targets;
+}
+
+std::vector<std::string> Config::WatchedFiles() const {
+  std::vector<std::string> files;
+  if (!source_path.empty()) files.push_back(source_path);
+  for (const ServiceConfig& service : services) {
+    if (!service.endpoints_file.empty()) files.push_back(service.endpoints_file);
+  }
+  return files;
+}
+
+TargetDiff Diff(const std::vector<probes::Target>& before,
+                const std::vector<probes::Target>& after) {
+  std::map<std::string, const probes::Target*> old_by_id;
+  for (const probes::Target& t : before) old_by_id[t.Id()] = &t;
+  std::map<std::string, const probes::Target*> new_by_id;
+  for (const probes::Target& t : after) new_by_id[t.Id()] = &t;
+  TargetDiff diff;
+  for (const auto& [id, target] : new_by_id) {
+    auto it = old_by_id.find(id);
+    if (it == old_by_id.end()) {
+      diff.added.push_back(*target);
+    } else if (!(*it->second == *target)) {
+      diff.changed.push_back(*target);
+    }
+  }
+  for (const auto& [id, target] : old_by_id) {
+    if (!new_by_id.count(id)) diff.removed.push_back(*target);
+  }
+  return diff;
+}
+
+std::vector<std::string> ChangesNeedingRestart(const Config& before, const Config& after) {
+  std::vector<std::string> changed;
+  const EtcdConfig& a = before.etcd;
+  const EtcdConfig& b = after.etcd;
+  if (a.endpoints != b.endpoints) changed.push_back("etcd.endpoints");
+  if (a.dial_timeout != b.dial_timeout) changed.push_back("etcd.dialTimeout");
+  if (a.username != b.username) changed.push_back("etcd.username");
+  if (a.password != b.password) changed.push_back("etcd.passwordFile");
+  if (a.tls != b.tls) changed.push_back("etcd.tls");
+  if (before.registration.prefix != after.registration.prefix) {
+    changed.push_back("registration.prefix");
+  }
+  if (before.registration.skydns_prefix != after.registration.skydns_prefix) {
+    changed.push_back("registration.skydnsPrefix");
+  }
+  if (before.registration.lease_ttl != after.registration.lease_ttl) {
+    changed.push_back("registration.leaseTTL");
+  }
+  if (before.server.listen != after.server.listen) changed.push_back("server.listen");
+  return changed;
+}
+
+std::string Summary(const Config& config) {
+  std::ostringstream out;
+  out << "etcd: ";
+  for (size_t i = 0; i < config.etcd.endpoints.size(); ++i) {
+    out << (i ? ", " : "") << config.etcd.endpoints[i];
+  }
+  if (config.etcd.tls) out << " (TLS)";
+  if (!config.etcd.username.empty()) out << " as " << config.etcd.username;
+  out << "\nregistration: prefix " << config.registration.prefix << ", lease TTL "
+      << FormatDuration(config.registration.lease_ttl)
+      << (config.registration.dry_run ? ", dry run" : "") << "\n";
+  out << "server: " << config.server.listen << "\n";
+  size_t total = 0;
+  for (const ServiceConfig& s : config.services) total += s.targets.size();
+  out << "services: " << config.services.size() << ", endpoints: " << total << "\n";
+  for (const ServiceConfig& s : config.services) {
+    const probes::ProbeSpec& p = s.probe;
+    out << "  " << s.registration.service << ": " << s.targets.size()
+        << (s.targets.size() == 1 ? " endpoint" : " endpoints");
+    if (!s.endpoints_file.empty()) out << " (" << s.endpoints_file << ")";
+    out << ", format " << internal::FormatName(s.registration.format) << ", probe ";
+    if (p.kind == probes::ProbeKind::kHttpGet) {
+      out << "httpGet " << p.http_get.scheme << " " << p.http_get.path;
+    } else {
+      out << "tcpSocket";
+    }
+    out << " every " << FormatDuration(p.period) << " (timeout " << FormatDuration(p.timeout)
+        << ")\n";
+  }
+  return out.str();
+}
+
+int RunCheckConfig(const std::string& path, const Overrides& overrides, std::ostream& out,
+                   std::ostream& err) {
+  LoadResult result = LoadConfigDetailed(path, overrides);
+  if (!result.config) {
+    for (const ConfigError& e : result.errors) err << e.ToString() << "\n";
+    err << path << ": " << result.errors.size()
+        << (result.errors.size() == 1 ? " error" : " errors") << "\n";
+    return 2;
+  }
+  out << path << ": valid\n" << Summary(*result.config);
+  return 0;
+}
+
+}  // namespace registrar::config

@@ -1,0 +1,355 @@
+// LoadConfig: the top-level sections, overrides, and the assembly of Config.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "config/config.h"
+#include "config/probe.h"
+#include "config/reader.h"
+#include "config/services.h"
+#include "config/values.h"
+
+namespace registrar::config {
+namespace {
+
+using internal::Errors;
+using internal::Field;
+using internal::MapReader;
+using internal::Quote;
+
+constexpr char kEtcdEndpointExpected[] = "expected host:port or http(s)://host:port, got ";
+constexpr char kListenExpected[] = "expected [host]:port (host may be empty), got ";
+constexpr char kPrefixExpected[] = "expected a key prefix that starts and ends with \"/\", got ";
+constexpr char kLevelExpected[] = "expected trace, debug, info, warn or error, got ";
+constexpr char kLogFormatExpected[] = "expected text or json, got ";
+constexpr Duration kMinLeaseTtl = std::chrono::seconds(2);
+
+bool IsKeyPrefix(const std::string& s) {
+  return s.size() >= 1 && s.front() == '/' && s.back() == '/';
+}
+bool IsLogLevel(const std::string& s) {
+  return s == "trace" || s == "debug" || s == "info" || s == "warn" || s == "error";
+}
+bool IsLogFormat(const std::string& s) { return s == "text" || s == "json"; }
+
+// "etcd raises TTLs below its minimum silently, and TTLs are whole seconds".
+std::optional<std::string> LeaseTtlProblem(Duration ttl) {
+  if (ttl < kMinLeaseTtl) {
+    return "expected at least 2s (etcd silently raises shorter lease TTLs), got " +
+           FormatDuration(ttl);
+  }
+  if (ttl % std::chrono::seconds(1) != Duration::zero()) {
+    return "expected whole seconds (etcd lease TTLs are in seconds), got " + FormatDuration(ttl);
+  }
+  return std::nullopt;
+}
+
+std::optional<internal::HostPort> ParseListen(const std::string& text) {
+  std::optional<internal::HostPort> hp = internal::ParseHostPort(text, /*allow_empty_host=*/true);
+  if (hp && hp->host.empty()) hp->host = "0.0.0.0";
+  return hp;
+}
+
+void ParseEtcd(const std::optional<Field>& field, EtcdConfig* etcd, bool endpoints_overridden,
+               Errors& errors, const std::string& base_dir) {
+  if (!field) {
+    if (!endpoints_overridden) {
+      errors.Add(YAML::Mark(), "etcd.endpoints",
+                 "missing required field (or set --etcd-endpoints / REGISTRAR_ETCD_ENDPOINTS)");
+    }
+    return;
+  }
+  MapReader m(*field, errors, {"endpoints", "dialTimeout", "username", "passwordFile", "tls"});
+  if (!m.valid()) return;
+  if (auto f = m.Get("endpoints")) {
+    if (auto items = internal::ReadStringList(*f, errors)) {
+      for (const Field& item : *items) {
+        const std::string& text = item.node.Scalar();
+        if (!internal::IsValidEtcdEndpoint(text)) {
+          errors.Add(item.mark, item.path, kEtcdEndpointExpected + Quote(text));
+        }
+        etcd->endpoints.push_back(text);
+      }
+      if (items->empty() && !endpoints_overridden) {
+        errors.Add(f->mark, f->path, "expected at least one endpoint");
+      }
+    }
+  } else if (!endpoints_overridden) {
+    m.Missing("endpoints", "or set --etcd-endpoints / REGISTRAR_ETCD_ENDPOINTS");
+  }
+  if (auto f = m.Get("dialTimeout")) {
+    if (auto v = internal::ReadDuration(*f, errors)) etcd->dial_timeout = *v;
+  }
+  if (auto f = m.Get("username")) {
+    if (auto v = internal::ReadString(*f, errors)) etcd->username = *v;
+  }
+  if (auto f = m.Get("passwordFile")) {
+    if (auto path = internal::ReadPath(*f, errors, base_dir, /*must_be_readable=*/false)) {
+      std::string error;
+      if (auto secret = internal::ReadWholeFile(*path, &error)) {
+        // Files written by `echo` or editors end with a newline; passwords don't.
+        while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r')) {
+          secret->pop_back();
+        }
+        etcd->password = std::move(*secret);
+        etcd->password_file = *path;
+      } else {
+        errors.Add(f->mark, f->path, error);
+      }
+    }
+  }
+  if (m.Has("passwordFile") && !m.Has("username")) {
+    m.Missing("username", "passwordFile needs a username");
+  } else if (m.Has("username") && !m.Has("passwordFile")) {
+    m.Missing("passwordFile", "username needs a passwordFile");
+  }
+  if (auto f = m.Get("tls")) {
+    MapReader t(*f, errors, {"caFile", "certFile", "keyFile", "serverName"});
+    if (t.valid()) {
+      TlsFiles tls;
+      for (auto [key, out] :
+           {std::pair{"caFile", &tls.ca_file}, std::pair{"certFile", &tls.cert_file},
+            std::pair{"keyFile", &tls.key_file}}) {
+        if (auto tf = t.Get(key)) {
+          if (auto v = internal::ReadPath(*tf, errors, base_dir, /*must_be_readable=*/true)) {
+            *out = *v;
+          }
+        }
+      }
+      if (auto tf = t.Get("serverName")) {
+        if (auto v = internal::ReadString(*tf, errors)) tls.server_name = *v;
+      }
+      if (t.Has("certFile") != t.Has("keyFile")) {
+        t.Missing(t.Has("certFile") ? "keyFile" : "certFile", "certFile and keyFile go together");
+      }
+      etcd->tls = tls;
+    }
+  }
+}
+
+void ParseRegistration(const std::optional<Field>& field, controller::RegistrationOptions* reg,
+                       Errors& errors) {
+  if (!field) return;
+  MapReader m(*field, errors,
+              {"prefix", "leaseTTL", "format", "resyncPeriod", "ownsPrefix", "skydnsPrefix"});
+  if (!m.valid()) return;
+  for (auto [key, out] :
+       {std::pair{"prefix", &reg->prefix}, std::pair{"skydnsPrefix", &reg->skydns_prefix}}) {
+    if (auto f = m.Get(key)) {
+      if (auto v = internal::ReadString(*f, errors)) {
+        if (IsKeyPrefix(*v)) {
+          *out = *v;
+        } else {
+          errors.Add(f->mark, f->path, kPrefixExpected + Quote(*v));
+        }
+      }
+    }
+  }
+  if (auto f = m.Get("leaseTTL")) {
+    if (auto v = internal::ReadDuration(*f, errors)) {
+      if (auto problem = LeaseTtlProblem(*v)) {
+        errors.Add(f->mark, f->path, *problem);
+      } else {
+        reg->lease_ttl = *v;
+      }
+    }
+  }
+  if (auto f = m.Get("resyncPeriod")) {
+    if (auto v = internal::ReadDuration(*f, errors)) reg->resync_period = *v;
+  }
+  if (auto f = m.Get("ownsPrefix")) {
+    if (auto v = internal::ReadBool(*f, errors)) reg->owns_prefix = *v;
+  }
+}
+
+// The registration-wide default format (services may override it).
+controller::ValueFormat ParseDefaultFormat(const std::optional<Field>& registration,
+                                           Errors& errors) {
+  if (!registration || !registration->node.IsMap()) return controller::ValueFormat::kPlain;
+  YAML::Node node = registration->node["format"];
+  if (!node) return controller::ValueFormat::kPlain;
+  Field f{node, node.Mark(), registration->path + ".format"};
+  return internal::ReadFormat(f, errors).value_or(controller::ValueFormat::kPlain);
+}
+
+void ParseServer(const std::optional<Field>& field, ServerConfig* server, Errors& errors) {
+  if (!field) return;
+  MapReader m(*field, errors, {"listen"});
+  if (!m.valid()) return;
+  if (auto f = m.Get("listen")) {
+    if (auto v = internal::ReadString(*f, errors)) {
+      if (auto hp = ParseListen(*v)) {
+        server->listen = *v;
+        server->host = hp->host;
+        server->port = hp->port;
+      } else {
+        errors.Add(f->mark, f->path, kListenExpected + Quote(*v));
+      }
+    }
+  }
+}
+
+void ParseLog(const std::optional<Field>& field, LogConfig* log, Errors& errors) {
+  if (!field) return;
+  MapReader m(*field, errors, {"level", "format"});
+  if (!m.valid()) return;
+  if (auto f = m.Get("level")) {
+    if (auto v = internal::ReadString(*f, errors)) {
+      if (IsLogLevel(*v)) {
+        log->level = *v;
+      } else {
+        errors.Add(f->mark, f->path, kLevelExpected + Quote(*v));
+      }
+    }
+  }
+  if (auto f = m.Get("format")) {
+    if (auto v = internal::ReadString(*f, errors)) {
+      if (IsLogFormat(*v)) {
+        log->format = *v;
+      } else {
+        errors.Add(f->mark, f->path, kLogFormatExpected + Quote(*v));
+      }
+    }
+  }
+}
+
+// Command-line / environment values replace the file's; bad ones are
+// reported against their flag or variable.
+void ApplyOverrides(const Overrides& o, Config* config, Errors& errors) {
+  auto bad = [&](const OverrideValue& v, std::string message) {
+    errors.AddAt("", 0, 0, v.source, std::move(message));
+  };
+  if (o.etcd_endpoints) {
+    std::vector<std::string> endpoints;
+    for (absl::string_view part : absl::StrSplit(o.etcd_endpoints->value, ',')) {
+      std::string e(absl::StripAsciiWhitespace(part));
+      if (e.empty()) continue;
+      if (!internal::IsValidEtcdEndpoint(e))
+        bad(*o.etcd_endpoints, kEtcdEndpointExpected + Quote(e));
+      endpoints.push_back(e);
+    }
+    if (endpoints.empty()) bad(*o.etcd_endpoints, "expected at least one endpoint");
+    config->etcd.endpoints = std::move(endpoints);
+  }
+  if (o.listen) {
+    if (auto hp = ParseListen(o.listen->value)) {
+      config->server = ServerConfig{o.listen->value, hp->host, hp->port};
+    } else {
+      bad(*o.listen, kListenExpected + Quote(o.listen->value));
+    }
+  }
+  if (o.prefix) {
+    if (IsKeyPrefix(o.prefix->value)) {
+      config->registration.prefix = o.prefix->value;
+    } else {
+      bad(*o.prefix, kPrefixExpected + Quote(o.prefix->value));
+    }
+  }
+  if (o.lease_ttl) {
+    std::optional<Duration> ttl = ParseDuration(o.lease_ttl->value);
+    if (!ttl) {
+      bad(*o.lease_ttl,
+          "expected a duration like 500ms, 10s or 1m, got " + Quote(o.lease_ttl->value));
+    } else if (auto problem = LeaseTtlProblem(*ttl)) {
+      bad(*o.lease_ttl, *problem);
+    } else {
+      config->registration.lease_ttl = *ttl;
+    }
+  }
+  if (o.log_level) {
+    if (IsLogLevel(o.log_level->value)) {
+      config->log.level = o.log_level->value;
+    } else {
+      bad(*o.log_level, kLevelExpected + Quote(o.log_level->value));
+    }
+  }
+  if (o.log_format) {
+    if (IsLogFormat(o.log_format->value)) {
+      config->log.format = o.log_format->value;
+    } else {
+      bad(*o.log_format, kLogFormatExpected + Quote(o.log_format->value));
+    }
+  }
+  if (o.dry_run) config->registration.dry_run = *o.dry_run;
+}
+
+// Command-line problems first, then the config file's in document order,
+// then other files' (endpoints files).
+std::vector<ConfigError> Ordered(std::vector<ConfigError> errors, const std::string& file) {
+  auto rank = [&](const ConfigError& e) { return e.file.empty() ? 0 : e.file == file ? 1 : 2; };
+  std::stable_sort(errors.begin(), errors.end(), [&](const ConfigError& a, const ConfigError& b) {
+    if (rank(a) != rank(b)) return rank(a) < rank(b);
+    if (rank(a) != 1) return false;
+    return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+  });
+  return errors;
+}
+
+}  // namespace
+
+LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
+                       const std::string& base_dir, const Overrides& overrides) {
+  Errors errors(display_name);
+  LoadResult result;
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    errors.Add(e.mark, "", "invalid YAML: " + e.msg);
+    result.errors = errors.Take();
+    return result;
+  }
+  Config config;
+  MapReader top(Field{root, YAML::Mark(), ""}, errors,
+                {"etcd", "registration", "server", "log", "defaults", "services"});
+  if (top.valid()) {
+    ParseEtcd(top.Get("etcd"), &config.etcd, overrides.etcd_endpoints.has_value(), errors,
+              base_dir);
+    ParseRegistration(top.Get("registration"), &config.registration, errors);
+    ParseServer(top.Get("server"), &config.server, errors);
+    ParseLog(top.Get("log"), &config.log, errors);
+    internal::ProbeDefaults defaults =
+        internal::ParseProbeDefaults(top.Get("defaults"), errors, base_dir);
+    config.services = internal::ParseServices(top.Get("services"), defaults,
+                                              ParseDefaultFormat(top.Get("registration"), errors),
+                                              errors, base_dir);
+  }
+  ApplyOverrides(overrides, &config, errors);
+  if (errors.empty()) {
+    result.config = std::move(config);
+  } else {
+    result.errors = Ordered(errors.Take(), display_name);
+  }
+  return result;
+}
+
+LoadResult LoadConfigDetailed(const std::string& path, const Overrides& overrides) {
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+  if (ec) absolute = path;
+  std::string error;
+  std::optional<std::string> text = internal::ReadWholeFile(absolute.string(), &error);
+  if (!text) {
+    LoadResult result;
+    result.errors.push_back(ConfigError{"", 0, 0, "", error});
+    return result;
+  }
+  LoadResult result = ParseConfig(*text, path, absolute.parent_path().string(), overrides);
+  if (result.config) result.config->source_path = absolute.string();
+  return result;
+}
+
+absl::StatusOr<Config> LoadConfig(const std::string& path, const Overrides& overrides) {
+  LoadResult result = LoadConfigDetailed(path, overrides);
+  if (result.config) return std::move(*result.config);
+  std::vector<std::string> lines;
+  for (const ConfigError& e : result.errors) lines.push_back(e.ToString());
+  return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
+}
+
+}  // namespace registrar::config

@@ -1,0 +1,329 @@
+#include "config/probe.h"
+
+#include <regex>
+
+#include "config/values.h"
+
+namespace registrar::config::internal {
+namespace {
+
+using probes::ProbeSpec;
+
+constexpr std::string_view kPortRange = "an integer 1-65535";
+
+// Where a field got its value, for errors that involve two fields.
+struct Origin {
+  YAML::Mark mark;
+  std::string path;
+};
+
+struct ProbeOrigins {
+  std::optional<Origin> period;
+  std::optional<Origin> timeout;
+};
+
+void ApplyHost(const MapReader& m, std::string* host, Errors& errors) {
+  if (auto f = m.Get("host")) {
+    if (auto v = ReadString(*f, errors)) {
+      if (IsValidHost(*v)) {
+        *host = *v;
+      } else {
+        errors.Add(f->mark, f->path, "expected a host name or IP address, got " + Quote(*v));
+      }
+    }
+  }
+}
+
+void ApplyPort(const MapReader& m, std::optional<int>* port, Errors& errors) {
+  if (auto f = m.Get("port")) {
+    if (auto v = ReadInt(*f, errors, 1, 65535, kPortRange)) *port = static_cast<int>(*v);
+  }
+}
+
+void ApplyTls(const Field& field, probes::TlsOptions* tls, Errors& errors,
+              const std::string& base_dir) {
+  MapReader m(field, errors, {"caFile", "certFile", "keyFile", "serverName", "insecureSkipVerify"});
+  if (!m.valid()) return;
+  auto file = [&](std::string_view key, std::string* out) {
+    if (auto f = m.Get(key)) {
+      if (auto v = ReadPath(*f, errors, base_dir, /*must_be_readable=*/true)) *out = *v;
+    }
+  };
+  file("caFile", &tls->ca_file);
+  file("certFile", &tls->cert_file);
+  file("keyFile", &tls->key_file);
+  if (auto f = m.Get("serverName")) {
+    if (auto v = ReadString(*f, errors)) tls->server_name = *v;
+  }
+  if (auto f = m.Get("insecureSkipVerify")) {
+    if (auto v = ReadBool(*f, errors)) tls->insecure_skip_verify = *v;
+  }
+  if (m.Has("certFile") != m.Has("keyFile")) {
+    m.Missing(m.Has("certFile") ? "keyFile" : "certFile", "certFile and keyFile go together");
+  }
+}
+
+// "200", 200 or "200-299" → a range of codes within 100-599.
+std::optional<probes::StatusRange> ParseStatusRange(const Field& f, Errors& errors) {
+  auto fail = [&] {
+    errors.Add(
+        f.mark, f.path,
+        "expected a status code 100-599 or a range like \"200-299\", got " + Describe(f.node));
+    return std::nullopt;
+  };
+  if (!f.node.IsDefined() || !f.node.IsScalar()) return fail();
+  const std::string& s = f.node.Scalar();
+  size_t dash = s.find('-', 1);
+  std::optional<int64_t> from = ParseInt(s.substr(0, dash));
+  std::optional<int64_t> to = dash == std::string::npos ? from : ParseInt(s.substr(dash + 1));
+  if (!from || !to || *from < 100 || *to > 599 || *from > *to) return fail();
+  return probes::StatusRange{static_cast<int>(*from), static_cast<int>(*to)};
+}
+
+void CheckRegex(const Field& f, const std::string& pattern, Errors& errors) {
+  try {
+    std::regex re(pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    errors.Add(
+        f.mark, f.path,
+        "expected a regular expression (ECMAScript), got " + Quote(pattern) + ": " + e.what());
+  }
+}
+
+void ApplyHttpGet(const Field& field, probes::HttpGetAction* a, Errors& errors,
+                  const std::string& base_dir) {
+  MapReader m(
+      field, errors,
+      {"scheme", "host", "port", "path", "httpHeaders", "method", "expectedStatuses", "bodyRegex",
+       "bodyNotRegex", "maxBodyBytes", "followRedirects", "maxRedirects", "tls"});
+  if (!m.valid()) return;
+  if (auto f = m.Get("scheme")) {
+    if (auto v = ReadString(*f, errors)) {
+      if (*v == "HTTP" || *v == "HTTPS") {
+        a->scheme = *v;
+      } else {
+        errors.Add(f->mark, f->path, "expected HTTP or HTTPS, got " + Quote(*v));
+      }
+    }
+  }
+  ApplyHost(m, &a->host, errors);
+  ApplyPort(m, &a->port, errors);
+  if (auto f = m.Get("path")) {
+    if (auto v = ReadString(*f, errors)) {
+      if (!v->empty() && (*v)[0] == '/' && v->find_first_of(" \t\r\n") == std::string::npos) {
+        a->path = *v;
+      } else {
+        errors.Add(f->mark, f->path, "expected a path starting with \"/\", got " + Quote(*v));
+      }
+    }
+  }
+  if (auto f = m.Get("method")) {
+    if (auto v = ReadString(*f, errors)) {
+      if (*v == "GET" || *v == "HEAD" || *v == "POST" || *v == "OPTIONS") {
+        a->method = *v;
+      } else {
+        errors.Add(f->mark, f->path, "expected GET, HEAD, POST or OPTIONS, got " + Quote(*v));
+      }
+    }
+  }
+  if (auto f = m.Get("httpHeaders")) {
+    if (auto items = ReadList(*f, errors)) {
+      std::vector<probes::HttpHeader> headers;
+      for (const Field& item : *items) {
+        MapReader h(item, errors, {"name", "value"});
+        if (!h.valid()) continue;
+        probes::HttpHeader header;
+        if (auto name = h.Get("name")) {
+          if (auto v = ReadString(*name, errors)) {
+            if (IsHeaderName(*v)) {
+              header.name = *v;
+            } else {
+              errors.Add(name->mark, name->path, "expected an HTTP header name, got " + Quote(*v));
+            }
+          }
+        } else {
+          h.Missing("name");
+        }
+        if (auto value = h.Get("value")) {
+          if (auto v = ReadString(*value, errors)) {
+            if (v->find_first_of("\r\n") == std::string::npos) {
+              header.value = *v;
+            } else {
+              errors.Add(value->mark, value->path, "expected a header value on one line");
+            }
+          }
+        }
+        headers.push_back(std::move(header));
+      }
+      a->http_headers = std::move(headers);
+    }
+  }
+  if (auto f = m.Get("expectedStatuses")) {
+    if (auto items = ReadList(*f, errors)) {
+      std::vector<probes::StatusRange> ranges;
+      for (const Field& item : *items) {
+        if (auto r = ParseStatusRange(item, errors)) ranges.push_back(*r);
+      }
+      if (items->empty()) {
+        errors.Add(f->mark, f->path, "expected at least one status code or range");
+      }
+      a->expected_statuses = std::move(ranges);
+    }
+  }
+  for (auto [key, out] :
+       {std::pair{"bodyRegex", &a->body_regex}, std::pair{"bodyNotRegex", &a->body_not_regex}}) {
+    if (auto f = m.Get(key)) {
+      if (auto v = ReadString(*f, errors)) {
+        CheckRegex(*f, *v, errors);
+        *out = *v;
+      }
+    }
+  }
+  if (auto f = m.Get("maxBodyBytes")) {
+    if (auto v = ReadInt(*f, errors, 1, 1 << 30, "an integer 1-1073741824")) {
+      a->max_body_bytes = *v;
+    }
+  }
+  if (auto f = m.Get("followRedirects")) {
+    if (auto v = ReadBool(*f, errors)) a->follow_redirects = *v;
+  }
+  if (auto f = m.Get("maxRedirects")) {
+    if (auto v = ReadInt(*f, errors, 0, 100, "an integer 0-100")) {
+      a->max_redirects = static_cast<int>(*v);
+    }
+  }
+  if (auto f = m.Get("tls")) ApplyTls(*f, &a->tls, errors, base_dir);
+}
+
+void ApplyTcpSocket(const Field& field, probes::TcpSocketAction* a, Errors& errors) {
+  MapReader m(field, errors, {"host", "port"});
+  if (!m.valid()) return;
+  ApplyHost(m, &a->host, errors);
+  ApplyPort(m, &a->port, errors);
+}
+
+const std::vector<std::string_view> kProbeKeys = {
+    "httpGet",        "tcpSocket",        "initialDelaySeconds", "periodSeconds",
+    "timeoutSeconds", "successThreshold", "failureThreshold",    "reuseConnections"};
+
+// The timing, threshold and connection fields shared by defaults and probes.
+void ApplyCommonFields(const MapReader& m, ProbeSpec* spec, ProbeOrigins* origins, Errors& errors) {
+  if (auto f = m.Get("initialDelaySeconds")) {
+    if (auto v = ReadSeconds(*f, errors, /*allow_zero=*/true)) spec->initial_delay = *v;
+  }
+  if (auto f = m.Get("periodSeconds")) {
+    if (auto v = ReadSeconds(*f, errors, /*allow_zero=*/false)) {
+      spec->period = *v;
+      origins->period = Origin{f->mark, f->path};
+    }
+  }
+  if (auto f = m.Get("timeoutSeconds")) {
+    if (auto v = ReadSeconds(*f, errors, /*allow_zero=*/false)) {
+      spec->timeout = *v;
+      origins->timeout = Origin{f->mark, f->path};
+    }
+  }
+  constexpr std::string_view kThreshold = "an integer >= 1";
+  if (auto f = m.Get("successThreshold")) {
+    if (auto v = ReadInt(*f, errors, 1, 1'000'000, kThreshold)) {
+      spec->success_threshold = static_cast<int>(*v);
+    }
+  }
+  if (auto f = m.Get("failureThreshold")) {
+    if (auto v = ReadInt(*f, errors, 1, 1'000'000, kThreshold)) {
+      spec->failure_threshold = static_cast<int>(*v);
+    }
+  }
+  if (auto f = m.Get("reuseConnections")) {
+    if (auto v = ReadBool(*f, errors)) spec->reuse_connections = *v;
+  }
+}
+
+// Reports timeout >= period at `where`: the timeout field, or the period
+// field when only the period was set at this level.
+void CheckTimeoutBelowPeriod(const ProbeSpec& spec, const Origin& where, bool at_timeout,
+                             Errors& errors) {
+  if (spec.timeout < spec.period) return;
+  if (at_timeout) {
+    errors.Add(where.mark, where.path,
+               "expected less than periodSeconds (" + FormatDuration(spec.period) + "), got " +
+                   FormatDuration(spec.timeout));
+  } else {
+    errors.Add(where.mark, where.path,
+               "expected more than timeoutSeconds (" + FormatDuration(spec.timeout) + "), got " +
+                   FormatDuration(spec.period));
+  }
+}
+
+}  // namespace
+
+ProbeDefaults ParseProbeDefaults(const std::optional<Field>& defaults, Errors& errors,
+                                 const std::string& base_dir) {
+  ProbeDefaults result;
+  if (!defaults) return result;
+  MapReader m(*defaults, errors, kProbeKeys);
+  if (!m.valid()) return result;
+  ProbeOrigins origins;
+  size_t errors_before = errors.size();
+  ApplyCommonFields(m, &result.spec, &origins, errors);
+  if (m.Has("httpGet") && m.Has("tcpSocket")) {
+    errors.Add(m.mark(), m.path(), "expected at most one of httpGet or tcpSocket, got both");
+  } else if (auto f = m.Get("httpGet")) {
+    result.has_http_get = true;
+    result.spec.kind = probes::ProbeKind::kHttpGet;
+    ApplyHttpGet(*f, &result.spec.http_get, errors, base_dir);
+  } else if (auto f = m.Get("tcpSocket")) {
+    result.has_tcp_socket = true;
+    result.spec.kind = probes::ProbeKind::kTcpSocket;
+    ApplyTcpSocket(*f, &result.spec.tcp_socket, errors);
+  }
+  if (errors.size() == errors_before && (origins.period || origins.timeout)) {
+    bool at_timeout = origins.timeout.has_value();
+    CheckTimeoutBelowPeriod(result.spec, at_timeout ? *origins.timeout : *origins.period,
+                            at_timeout, errors);
+  }
+  return result;
+}
+
+std::optional<ProbeSpec> ParseServiceProbe(const std::optional<Field>& probe,
+                                           const MapReader& service, const ProbeDefaults& defaults,
+                                           Errors& errors, const std::string& base_dir) {
+  ProbeSpec spec = defaults.spec;
+  bool has_default_action = defaults.has_http_get || defaults.has_tcp_socket;
+  if (!probe) {
+    if (has_default_action) return spec;
+    service.Missing("probe", "expected a probe with httpGet or tcpSocket (or one under defaults)");
+    return std::nullopt;
+  }
+  size_t errors_before = errors.size();
+  MapReader m(*probe, errors, kProbeKeys);
+  if (!m.valid()) return std::nullopt;
+  ProbeOrigins origins;
+  ApplyCommonFields(m, &spec, &origins, errors);
+  if (m.Has("httpGet") && m.Has("tcpSocket")) {
+    errors.Add(m.mark(), m.path(), "expected exactly one of httpGet or tcpSocket, got both");
+  } else if (auto f = m.Get("httpGet")) {
+    spec.kind = probes::ProbeKind::kHttpGet;
+    if (!defaults.has_http_get) spec.http_get = probes::HttpGetAction{};
+    ApplyHttpGet(*f, &spec.http_get, errors, base_dir);
+  } else if (auto f = m.Get("tcpSocket")) {
+    spec.kind = probes::ProbeKind::kTcpSocket;
+    if (!defaults.has_tcp_socket) spec.tcp_socket = probes::TcpSocketAction{};
+    ApplyTcpSocket(*f, &spec.tcp_socket, errors);
+  } else if (!has_default_action) {
+    errors.Add(m.mark(), m.path(),
+               "expected exactly one of httpGet or tcpSocket (or one under defaults), got "
+               "neither");
+  }
+  // Report timeout >= period here only when this probe set one of them:
+  // a conflict inside `defaults:` was reported once, there.
+  if (errors.size() == errors_before && (origins.period || origins.timeout)) {
+    bool at_timeout = origins.timeout.has_value();
+    CheckTimeoutBelowPeriod(spec, at_timeout ? *origins.timeout : *origins.period, at_timeout,
+                            errors);
+  }
+  if (errors.size() != errors_before) return std::nullopt;
+  return spec;
+}
+
+}  // namespace registrar::config::internal

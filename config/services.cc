@@ -1,0 +1,248 @@
+#include "config/services.h"
+
+#include <functional>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "config/values.h"
+
+namespace registrar::config::internal {
+namespace {
+
+using controller::ValueFormat;
+
+constexpr std::pair<const char*, ValueFormat> kFormats[] = {
+    {"plain", ValueFormat::kPlain},
+    {"json", ValueFormat::kJson},
+    {"grpc-naming", ValueFormat::kGrpcNaming},
+    {"skydns", ValueFormat::kSkyDns}};
+
+constexpr char kEndpointExpected[] = "expected host:port (IPv6 as [address]:port), got ";
+
+std::optional<std::map<std::string, std::string>> ReadMetadata(const Field& f, Errors& errors) {
+  if (!f.node.IsDefined() || f.node.IsNull()) return std::map<std::string, std::string>{};
+  if (!f.node.IsMap()) {
+    errors.Add(f.mark, f.path, "expected a mapping of strings, got " + Describe(f.node));
+    return std::nullopt;
+  }
+  std::map<std::string, std::string> out;
+  bool ok = true;
+  for (auto it = f.node.begin(); it != f.node.end(); ++it) {
+    if (!it->first.IsScalar()) {
+      errors.Add(it->first.Mark(), f.path, "expected a string key, got " + Describe(it->first));
+      ok = false;
+      continue;
+    }
+    const std::string& key = it->first.Scalar();
+    Field value{it->second, it->second.Mark(), f.path + "." + key};
+    if (value.mark.is_null()) value.mark = it->first.Mark();
+    if (out.count(key)) {
+      errors.Add(it->first.Mark(), value.path, "duplicate key");
+      ok = false;
+      continue;
+    }
+    auto v = ReadString(value, errors);
+    if (!v) {
+      ok = false;
+      continue;
+    }
+    out[key] = *v;
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+// Adds one endpoint to `service` unless it is a duplicate (reported).
+void AddTarget(ServiceConfig& service, const HostPort& hp, const std::string& where,
+               std::map<std::string, std::string>& seen,
+               const std::function<void(std::string)>& report) {
+  probes::Target target;
+  target.service = service.registration.service;
+  target.host = hp.host;
+  target.port = hp.port;
+  target.probe = service.probe;
+  std::string address = target.Address();
+  auto [it, inserted] = seen.emplace(address, where);
+  if (!inserted) {
+    report("duplicate endpoint " + Quote(address) + " (also at " + it->second + ")");
+    return;
+  }
+  service.targets.push_back(std::move(target));
+}
+
+void ReadEndpointsFile(const Field& f, const std::string& path, ServiceConfig& service,
+                       std::map<std::string, std::string>& seen, Errors& errors) {
+  std::string error;
+  std::optional<std::string> content = ReadWholeFile(path, &error);
+  if (!content) {
+    errors.Add(f.mark, f.path, error);
+    return;
+  }
+  int line_number = 0;
+  size_t start = 0;
+  while (start < content->size()) {
+    size_t end = content->find('\n', start);
+    if (end == std::string::npos) end = content->size();
+    std::string line = content->substr(start, end - start);
+    start = end + 1;
+    ++line_number;
+    if (size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+    size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    size_t last = line.find_last_not_of(" \t\r");
+    std::string entry = line.substr(first, last - first + 1);
+    auto report = [&](std::string message) {
+      errors.AddAt(path, line_number, static_cast<int>(first) + 1, f.path, std::move(message));
+    };
+    std::optional<HostPort> hp = ParseHostPort(entry);
+    if (!hp) {
+      report(kEndpointExpected + Quote(entry));
+      continue;
+    }
+    AddTarget(service, *hp, path + ":" + std::to_string(line_number), seen, report);
+  }
+}
+
+std::optional<ServiceConfig> ParseService(const Field& field, const ProbeDefaults& defaults,
+                                          ValueFormat default_format, Errors& errors,
+                                          const std::string& base_dir) {
+  MapReader m(
+      field, errors,
+      {"name", "format", "metadata", "dnsDomain", "dnsTTL", "probe", "endpoints", "endpointsFile"});
+  if (!m.valid()) return std::nullopt;
+  size_t errors_before = errors.size();
+  ServiceConfig service;
+  service.registration.format = default_format;
+  if (auto f = m.Get("format")) {
+    if (auto v = ReadFormat(*f, errors)) service.registration.format = *v;
+  }
+  if (auto f = m.Get("name")) {
+    if (auto v = ReadString(*f, errors)) {
+      if (!IsServiceName(*v)) {
+        errors.Add(f->mark, f->path,
+                   "expected a name of letters, digits, '.', '_' and '-' that starts and ends "
+                   "with a letter or digit, got " +
+                       Quote(*v));
+      } else if (service.registration.format == ValueFormat::kSkyDns && !IsDnsLabel(*v)) {
+        errors.Add(f->mark, f->path,
+                   "expected a DNS label (lowercase letters, digits and '-', at most 63) for "
+                   "format skydns, got " +
+                       Quote(*v));
+      }
+      service.registration.service = *v;
+    }
+  } else {
+    m.Missing("name");
+  }
+  if (auto f = m.Get("metadata")) {
+    if (auto v = ReadMetadata(*f, errors)) service.registration.metadata = std::move(*v);
+  }
+  if (auto f = m.Get("dnsDomain")) {
+    if (auto v = ReadString(*f, errors)) {
+      std::string domain = *v;
+      if (!domain.empty() && domain.back() == '.') domain.pop_back();
+      if (IsDnsDomain(domain)) {
+        service.registration.dns_domain = domain;
+      } else {
+        errors.Add(f->mark, f->path,
+                   "expected a DNS domain like svc.example.com, got " + Quote(*v));
+      }
+    }
+  }
+  if (auto f = m.Get("dnsTTL")) {
+    if (auto v = ReadInt(*f, errors, 1, 2'147'483'647, "an integer number of seconds >= 1")) {
+      service.registration.dns_ttl_seconds = static_cast<int>(*v);
+    }
+  }
+  std::optional<probes::ProbeSpec> probe =
+      ParseServiceProbe(m.Get("probe"), m, defaults, errors, base_dir);
+  if (probe) service.probe = *probe;
+
+  std::map<std::string, std::string> seen;  // address → where first written
+  std::optional<Field> endpoints = m.Get("endpoints");
+  std::optional<Field> endpoints_file = m.Get("endpointsFile");
+  if (!endpoints && !endpoints_file) {
+    m.Missing("endpoints", "expected endpoints or endpointsFile");
+  }
+  if (endpoints) {
+    if (auto items = ReadStringList(*endpoints, errors)) {
+      for (const Field& item : *items) {
+        const std::string& text = item.node.Scalar();
+        service.endpoints.push_back(text);
+        std::optional<HostPort> hp = ParseHostPort(text);
+        if (!hp) {
+          errors.Add(item.mark, item.path, kEndpointExpected + Quote(text));
+          continue;
+        }
+        AddTarget(service, *hp, "line " + std::to_string(item.mark.line + 1), seen,
+                  [&](std::string message) { errors.Add(item.mark, item.path, message); });
+      }
+    }
+  }
+  if (endpoints_file) {
+    if (auto path = ReadPath(*endpoints_file, errors, base_dir, /*must_be_readable=*/false)) {
+      service.endpoints_file = *path;
+      ReadEndpointsFile(*endpoints_file, *path, service, seen, errors);
+    }
+  }
+  if (errors.size() != errors_before) return std::nullopt;
+  return service;
+}
+
+}  // namespace
+
+std::optional<ValueFormat> ParseFormat(const std::string& name) {
+  for (const auto& [n, f] : kFormats) {
+    if (name == n) return f;
+  }
+  return std::nullopt;
+}
+
+const char* FormatName(ValueFormat format) {
+  for (const auto& [n, f] : kFormats) {
+    if (format == f) return n;
+  }
+  return "?";
+}
+
+std::optional<ValueFormat> ReadFormat(const Field& f, Errors& errors) {
+  std::optional<std::string> name = ReadString(f, errors);
+  if (!name) return std::nullopt;
+  std::optional<ValueFormat> format = ParseFormat(*name);
+  if (!format) {
+    errors.Add(f.mark, f.path, "expected plain, json, grpc-naming or skydns, got " + Quote(*name));
+  }
+  return format;
+}
+
+std::vector<ServiceConfig> ParseServices(const std::optional<Field>& services,
+                                         const ProbeDefaults& defaults, ValueFormat default_format,
+                                         Errors& errors, const std::string& base_dir) {
+  std::vector<ServiceConfig> result;
+  if (!services) return result;
+  if (services->node.IsNull()) return result;
+  std::optional<std::vector<Field>> items = ReadList(*services, errors);
+  if (!items) return result;
+  std::map<std::string, int> first_line;  // service name → line of its first definition
+  for (const Field& item : *items) {
+    // Duplicate names are checked on the raw node so that a service with
+    // other errors still takes part.
+    if (item.node.IsMap() && item.node["name"] && item.node["name"].IsScalar()) {
+      YAML::Node name = item.node["name"];
+      int line = name.Mark().line + 1;
+      auto [it, inserted] = first_line.emplace(name.Scalar(), line);
+      if (!inserted) {
+        errors.Add(name.Mark(), item.path + ".name",
+                   "duplicate service name " + Quote(name.Scalar()) + " (first at line " +
+                       std::to_string(it->second) + ")");
+      }
+    }
+    if (auto service = ParseService(item, defaults, default_format, errors, base_dir)) {
+      result.push_back(std::move(*service));
+    }
+  }
+  return result;
+}
+
+}  // namespace registrar::config::internal

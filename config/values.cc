@@ -1,0 +1,236 @@
+#include "config/values.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <vector>
+
+#include "config/config.h"
+
+namespace registrar::config {
+namespace internal {
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+bool IsIPv4(std::string_view s) {
+  in_addr addr;
+  return inet_pton(AF_INET, std::string(s).c_str(), &addr) == 1;
+}
+bool IsIPv6(std::string_view s) {
+  in6_addr addr;
+  return inet_pton(AF_INET6, std::string(s).c_str(), &addr) == 1;
+}
+
+// Hostname labels: letters, digits, '-' and '_' (seen in internal names), not
+// starting or ending with '-'.
+bool IsHostName(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  size_t start = 0;
+  while (true) {
+    size_t dot = s.find('.', start);
+    std::string_view label = s.substr(start, dot == std::string_view::npos ? s.npos : dot - start);
+    if (label.empty() || label.size() > 63) return false;
+    if (label.front() == '-' || label.back() == '-') return false;
+    for (char c : label) {
+      if (!IsAlnum(c) && c != '-' && c != '_') return false;
+    }
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+    if (start == s.size()) return true;  // trailing dot: fully qualified
+  }
+}
+
+}  // namespace
+
+bool IsValidHost(std::string_view host) { return IsIPv4(host) || IsIPv6(host) || IsHostName(host); }
+
+std::optional<HostPort> ParseHostPort(std::string_view text, bool allow_empty_host) {
+  HostPort result;
+  std::string_view port_text;
+  if (!text.empty() && text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return std::nullopt;
+    }
+    result.host = std::string(text.substr(1, close - 1));
+    if (!IsIPv6(result.host)) return std::nullopt;
+    port_text = text.substr(close + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    result.host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+    if (result.host.empty()) {
+      if (!allow_empty_host) return std::nullopt;
+    } else if (result.host.find(':') != std::string::npos || !IsValidHost(result.host)) {
+      return std::nullopt;  // a bare IPv6 literal needs brackets
+    }
+  }
+  if (port_text.empty() || port_text.size() > 5) return std::nullopt;
+  for (char c : port_text) {
+    if (!IsDigit(c)) return std::nullopt;
+  }
+  std::from_chars(port_text.data(), port_text.data() + port_text.size(), result.port);
+  if (result.port < 1 || result.port > 65535) return std::nullopt;
+  return result;
+}
+
+bool IsValidEtcdEndpoint(std::string_view text) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (text.substr(0, scheme.size()) == scheme) {
+      text.remove_prefix(scheme.size());
+      if (!text.empty() && text.back() == '/') text.remove_suffix(1);
+      break;
+    }
+  }
+  return ParseHostPort(text).has_value();
+}
+
+bool IsDnsLabel(std::string_view s) {
+  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || c == '-'; });
+}
+
+bool IsDnsDomain(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  size_t start = 0;
+  while (true) {
+    size_t dot = s.find('.', start);
+    if (!IsDnsLabel(s.substr(start, dot == s.npos ? s.npos : dot - start))) return false;
+    if (dot == s.npos) return true;
+    start = dot + 1;
+  }
+}
+
+bool IsServiceName(std::string_view s) {
+  if (s.empty() || s.size() > 253 || !IsAlnum(s.front()) || !IsAlnum(s.back())) return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return IsAlnum(c) || c == '.' || c == '_' || c == '-'; });
+}
+
+bool IsHeaderName(std::string_view s) {
+  static constexpr std::string_view kTokenPunct = "!#$%&'*+-.^_`|~";
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return IsAlnum(c) || kTokenPunct.find(c) != std::string_view::npos;
+  });
+}
+
+std::optional<int64_t> ParseInt(std::string_view text) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<double> ParseDecimal(std::string_view text) {
+  std::string_view digits = text;
+  if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) digits.remove_prefix(1);
+  size_t dot = digits.find('.');
+  std::string_view whole = digits.substr(0, dot);
+  std::string_view frac = dot == digits.npos ? std::string_view() : digits.substr(dot + 1);
+  if (whole.empty() && frac.empty()) return std::nullopt;
+  if (dot != digits.npos && frac.empty()) return std::nullopt;
+  auto all_digits = [](std::string_view s) { return std::all_of(s.begin(), s.end(), IsDigit); };
+  if (!all_digits(whole) || !all_digits(frac)) return std::nullopt;
+  double value = 0;
+  if (text.front() == '+') text.remove_prefix(1);
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  // Optimal string alignment: insertions, deletions, substitutions and
+  // transpositions of neighbours ("paht" is one step from "path").
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+}  // namespace internal
+
+namespace {
+
+struct Unit {
+  std::string_view name;
+  int64_t ns;
+};
+// Longest names first so "ms" is not read as "m".
+constexpr Unit kUnits[] = {{"ns", 1},
+                           {"us", 1'000},
+                           {"µs", 1'000},
+                           {"ms", 1'000'000},
+                           {"s", 1'000'000'000},
+                           {"m", 60'000'000'000},
+                           {"h", 3'600'000'000'000}};
+
+}  // namespace
+
+std::optional<Duration> ParseDuration(const std::string& text) {
+  std::string_view rest = text;
+  if (rest.empty()) return std::nullopt;
+  long double total_ns = 0;
+  while (!rest.empty()) {
+    size_t n = 0;
+    while (n < rest.size() && (internal::IsDigit(rest[n]) || rest[n] == '.')) ++n;
+    if (n == 0) return std::nullopt;
+    std::optional<double> number = internal::ParseDecimal(rest.substr(0, n));
+    if (!number) return std::nullopt;
+    rest.remove_prefix(n);
+    const Unit* unit = nullptr;
+    for (const Unit& u : kUnits) {
+      if (rest.substr(0, u.name.size()) == u.name &&
+          (unit == nullptr || u.name.size() > unit->name.size())) {
+        unit = &u;
+      }
+    }
+    if (unit == nullptr) return std::nullopt;  // a number needs a unit
+    rest.remove_prefix(unit->name.size());
+    total_ns += static_cast<long double>(*number) * unit->ns;
+  }
+  if (total_ns > 9.2e18L) return std::nullopt;
+  return Duration(static_cast<int64_t>(std::llround(static_cast<double>(total_ns))));
+}
+
+std::string FormatDuration(Duration d) {
+  int64_t ns = d.count();
+  if (ns == 0) return "0s";
+  std::string out;
+  if (ns < 0) {
+    out = "-";
+    ns = -ns;
+  }
+  constexpr int64_t kSecond = 1'000'000'000;
+  if (ns % kSecond != 0) {
+    if (ns % 1'000'000 == 0) return out + std::to_string(ns / 1'000'000) + "ms";
+    if (ns % 1'000 == 0) return out + std::to_string(ns / 1'000) + "us";
+    return out + std::to_string(ns) + "ns";
+  }
+  int64_t s = ns / kSecond;
+  int64_t h = s / 3600, m = (s % 3600) / 60, sec = s % 60;
+  if (h) out += std::to_string(h) + "h";
+  if (m) out += std::to_string(m) + "m";
+  if (sec) out += std::to_string(sec) + "s";
+  return out;
+}
+
+}  // namespace registrar::config

@@ -1,0 +1,304 @@
+// Every validation error: its exact message, file, line and column.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace registrar::config {
+namespace {
+
+// A valid config whose parts the cases below replace. Lines 1-4.
+constexpr char kHead[] =
+    "etcd:\n"
+    "  endpoints: [\"127.0.0.1:2379\"]\n"
+    "registration:\n"
+    "  prefix: /services/\n";
+
+// A valid service list, lines 5-9.
+constexpr char kServices[] =
+    "services:\n"
+    "  - name: orders\n"
+    "    probe: {httpGet: {path: /healthz}}\n"
+    "    endpoints: [\"127.0.0.1:8080\"]\n";
+
+std::vector<std::string> Errors(const std::string& yaml) {
+  LoadResult result = ParseConfig(yaml, "config.yaml", "/nonexistent");
+  std::vector<std::string> out;
+  for (const ConfigError& e : result.errors) out.push_back(e.ToString());
+  EXPECT_EQ(result.config.has_value(), out.empty());
+  return out;
+}
+
+struct Case {
+  const char* name;
+  std::string yaml;
+  std::vector<std::string> errors;
+};
+
+std::string Head() { return kHead; }
+// A service (lines 5-...) with `probe` and `endpoints` lines given.
+std::string Service(const std::string& probe, const std::string& rest = "") {
+  return Head() +
+         "services:\n"
+         "  - name: orders\n"
+         "    probe: " +
+         probe + "\n" + (rest.empty() ? "    endpoints: [\"127.0.0.1:8080\"]\n" : rest);
+}
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+class ValidationTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ValidationTest, ReportsExactlyTheseErrors) {
+  EXPECT_EQ(Errors(GetParam().yaml), GetParam().errors) << GetParam().yaml;
+}
+
+const Case kCases[] = {
+    {"ValidConfigHasNoErrors", Head() + kServices, {}},
+    {"YamlSyntaxError",
+     "etcd:\n  endpoints: [\"a:1\"\n",
+     {"config.yaml:3:1: invalid YAML: end of sequence flow not found"}},
+    {"TopLevelNotAMapping",
+     "- a\n- b\n",
+     {"config.yaml:1:1: (top level): expected a mapping, got a list"}},
+    {"UnknownTopLevelKeySuggestsTheClosest",
+     Head() + "servises: []\n",
+     {"config.yaml:5:1: servises: unknown key; did you mean \"services\"?"}},
+    {"UnknownKeyListsTheKnownOnes",
+     Head() + kServices + "extra: 1\n",
+     {"config.yaml:9:1: extra: unknown key; expected one of: etcd, registration, server, log, "
+      "defaults, services"}},
+    {"DuplicateKey",
+     Head() + "registration: {}\n",
+     {"config.yaml:5:1: registration: duplicate key"}},
+    {"MissingEtcdSection",
+     std::string("services: []\n"),
+     {"config.yaml:1:1: etcd.endpoints: missing required field (or set --etcd-endpoints / "
+      "REGISTRAR_ETCD_ENDPOINTS)"}},
+    {"MissingEtcdEndpoints",
+     "etcd:\n  dialTimeout: 5s\n",
+     {"config.yaml:2:3: etcd.endpoints: missing required field; or set --etcd-endpoints / "
+      "REGISTRAR_ETCD_ENDPOINTS"}},
+    {"BadEtcdEndpoint",
+     "etcd:\n  endpoints: [\"127.0.0.1:2379\", \"ftp://x:1\"]\n",
+     {"config.yaml:2:33: etcd.endpoints[1]: expected host:port or http(s)://host:port, got "
+      "\"ftp://x:1\""}},
+    {"EtcdEndpointsNotAList",
+     "etcd:\n  endpoints: 127.0.0.1:2379\n",
+     {"config.yaml:2:14: etcd.endpoints: expected a list, got \"127.0.0.1:2379\""}},
+    {"BadDuration",
+     "etcd:\n  endpoints: [\"a:1\"]\n  dialTimeout: 5\n",
+     {"config.yaml:3:16: etcd.dialTimeout: expected a duration like 500ms, 10s or 1m, got \"5\""}},
+    {"ZeroDuration",
+     "etcd:\n  endpoints: [\"a:1\"]\n  dialTimeout: 0s\n",
+     {"config.yaml:3:16: etcd.dialTimeout: expected a duration greater than 0, got \"0s\""}},
+    {"PasswordFileNeedsUsername",
+     "etcd:\n  endpoints: [\"a:1\"]\n  passwordFile: /dev/null\n",
+     {"config.yaml:2:3: etcd.username: missing required field; passwordFile needs a username"}},
+    {"UnreadablePasswordFile",
+     "etcd:\n  endpoints: [\"a:1\"]\n  username: u\n  passwordFile: secret\n",
+     {"config.yaml:4:17: etcd.passwordFile: cannot read \"/nonexistent/secret\": No such file "
+      "or directory"}},
+    {"UnreadableTlsFile",
+     "etcd:\n  endpoints: [\"a:1\"]\n  tls: {caFile: /nope/ca.pem}\n",
+     {"config.yaml:3:17: etcd.tls.caFile: cannot read \"/nope/ca.pem\": No such file or "
+      "directory"}},
+    {"LeaseTtlBelowEtcdMinimum",
+     Head() + "  leaseTTL: 1s\n",
+     {"config.yaml:5:13: registration.leaseTTL: expected at least 2s (etcd silently raises "
+      "shorter lease TTLs), got 1s"}},
+    {"LeaseTtlNotWholeSeconds",
+     Head() + "  leaseTTL: 2500ms\n",
+     {"config.yaml:5:13: registration.leaseTTL: expected whole seconds (etcd lease TTLs are in "
+      "seconds), got 2500ms"}},
+    {"PrefixWithoutTrailingSlash",
+     "etcd: {endpoints: [\"a:1\"]}\nregistration: {prefix: /svc}\n",
+     {"config.yaml:2:24: registration.prefix: expected a key prefix that starts and ends with "
+      "\"/\", got \"/svc\""}},
+    {"UnknownFormat",
+     Head() + "  format: xml\n",
+     {"config.yaml:5:11: registration.format: expected plain, json, grpc-naming or skydns, got "
+      "\"xml\""}},
+    {"OwnsPrefixNotABool",
+     Head() + "  ownsPrefix: yes\n",
+     {"config.yaml:5:15: registration.ownsPrefix: expected true or false, got \"yes\""}},
+    {"BadListen",
+     Head() + "server: {listen: \"localhost\"}\n",
+     {"config.yaml:5:18: server.listen: expected [host]:port (host may be empty), got "
+      "\"localhost\""}},
+    {"BadLogLevel",
+     Head() + "log: {level: verbose, format: xml}\n",
+     {"config.yaml:5:14: log.level: expected trace, debug, info, warn or error, got \"verbose\"",
+      "config.yaml:5:31: log.format: expected text or json, got \"xml\""}},
+    {"ServicesNotAList",
+     Head() + "services: {name: x}\n",
+     {"config.yaml:5:11: services: expected a list, got a mapping"}},
+    {"ServiceNameMissing",
+     Head() + "services:\n  - probe: {tcpSocket: {}}\n    endpoints: [\"a:1\"]\n",
+     {"config.yaml:6:5: services[0].name: missing required field"}},
+    {"ServiceNameInvalid",
+     Head() + "services:\n  - name: orders/v1\n    probe: {tcpSocket: {}}\n    endpoints: []\n",
+     {"config.yaml:6:11: services[0].name: expected a name of letters, digits, '.', '_' and '-' "
+      "that starts and ends with a letter or digit, got \"orders/v1\""}},
+    {"SkyDnsNameMustBeADnsLabel",
+     Head() + "services:\n  - name: Orders_1\n    format: skydns\n    probe: {tcpSocket: {}}\n"
+              "    endpoints: []\n",
+     {"config.yaml:6:11: services[0].name: expected a DNS label (lowercase letters, digits and "
+      "'-', at most 63) for format skydns, got \"Orders_1\""}},
+    {"DuplicateServiceName",
+     Head() + kServices + "  - name: orders\n    probe: {tcpSocket: {}}\n    endpoints: []\n",
+     {"config.yaml:9:11: services[1].name: duplicate service name \"orders\" (first at line 6)"}},
+    {"ServiceWithoutEndpoints",
+     Head() + "services:\n  - name: a\n    probe: {tcpSocket: {}}\n",
+     {"config.yaml:6:5: services[0].endpoints: missing required field; expected endpoints or "
+      "endpointsFile"}},
+    {"BadEndpoint",
+     Service("{tcpSocket: {}}", "    endpoints: [\"127.0.0.1:8080\", \"::1:80\"]\n"),
+     {"config.yaml:8:35: services[0].endpoints[1]: expected host:port (IPv6 as [address]:port), "
+      "got \"::1:80\""}},
+    {"EndpointPortOutOfRange",
+     Service("{tcpSocket: {}}", "    endpoints: [\"a:65536\"]\n"),
+     {"config.yaml:8:17: services[0].endpoints[0]: expected host:port (IPv6 as [address]:port), "
+      "got \"a:65536\""}},
+    {"DuplicateEndpoint",
+     Service("{tcpSocket: {}}", "    endpoints:\n      - \"[::1]:80\"\n      - \"[::1]:80\"\n"),
+     {"config.yaml:10:9: services[0].endpoints[1]: duplicate endpoint \"[::1]:80\" (also at line "
+      "9)"}},
+    {"MetadataValueNotAString",
+     Service("{tcpSocket: {}}", "    endpoints: []\n    metadata: {version: [1]}\n"),
+     {"config.yaml:9:25: services[0].metadata.version: expected a string, got a list"}},
+    {"BadDnsTtl",
+     Service("{tcpSocket: {}}", "    endpoints: []\n    dnsTTL: 0\n"),
+     {"config.yaml:9:13: services[0].dnsTTL: expected an integer number of seconds >= 1, got "
+      "\"0\""}},
+    {"ProbeMissing",
+     Head() + "services:\n  - name: a\n    endpoints: []\n",
+     {"config.yaml:6:5: services[0].probe: missing required field; expected a probe with httpGet "
+      "or tcpSocket (or one under defaults)"}},
+    {"ProbeWithoutAction",
+     Service("{periodSeconds: 5}"),
+     {"config.yaml:7:12: services[0].probe: expected exactly one of httpGet or tcpSocket (or one "
+      "under defaults), got neither"}},
+    {"ProbeWithBothActions",
+     Service("{httpGet: {}, tcpSocket: {}}"),
+     {"config.yaml:7:12: services[0].probe: expected exactly one of httpGet or tcpSocket, got "
+      "both"}},
+    {"HttpGetPortNotAnInteger",
+     Service("{httpGet: {port: abc}}"),
+     {"config.yaml:7:29: services[0].probe.httpGet.port: expected an integer 1-65535, got "
+      "\"abc\""}},
+    {"HttpGetUnknownKeySuggests",
+     Service("{httpGet: {paht: /}}"),
+     {"config.yaml:7:23: services[0].probe.httpGet.paht: unknown key; did you mean \"path\"?"}},
+    {"HttpGetBadScheme",
+     Service("{httpGet: {scheme: http}}"),
+     {"config.yaml:7:31: services[0].probe.httpGet.scheme: expected HTTP or HTTPS, got \"http\""}},
+    {"HttpGetBadPath",
+     Service("{httpGet: {path: healthz}}"),
+     {"config.yaml:7:29: services[0].probe.httpGet.path: expected a path starting with \"/\", got "
+      "\"healthz\""}},
+    {"HttpGetBadMethod",
+     Service("{httpGet: {method: DELETE}}"),
+     {"config.yaml:7:31: services[0].probe.httpGet.method: expected GET, HEAD, POST or OPTIONS, "
+      "got \"DELETE\""}},
+    {"HttpHeaderWithoutName",
+     Service("{httpGet: {httpHeaders: [{value: x}]}}"),
+     {"config.yaml:7:37: services[0].probe.httpGet.httpHeaders[0].name: missing required field"}},
+    {"HttpHeaderBadName",
+     Service("{httpGet: {httpHeaders: [{name: \"a b\", value: x}]}}"),
+     {"config.yaml:7:44: services[0].probe.httpGet.httpHeaders[0].name: expected an HTTP header "
+      "name, got \"a b\""}},
+    {"BadExpectedStatus",
+     Service("{httpGet: {expectedStatuses: [200, \"300-200\", 700]}}"),
+     {"config.yaml:7:47: services[0].probe.httpGet.expectedStatuses[1]: expected a status code "
+      "100-599 or a range like \"200-299\", got \"300-200\"",
+      "config.yaml:7:58: services[0].probe.httpGet.expectedStatuses[2]: expected a status code "
+      "100-599 or a range like \"200-299\", got \"700\""}},
+    {"BadBodyRegex",
+     Service("{httpGet: {bodyRegex: \"(\"}}"),
+     {"config.yaml:7:34: services[0].probe.httpGet.bodyRegex: expected a regular expression "
+      "(ECMAScript), got \"(\": Mismatched '(' and ')' in regular expression"}},
+    {"MaxBodyBytesZero",
+     Service("{httpGet: {maxBodyBytes: 0}}"),
+     {"config.yaml:7:37: services[0].probe.httpGet.maxBodyBytes: expected an integer "
+      "1-1073741824, got \"0\""}},
+    {"FollowRedirectsNotABool",
+     Service("{httpGet: {followRedirects: 1}}"),
+     {"config.yaml:7:40: services[0].probe.httpGet.followRedirects: expected true or false, got "
+      "\"1\""}},
+    {"TlsCertWithoutKey",
+     Service("{httpGet: {tls: {certFile: /dev/null}}}"),
+     {"config.yaml:7:28: services[0].probe.httpGet.tls.keyFile: missing required field; certFile "
+      "and keyFile go together"}},
+    {"TcpSocketBadHost",
+     Service("{tcpSocket: {host: \"a b\"}}"),
+     {"config.yaml:7:31: services[0].probe.tcpSocket.host: expected a host name or IP address, "
+      "got \"a b\""}},
+    {"ZeroPeriod",
+     Service("{tcpSocket: {}, periodSeconds: 0}"),
+     {"config.yaml:7:43: services[0].probe.periodSeconds: expected a number of seconds greater "
+      "than 0, got \"0\""}},
+    {"NegativePeriod",
+     Service("{tcpSocket: {}, periodSeconds: -1}"),
+     {"config.yaml:7:43: services[0].probe.periodSeconds: expected a number of seconds greater "
+      "than 0, got \"-1\""}},
+    {"NegativeInitialDelay",
+     Service("{tcpSocket: {}, initialDelaySeconds: -0.5}"),
+     {"config.yaml:7:49: services[0].probe.initialDelaySeconds: expected a number of seconds >= "
+      "0, got \"-0.5\""}},
+    {"PeriodNotANumber",
+     Service("{tcpSocket: {}, periodSeconds: 10s}"),
+     {"config.yaml:7:43: services[0].probe.periodSeconds: expected a number of seconds greater "
+      "than 0, got \"10s\""}},
+    {"FailureThresholdBelowOne",
+     Service("{tcpSocket: {}, failureThreshold: 0}"),
+     {"config.yaml:7:46: services[0].probe.failureThreshold: expected an integer >= 1, got "
+      "\"0\""}},
+    {"SuccessThresholdBelowOne",
+     Service("{tcpSocket: {}, successThreshold: -2}"),
+     {"config.yaml:7:46: services[0].probe.successThreshold: expected an integer >= 1, got "
+      "\"-2\""}},
+    {"TimeoutEqualToPeriod",
+     Service("{tcpSocket: {}, periodSeconds: 2, timeoutSeconds: 2}"),
+     {"config.yaml:7:62: services[0].probe.timeoutSeconds: expected less than periodSeconds (2s), "
+      "got 2s"}},
+    {"PeriodBelowDefaultTimeout",
+     Service("{tcpSocket: {}, periodSeconds: 0.5}"),
+     {"config.yaml:7:43: services[0].probe.periodSeconds: expected more than timeoutSeconds (1s), "
+      "got 500ms"}},
+    {"TimeoutAbovePeriodInDefaultsIsReportedOnce",
+     Head() + "defaults: {timeoutSeconds: 20}\n" + kServices +
+         "  - name: b\n    probe: {tcpSocket: {}}\n    endpoints: []\n",
+     {"config.yaml:5:28: defaults.timeoutSeconds: expected less than periodSeconds (10s), got "
+      "20s"}},
+    {"DefaultsRejectUnknownKeys",
+     Head() + "defaults: {period: 5}\n" + kServices,
+     {"config.yaml:5:12: defaults.period: unknown key; expected one of: httpGet, tcpSocket, "
+      "initialDelaySeconds, periodSeconds, timeoutSeconds, successThreshold, failureThreshold, "
+      "reuseConnections"}},
+    {"WrongTypeForProbe",
+     Service("tcp"),
+     {"config.yaml:7:12: services[0].probe: expected a mapping, got \"tcp\""}},
+    {"AllErrorsAtOnce",
+     Head() + "  leaseTTL: 1s\nservices:\n  - name: a\n    probe: {httpGet: {port: 0}}\n"
+              "    endpoints: [\"x\"]\n  - probe: {tcpSocket: {}, failureThreshold: 0}\n"
+              "    endpoints: []\n",
+     {"config.yaml:5:13: registration.leaseTTL: expected at least 2s (etcd silently raises "
+      "shorter lease TTLs), got 1s",
+      "config.yaml:8:29: services[0].probe.httpGet.port: expected an integer 1-65535, got \"0\"",
+      "config.yaml:9:17: services[0].endpoints[0]: expected host:port (IPv6 as [address]:port), "
+      "got \"x\"",
+      "config.yaml:10:5: services[1].name: missing required field",
+      "config.yaml:10:46: services[1].probe.failureThreshold: expected an integer >= 1, got "
+      "\"0\""}},
+};
+
+INSTANTIATE_TEST_SUITE_P(Config, ValidationTest, ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return std::string(info.param.name);
+                         });
+
+}  // namespace
+}  // namespace registrar::config
