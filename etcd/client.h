@@ -10,9 +10,10 @@
 //
 // Failover: a call that fails with UNAVAILABLE on the current endpoint is
 // retried once on each other endpoint, and the first that answers becomes
-// current. Auth: with a username, the client calls Auth.Authenticate, sends the
-// token as "token" metadata, and re-authenticates once when etcd answers that
-// the token is invalid or expired.
+// current; a call that times out (kDeadlineExceeded) moves the next call to
+// the next endpoint. Auth: with a username, the client calls
+// Auth.Authenticate, sends the token as "token" metadata, and re-authenticates
+// once when etcd answers that the token is invalid or expired.
 //
 // Thread-safety: a Client is thread-safe. A KeepAliveStream or WatchStream is
 // used by one thread at a time, except Cancel(), which any thread may call.
@@ -101,9 +102,9 @@ struct Op {
   enum class Type { kPut, kDelete };
   Type type = Type::kPut;
   std::string key;
-  std::string value;      // put only
-  int64_t lease = 0;      // put only
-  bool prefix = false;    // delete only
+  std::string value;    // put only
+  int64_t lease = 0;    // put only
+  bool prefix = false;  // delete only
 };
 
 struct TxnResult {
@@ -179,7 +180,8 @@ class Client {
   // → kInvalidArgument). The first call dials.
   static absl::StatusOr<std::unique_ptr<Client>> Create(ClientOptions options);
 
-  virtual absl::StatusOr<RangeResult> Range(const std::string& key, const RangeOptions& options) = 0;
+  virtual absl::StatusOr<RangeResult> Range(const std::string& key,
+                                            const RangeOptions& options) = 0;
   // Returns the revision of the put.
   virtual absl::StatusOr<int64_t> Put(const std::string& key, const std::string& value,
                                       int64_t lease = 0) = 0;

@@ -49,6 +49,12 @@ absl::Status GrpcClient::WithFailover(CallName name, const Attempt& attempt) {
   for (size_t i = 0; i < connections_.size(); ++i) {
     const size_t index = (first + i) % connections_.size();
     status = attempt(*connections_[index]);
+    if (status.code() == absl::StatusCode::kDeadlineExceeded) {
+      // A hung member (stopped process, dropped packets): this call's time is
+      // used up, but the next one should try another endpoint.
+      current_.store((index + 1) % connections_.size());
+      break;
+    }
     if (status.code() != absl::StatusCode::kUnavailable) {
       current_.store(index);
       break;

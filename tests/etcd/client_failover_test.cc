@@ -104,6 +104,21 @@ TEST_F(FailoverTest, CallsMoveBackWhenTheCurrentEndpointDies) {
   EXPECT_EQ(client->CurrentEndpoint(), other.endpoint());
 }
 
+TEST_F(FailoverTest, AHungEndpointTimesOutOnceThenCallsGoToTheNext) {
+  testing::EtcdServer other;
+  ASSERT_TRUE(other.Start().ok()) << other.log();
+  std::unique_ptr<Client> client = NewClient({.endpoints = {server_.endpoint(), other.endpoint()},
+                                              .dial_timeout = milliseconds(500),
+                                              .request_timeout = milliseconds(500)});
+  ValueOrDie(client->Put("/t/a", "v"));
+  server_.Pause();
+  EXPECT_EQ(client->Range("/t/a", {}).status().code(), absl::StatusCode::kDeadlineExceeded);
+  absl::StatusOr<RangeResult> next = client->Range("/t/a", {});
+  server_.Resume();
+  EXPECT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(client->CurrentEndpoint(), other.endpoint());
+}
+
 TEST_F(FailoverTest, AllEndpointsDeadIsUnavailableNamingOperationAndEndpoints) {
   const std::string dead1 = DeadEndpoint();
   const std::string dead2 = DeadEndpoint();
