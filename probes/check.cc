@@ -1,5 +1,6 @@
 #include "probes/check.h"
 
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -24,6 +25,14 @@ int SetLingerZero(void* /*clientp*/, curl_socket_t fd, curlsocktype purpose) {
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
   }
   return CURL_SOCKOPT_OK;
+}
+
+// Hands OpenSSL the prober's parsed trust store for this probe's CA file.
+CURLcode UseStore(CURL* /*easy*/, void* ssl_ctx, void* store) {
+  auto* x509_store = static_cast<X509_STORE*>(store);
+  if (X509_STORE_up_ref(x509_store) != 1) return CURLE_OUT_OF_MEMORY;
+  SSL_CTX_set_cert_store(static_cast<SSL_CTX*>(ssl_ctx), x509_store);  // takes the reference
+  return CURLE_OK;
 }
 
 std::string ConnectError(long os_errno) {
@@ -72,7 +81,7 @@ std::string FormatDuration(Duration d) {
   return std::string(buf) + "s";
 }
 
-Check::Check(const Target& target) : spec_(target.probe) {
+Check::Check(const Target& target, TrustStores& trust) : spec_(target.probe), trust_(trust) {
   if (spec_.kind == ProbeKind::kTcpSocket) {
     const auto& tcp = spec_.tcp_socket;
     url_ = "http://" + HostForUrl(tcp.host.empty() ? target.host : tcp.host) + ":" +
@@ -152,7 +161,16 @@ void Check::Configure(CURL* easy, void* owner) {
   }
   if (connect_to_list_ != nullptr) curl_easy_setopt(easy, CURLOPT_CONNECT_TO, connect_to_list_);
   const auto& tls = http.tls;
-  if (!tls.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, tls.ca_file.c_str());
+  if (!tls.insecure_skip_verify && url_.starts_with("https:")) {
+    if (X509_STORE* store = trust_.Get(tls.ca_file); store != nullptr) {
+      curl_easy_setopt(easy, CURLOPT_CAINFO, nullptr);  // nothing for curl to parse
+      curl_easy_setopt(easy, CURLOPT_CAPATH, nullptr);
+      curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, &UseStore);
+      curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, store);
+    } else if (!tls.ca_file.empty()) {
+      curl_easy_setopt(easy, CURLOPT_CAINFO, tls.ca_file.c_str());  // curl reports the error
+    }
+  }
   if (!tls.cert_file.empty()) curl_easy_setopt(easy, CURLOPT_SSLCERT, tls.cert_file.c_str());
   if (!tls.key_file.empty()) curl_easy_setopt(easy, CURLOPT_SSLKEY, tls.key_file.c_str());
   if (tls.insecure_skip_verify) {

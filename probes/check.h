@@ -19,6 +19,7 @@
 #include <string>
 
 #include "probes/spec.h"
+#include "probes/trust_stores.h"
 
 namespace registrar::probes {
 
@@ -33,7 +34,8 @@ struct Verdict {
 
 class Check final {
  public:
-  explicit Check(const Target& target);
+  // `trust` outlives the Check (owned by the prober).
+  Check(const Target& target, TrustStores& trust);
   ~Check();
   Check(const Check&) = delete;
   Check& operator=(const Check&) = delete;
@@ -49,6 +51,7 @@ class Check final {
   Verdict JudgeHttp(CURL* easy) const;
 
   const ProbeSpec spec_;
+  TrustStores& trust_;
   std::string url_;
   std::string connect_to_;         // "name:port:host:port" when tls.server_name is set
   curl_slist* headers_ = nullptr;  // request headers (owned)

@@ -26,9 +26,9 @@ namespace {
 // thread; `target`, `health`, `since` and `recent` are also read by Snapshot()
 // and so change only under ProberImpl::mu_.
 struct Session : std::enable_shared_from_this<Session> {
-  Session(Target t, MonoTime now, WallTime wall_now, Duration phase)
+  Session(Target t, TrustStores& trust, MonoTime now, WallTime wall_now, Duration phase)
       : target(std::move(t)),
-        check(std::make_unique<Check>(target)),
+        check(std::make_unique<Check>(target, trust)),
         schedule(now, target.probe.initial_delay, target.probe.period, phase),
         health(target.probe.success_threshold, target.probe.failure_threshold),
         since(wall_now) {}
@@ -138,6 +138,7 @@ class ProberImpl final : public Prober {
   std::map<std::string, std::shared_ptr<Session>> sessions_;  // guarded by mu_ (written by loop)
 
   // Loop thread only.
+  TrustStores trust_;  // stores are refcounted: connections keep their own reference
   EventLoop loop_;
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
   std::deque<std::shared_ptr<Session>> queue_;  // due, waiting for a slot (FIFO)
@@ -168,6 +169,15 @@ void ProberImpl::Run() {
 }
 
 void ProberImpl::ApplyTargets(std::vector<Target> targets) {
+  // Parse CA bundles before taking `now`, so new schedules start after the
+  // (one-time, possibly 100+ ms) load rather than already late.
+  for (const auto& t : targets) {
+    const auto& http = t.probe.http_get;
+    if (t.probe.kind == ProbeKind::kHttpGet && !http.tls.insecure_skip_verify &&
+        (http.scheme == "HTTPS" || http.scheme == "https")) {
+      trust_.Get(http.tls.ca_file);
+    }
+  }
   MonoTime now = clock_.Now();
   WallTime wall_now = clock_.WallNow();
   std::map<std::string, Target> wanted;
@@ -198,7 +208,7 @@ void ProberImpl::ApplyTargets(std::vector<Target> targets) {
     }
     for (auto& [id, t] : wanted) {
       Duration phase = Schedule::RandomPhase(t.probe.period, random_);
-      auto s = std::make_shared<Session>(std::move(t), now, wall_now, phase);
+      auto s = std::make_shared<Session>(std::move(t), trust_, now, wall_now, phase);
       sessions_.emplace(id, s);
       added.push_back(std::move(s));
     }
@@ -218,7 +228,7 @@ void ProberImpl::ApplySpec(Session& s, Target target) {
   }
   bool period_changed = target.probe.period != s.target.probe.period;
   s.target = std::move(target);
-  s.check = std::make_unique<Check>(s.target);
+  s.check = std::make_unique<Check>(s.target, trust_);
   s.health.SetThresholds(s.target.probe.success_threshold, s.target.probe.failure_threshold);
   if (period_changed) {
     s.schedule.SetPeriod(s.target.probe.period, clock_.Now());
