@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "common/clock.h"
 #include "controller/backoff.h"
 #include "controller/registration.h"
@@ -72,6 +73,14 @@ struct ControllerTuning {
   int64_t range_page = 1000;
 };
 
+// etcd silently raises lease TTLs below its minimum (2 s with default
+// election settings), so a shorter TTL would not mean what it says.
+inline constexpr Duration kMinLeaseTtl = std::chrono::seconds(2);
+
+// kInvalidArgument when `options` cannot work: a lease TTL under kMinLeaseTtl
+// or not a whole number of seconds, a resync period ≤ 0, an empty prefix.
+absl::Status ValidateRegistrationOptions(const RegistrationOptions& options);
+
 // What the status page shows about the etcd side (a copy).
 struct ControllerSnapshot {
   std::string etcd_endpoint;
@@ -87,8 +96,9 @@ struct ControllerSnapshot {
 
 class Controller {
  public:
-  // `client`, `clock`, `random` and `observer` (may be null) must outlive the
-  // controller; `random` is used on the controller thread only. Targets of a
+  // `options` must pass ValidateRegistrationOptions (a shorter TTL is raised
+  // to kMinLeaseTtl). `client`, `clock`, `random` and `observer` (may be null)
+  // must outlive the controller; `random` is used on the controller thread only. Targets of a
   // service missing from `services` are registered with a plain value.
   Controller(etcd::Client& client, Clock& clock, Random& random, RegistrationOptions options,
              std::vector<ServiceRegistration> services, ControllerObserver* observer,

@@ -1,0 +1,116 @@
+// Shared fixture of the controller's integration tests: a real etcd on a free
+// loopback port, a client for the controller, a second client for the test's
+// own reads, and an observer that counts what the controller did.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "controller/controller.h"
+#include "etcd/client.h"
+#include "tests/support/etcd_server.h"
+#include "tests/support/wait.h"
+
+namespace registrar::controller {
+
+class CountingObserver final : public ControllerObserver {
+ public:
+  void OnReconcile(std::string_view result, Duration) override {
+    ++reconciles;
+    if (result == "error") ++reconcile_errors;
+  }
+  void OnRegisteredKeys(size_t keys) override { registered = static_cast<int64_t>(keys); }
+  void OnLease(int64_t id, int64_t) override { lease = id; }
+  void OnLeaseRegrant() override { ++regrants; }
+  void OnKeepAliveFailure() override { ++keepalive_failures; }
+  void OnDriftRepair(size_t repaired) override { drift_repairs += static_cast<int64_t>(repaired); }
+  void OnTxn(size_t ops) override {
+    ++txns;
+    txn_ops += static_cast<int64_t>(ops);
+  }
+
+  std::atomic<int64_t> reconciles{0};
+  std::atomic<int64_t> reconcile_errors{0};
+  std::atomic<int64_t> registered{0};
+  std::atomic<int64_t> lease{0};
+  std::atomic<int64_t> regrants{0};
+  std::atomic<int64_t> keepalive_failures{0};
+  std::atomic<int64_t> drift_repairs{0};
+  std::atomic<int64_t> txns{0};
+  std::atomic<int64_t> txn_ops{0};
+};
+
+inline probes::Target MakeTarget(const std::string& service, int port,
+                                 const std::string& host = "127.0.0.1") {
+  probes::Target t;
+  t.service = service;
+  t.host = host;
+  t.port = port;
+  return t;
+}
+
+class ControllerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(etcd_.Start().ok()) << etcd_.log();
+    etcd::ClientOptions options;
+    options.endpoints = {etcd_.endpoint()};
+    options.request_timeout = std::chrono::seconds(2);
+    auto client = etcd::Client::Create(options);
+    ASSERT_TRUE(client.ok()) << client.status();
+    client_ = *std::move(client);
+    auto reader = etcd::Client::Create(options);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    reader_ = *std::move(reader);
+    options_.lease_ttl = std::chrono::seconds(2);
+  }
+
+  void TearDown() override {
+    if (controller_) controller_->Stop(true);
+    controller_.reset();
+  }
+
+  Controller& MakeController(std::vector<ServiceRegistration> services = {}) {
+    ControllerTuning tuning;
+    tuning.backoff.max = std::chrono::milliseconds(500);
+    controller_ = std::make_unique<Controller>(*client_, RealClock(), random_, options_,
+                                               std::move(services), &observer_, tuning);
+    return *controller_;
+  }
+
+  // Every key under `prefix` as etcd holds it now (empty map on error).
+  std::map<std::string, etcd::KeyValue> Keys(const std::string& prefix = "/services/") {
+    etcd::RangeOptions options;
+    options.prefix = true;
+    auto result = reader_->Range(prefix, options);
+    std::map<std::string, etcd::KeyValue> out;
+    if (!result.ok()) return out;
+    for (auto& kv : result->kvs) out[kv.key] = kv;
+    return out;
+  }
+
+  bool HasKey(const std::string& key, const std::string& value = "") {
+    auto keys = Keys(key);
+    auto it = keys.find(key);
+    return it != keys.end() && (value.empty() || it->second.value == value);
+  }
+
+  bool KeyCountIs(size_t n, const std::string& prefix = "/services/") {
+    return Keys(prefix).size() == n;
+  }
+
+  testing::EtcdServer etcd_;
+  std::unique_ptr<etcd::Client> client_;
+  std::unique_ptr<etcd::Client> reader_;
+  SystemRandom random_{1};
+  RegistrationOptions options_;
+  CountingObserver observer_;
+  std::unique_ptr<Controller> controller_;
+};
+
+}  // namespace registrar::controller
