@@ -58,6 +58,21 @@ class BidiStream final {
   // Ends the stream; wakes Read(). Any thread.
   void Cancel() { context_->TryCancel(); }
 
+  // After a failed Write(): waits up to `timeout` for gRPC to end the stream
+  // (cancelling it if it does not) and returns the final status, so the
+  // caller reports gRPC's reason rather than its own cancellation.
+  grpc::Status WaitClosed(Duration timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!cv_.wait_for(lock, timeout, [this] { return closed_; })) {
+      lock.unlock();
+      Cancel();
+      lock.lock();
+      cv_.wait(lock, [this] { return closed_; });
+    }
+    queue_.clear();
+    return status_;
+  }
+
   // The final status once Read() returned kClosed.
   grpc::Status status() const {
     std::lock_guard<std::mutex> lock(mu_);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "etcd/convert.h"
 #include "etcd/streams.h"
+#include "spdlog/spdlog.h"
 
 namespace registrar::etcd::internal {
 namespace {
@@ -52,11 +53,12 @@ absl::Status GrpcClient::WithFailover(CallName name, const Attempt& attempt) {
     if (status.code() == absl::StatusCode::kDeadlineExceeded) {
       // A hung member (stopped process, dropped packets): this call's time is
       // used up, but the next one should try another endpoint.
-      current_.store((index + 1) % connections_.size());
+      SwitchEndpoint(first, (index + 1) % connections_.size(), status);
       break;
     }
     if (status.code() != absl::StatusCode::kUnavailable) {
-      current_.store(index);
+      SwitchEndpoint(first, index,
+                     failures.empty() ? status : absl::UnavailableError(failures.back()));
       break;
     }
     failures.push_back(std::string(status.message()));
@@ -66,6 +68,15 @@ absl::Status GrpcClient::WithFailover(CallName name, const Attempt& attempt) {
     return absl::UnavailableError(absl::StrJoin(failures, "; "));
   }
   return status;
+}
+
+void GrpcClient::SwitchEndpoint(size_t from, size_t to, const absl::Status& why) {
+  if (from == to) return;
+  size_t expected = from;
+  if (current_.compare_exchange_strong(expected, to)) {
+    spdlog::warn("etcd: now using endpoint {} instead of {} ({})", connections_[to]->endpoint,
+                 connections_[from]->endpoint, std::string(why.message()));
+  }
 }
 
 bool GrpcClient::WaitForConnection(Connection& connection) const {
@@ -93,6 +104,7 @@ absl::StatusOr<std::string> GrpcClient::Token(Connection& connection) {
   const std::string subject = absl::StrCat("as ", options_.username);
   if (status.ok()) {
     Report("authenticate", absl::StatusCode::kOk, start);
+    spdlog::info("etcd: authenticated as {} on {}", options_.username, connection.endpoint);
     token_ = response.token();
     return token_;
   }

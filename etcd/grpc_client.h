@@ -67,6 +67,8 @@ class GrpcClient final : public Client {
   // attaches the token and re-authenticates once if etcd rejects it.
   absl::Status CallOn(Connection& connection, CallName name, absl::string_view subject,
                       const Rpc& rpc);
+  // Makes `to` current if `from` still is, and logs why.
+  void SwitchEndpoint(size_t from, size_t to, const absl::Status& why);
   // Waits up to dial_timeout for the channel to be connected; false if not.
   bool WaitForConnection(Connection& connection) const;
   // The auth token for `connection` ("" without auth), authenticating first

@@ -62,12 +62,7 @@ class KeepAliveStreamImpl final : public KeepAliveStream {
         break;
     }
     broken_ = true;
-    stream_.Cancel();
-    KeepAliveBidi::ReadResult drained;
-    do {
-      drained = stream_.Read(&response, std::chrono::seconds(1));
-    } while (drained == KeepAliveBidi::ReadResult::kOk);
-    return Closed(stream_.status(), what_);
+    return Closed(stream_.WaitClosed(timeout_), what_);
   }
 
   void Cancel() override { stream_.Cancel(); }
@@ -107,13 +102,13 @@ class WatchStreamImpl final : public WatchStream {
       return absl::DeadlineExceededError(absl::StrCat(what_, ": not confirmed in time"));
     }
     if (result == WatchBidi::ReadResult::kClosed) {
-      stream_.Cancel();
-      while (stream_.Read(&response, std::chrono::seconds(1)) == WatchBidi::ReadResult::kOk) {
+      const grpc::Status status = stream_.WaitClosed(timeout);
+      // Keep gRPC's code (UNAVAILABLE drives failover) and its message.
+      if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
+        return FromGrpc(status, "Watch", key_, endpoint_);
       }
-      const grpc::Status status = stream_.status();
-      // Keep etcd's code (UNAVAILABLE drives failover) and its message.
-      if (!status.ok()) return FromGrpc(status, "Watch", key_, endpoint_);
-      return absl::UnavailableError(absl::StrCat(what_, ": stream closed before creation"));
+      return absl::UnavailableError(
+          absl::StrCat(what_, ": stream closed before creation (", status.error_message(), ")"));
     }
     if (response.canceled()) {
       if (response.compact_revision() > 0) {
