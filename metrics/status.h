@@ -1,0 +1,49 @@
+// What the admin server shows, and where it gets it from.
+//
+// The admin server owns no state: main adapts the Prober (Snapshot()) and the
+// controller to a `StatusProvider`, and the server asks it on every request.
+// These are plain values so the JSON API and the status page can be rendered
+// (and tested) from any source.
+//
+// Thread-safety: a StatusProvider is called from admin server threads,
+// concurrently; implementations must be thread-safe and quick (copy a
+// snapshot, never wait on etcd).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "probes/prober.h"
+
+namespace registrar::metrics {
+
+// The etcd side of the registrar as the controller sees it right now.
+struct RegistrationView {
+  std::string etcd_endpoint;    // "127.0.0.1:2379"; empty when unknown
+  bool etcd_connected = false;  // the last etcd call succeeded
+  int64_t lease_id = 0;         // 0: no lease held
+  int64_t lease_ttl_seconds = 0;
+  int64_t registered_keys = 0;
+  std::string last_error;                             // last etcd error, empty if none
+  std::map<std::string, std::string> keys_by_target;  // Target::Id() → registered key
+};
+
+// /readyz: ready once config is loaded, the lease is held and the first
+// reconcile is done; otherwise `reason` says which is missing.
+struct Readiness {
+  bool ready = false;
+  std::string reason;
+};
+
+class StatusProvider {
+ public:
+  virtual ~StatusProvider() = default;
+  // Every target, in Target::Id() order.
+  virtual std::vector<probes::TargetStatus> Targets() const = 0;
+  virtual RegistrationView Registration() const = 0;
+  virtual Readiness Ready() const = 0;
+};
+
+}  // namespace registrar::metrics

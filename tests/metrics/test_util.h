@@ -1,0 +1,50 @@
+// Helpers shared by the metrics tests: a settable StatusProvider, the
+// exposition text of a Metrics, and reading one sample out of it.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "metrics/metrics.h"
+#include "metrics/status.h"
+#include "probes/prober.h"
+
+namespace registrar::metrics::testing {
+
+// A StatusProvider whose answers the test sets.
+class FakeStatus final : public StatusProvider {
+ public:
+  std::vector<probes::TargetStatus> Targets() const override;
+  RegistrationView Registration() const override;
+  Readiness Ready() const override;
+
+  void SetTargets(std::vector<probes::TargetStatus> targets);
+  void SetRegistration(RegistrationView registration);
+  void SetReady(Readiness ready);
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<probes::TargetStatus> targets_;    // guarded by mu_
+  RegistrationView registration_;                // guarded by mu_
+  Readiness ready_{false, "config not loaded"};  // guarded by mu_
+};
+
+// The Prometheus text exposition of everything `metrics` serves.
+std::string Exposition(const Metrics& metrics);
+
+// The value of the sample `name{labels}` in exposition `text`, if present.
+std::optional<double> Sample(const std::string& text, const std::string& name,
+                             const std::map<std::string, std::string>& labels = {});
+
+// An HTTP GET /health target on 127.0.0.1:port probed every `period`;
+// healthy after 1 success, unhealthy after 2 failures.
+probes::Target HttpTarget(const std::string& service, int port,
+                          Duration period = std::chrono::milliseconds(200));
+
+// Runs `promtool check metrics` on `text`; returns its output, sets *exit_code.
+std::string PromtoolCheckMetrics(const std::string& text, int* exit_code);
+
+}  // namespace registrar::metrics::testing
