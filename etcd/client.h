@@ -16,7 +16,8 @@
 // once when etcd answers that the token is invalid or expired.
 //
 // Thread-safety: a Client is thread-safe. A KeepAliveStream or WatchStream is
-// used by one thread at a time, except Cancel(), which any thread may call.
+// used by one thread at a time, except Cancel(), which any thread may call;
+// streams may outlive the Client that opened them.
 #pragma once
 
 #include <cstdint>

@@ -324,7 +324,7 @@ absl::StatusOr<std::unique_ptr<KeepAliveStream>> GrpcClient::OpenKeepAlive(int64
     absl::StatusOr<std::string> token = Token(c);
     if (!token.ok()) return token.status();
     absl::StatusOr<std::unique_ptr<KeepAliveStream>> opened = OpenKeepAliveStream(
-        *c.lease, StreamTarget{c.endpoint, *token, options_.request_timeout}, lease_id);
+        *c.lease, StreamTarget{c.channel, c.endpoint, *token, options_.request_timeout}, lease_id);
     if (!opened.ok()) return opened.status();
     stream = *std::move(opened);
     return absl::OkStatus();
@@ -343,7 +343,7 @@ absl::StatusOr<std::unique_ptr<WatchStream>> GrpcClient::OpenWatch(const WatchOp
       absl::StatusOr<std::string> token = Token(c);
       if (!token.ok()) return token.status();
       absl::StatusOr<std::unique_ptr<WatchStream>> opened = OpenWatchStream(
-          *c.watch, StreamTarget{c.endpoint, *token, options_.request_timeout}, options);
+          *c.watch, StreamTarget{c.channel, c.endpoint, *token, options_.request_timeout}, options);
       // etcd refuses a watch with a stale token as "permission denied".
       if (!opened.ok() && !renewed_token && UsesAuth() && !token->empty() &&
           (opened.status().code() == absl::StatusCode::kPermissionDenied ||

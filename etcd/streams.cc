@@ -34,7 +34,8 @@ absl::Status Closed(const grpc::Status& status, const std::string& what) {
 class KeepAliveStreamImpl final : public KeepAliveStream {
  public:
   KeepAliveStreamImpl(etcdserverpb::Lease::Stub& stub, const StreamTarget& target, int64_t lease_id)
-      : what_(Describe("KeepAlive", absl::StrCat("lease ", lease_id), target.endpoint)),
+      : channel_(target.channel),
+        what_(Describe("KeepAlive", absl::StrCat("lease ", lease_id), target.endpoint)),
         lease_id_(lease_id),
         timeout_(target.request_timeout),
         stream_(StreamContext(target),
@@ -68,6 +69,8 @@ class KeepAliveStreamImpl final : public KeepAliveStream {
   void Cancel() override { stream_.Cancel(); }
 
  private:
+  // The stream may outlive the Client; the call needs its channel.
+  const std::shared_ptr<grpc::Channel> channel_;
   const std::string what_;
   const int64_t lease_id_;
   const Duration timeout_;
@@ -79,7 +82,8 @@ class WatchStreamImpl final : public WatchStream {
  public:
   WatchStreamImpl(etcdserverpb::Watch::Stub& stub, const StreamTarget& target,
                   const WatchOptions& options)
-      : key_(options.key),
+      : channel_(target.channel),
+        key_(options.key),
         endpoint_(target.endpoint),
         what_(Describe("Watch", options.key, target.endpoint)),
         stream_(StreamContext(target),
@@ -152,6 +156,7 @@ class WatchStreamImpl final : public WatchStream {
   void Cancel() override { stream_.Cancel(); }
 
  private:
+  const std::shared_ptr<grpc::Channel> channel_;  // as in KeepAliveStreamImpl
   const std::string key_;
   const std::string endpoint_;
   const std::string what_;                // "etcd Watch KEY on ENDPOINT"

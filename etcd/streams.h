@@ -15,8 +15,9 @@ namespace registrar::etcd::internal {
 
 // Where a stream goes and how: shared by both stream kinds.
 struct StreamTarget {
-  std::string endpoint;  // for messages
-  std::string token;     // auth token; empty: none
+  std::shared_ptr<grpc::Channel> channel;  // kept alive by the stream
+  std::string endpoint;                    // for messages
+  std::string token;                       // auth token; empty: none
   Duration request_timeout;
 };
 

@@ -184,6 +184,17 @@ TEST_F(ProgressWatchTest, ProgressNotifyReportsTheRevisionWithoutEvents) {
   EXPECT_GE(response.header_revision, revision);
 }
 
+TEST_F(WatchTest, StreamsMayOutliveTheirClient) {
+  Lease lease = ValueOrDie(client_->LeaseGrant(30));
+  std::unique_ptr<KeepAliveStream> keepalive = ValueOrDie(client_->OpenKeepAlive(lease.id));
+  std::unique_ptr<WatchStream> watch = ValueOrDie(client_->OpenWatch({.key = "/t/a"}));
+  std::unique_ptr<Client> writer = std::move(client_);
+  ValueOrDie(writer->Put("/t/a", "v"));
+  writer.reset();
+  EXPECT_EQ(ValueOrDie(watch->Next(seconds(5))).events.size(), 1u);
+  EXPECT_EQ(ValueOrDie(keepalive->KeepAliveOnce()), 30);
+}
+
 TEST_F(WatchTest, BrokenStreamReportsUnavailable) {
   std::unique_ptr<WatchStream> watch = ValueOrDie(client_->OpenWatch({.key = "/t/a"}));
   server_.Kill();
