@@ -1,12 +1,10 @@
 # Discovery client library (snapshot + watch of a prefix) and the `discover`
 # command; included from etcd/CMakeLists.txt. See etcd/discovery.h.
-set(discovery_srcs discovery_parse.cc discovery_state.cc)
-foreach(src discovery_loop.cc discovery_cli.cc)
-  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${src})
-    list(APPEND discovery_srcs ${src})
-  endif()
-endforeach()
-add_library(registrar_discovery STATIC ${discovery_srcs})
+add_library(registrar_discovery STATIC
+  discovery_cli.cc
+  discovery_loop.cc
+  discovery_parse.cc
+  discovery_state.cc)
 add_library(registrar::discovery ALIAS registrar_discovery)
 target_include_directories(registrar_discovery PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(registrar_discovery

@@ -265,6 +265,7 @@ TEST_F(DiscoveryEtcdTest, PausedEtcdIsDetectedAsSilentAndResumesWithoutLosingEve
   ASSERT_TRUE((*discovery)->WaitSynced(seconds(10)));
   Put("10.0.0.2:80");
   ASSERT_TRUE(WaitFor([&] { return Converged(**discovery); }));
+  ASSERT_TRUE(WaitFor([&] { return (*discovery)->stats().watch_opens > 0; }));
 
   etcd_->Pause();
   // Nothing answers, not even progress notifications: the stream is reopened.
@@ -288,6 +289,7 @@ TEST_F(DiscoveryEtcdTest, EtcdRestartConvergesWithoutSpuriousEvents) {
   auto discovery = Discovery::Start(*client, FastOptions(), recorder.callback());
   ASSERT_TRUE(discovery.ok());
   ASSERT_TRUE((*discovery)->WaitSynced(seconds(10)));
+  ASSERT_TRUE(WaitFor([&] { return (*discovery)->stats().watch_opens > 0; }));
 
   ASSERT_TRUE(etcd_->Restart().ok());
   ASSERT_TRUE(WaitFor([&] { return (*discovery)->stats().errors > 0; }));

@@ -115,7 +115,7 @@ class FixedRandom final : public Random {
   double v_;
 };
 
-TEST(Backoff, DoublesFromInitialUpToMaxWithJitterInUpperHalf) {
+TEST(DiscoveryBackoff, DoublesFromInitialUpToMaxWithJitterInUpperHalf) {
   using std::chrono::milliseconds;
   FixedRandom top(0.999999);
   Backoff b(milliseconds(100), milliseconds(1000), top);
