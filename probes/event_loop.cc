@@ -12,10 +12,6 @@
 #include <string>
 
 namespace registrar::probes {
-namespace {
-constexpr uintptr_t kRegistered = 1;  // curl_multi_assign marker: fd is in the epoll set
-}
-
 EventLoop::~EventLoop() {
   if (multi_ != nullptr) curl_multi_cleanup(multi_);
   if (wake_fd_ >= 0) close(wake_fd_);
@@ -48,28 +44,57 @@ void EventLoop::Wake() {
   [[maybe_unused]] auto n = write(wake_fd_, &one, sizeof(one));
 }
 
-int EventLoop::OnSocket(CURL* /*easy*/, curl_socket_t fd, int what, void* self, void* socketp) {
+// Sockets curl opens and closes through these two hooks are "ours": their
+// epoll records are exact, so idle ones may stay in the set (see OnSocket).
+curl_socket_t EventLoop::OpenSocket(void* self, curlsocktype /*purpose*/, curl_sockaddr* address) {
   auto* loop = static_cast<EventLoop*>(self);
-  bool registered = reinterpret_cast<uintptr_t>(socketp) == kRegistered;
+  int fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  if (fd < 0) return CURL_SOCKET_BAD;
+  loop->Track(fd) = FdState{0, false, true};
+  return fd;
+}
+
+int EventLoop::CloseSocket(void* self, curl_socket_t fd) {
+  auto* loop = static_cast<EventLoop*>(self);
+  loop->Track(fd) = FdState{};  // closing also drops it from the epoll set
+  return close(fd);
+}
+
+EventLoop::FdState& EventLoop::Track(int fd) {
+  if (static_cast<size_t>(fd) >= fds_.size()) fds_.resize(static_cast<size_t>(fd) * 2 + 64);
+  return fds_[static_cast<size_t>(fd)];
+}
+
+void EventLoop::Register(int fd, uint32_t mask) {
+  FdState& st = Track(fd);
+  if (st.registered == mask) return;
+  epoll_event ev{};
+  ev.events = mask;
+  ev.data.fd = fd;
+  int op = mask == 0 ? EPOLL_CTL_DEL : st.registered != 0 ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+  if (epoll_ctl(epoll_fd_, op, fd, &ev) != 0 && mask != 0) {
+    // Our record was stale (e.g. a socket not opened through OpenSocket).
+    epoll_ctl(epoll_fd_, errno == EEXIST ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
+  }
+  st.registered = mask;
+}
+
+int EventLoop::OnSocket(CURL* /*easy*/, curl_socket_t fd, int what, void* self, void* /*socketp*/) {
+  auto* loop = static_cast<EventLoop*>(self);
+  FdState& st = loop->Track(fd);
   if (what == CURL_POLL_REMOVE) {
-    if (registered) {
-      epoll_ctl(loop->epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-      curl_multi_assign(loop->multi_, fd, nullptr);
-    }
+    // Kept-alive connections go idle between probes: leave ours in the epoll
+    // set (saves two epoll_ctl calls per probe); an event on an idle socket
+    // (peer closed it) removes it then. Others (e.g. resolver pipes) go now.
+    st.wanted = false;
+    if (!st.ours) loop->Register(fd, 0);
     return 0;
   }
-  epoll_event ev{};
-  ev.data.fd = fd;
-  if (what & CURL_POLL_IN) ev.events |= EPOLLIN;
-  if (what & CURL_POLL_OUT) ev.events |= EPOLLOUT;
-  // curl's per-socket marker can be lost when a cached connection is reused,
-  // so fall back between ADD and MOD instead of trusting it blindly.
-  int op = registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-  if (epoll_ctl(loop->epoll_fd_, op, fd, &ev) != 0) {
-    op = errno == EEXIST ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    epoll_ctl(loop->epoll_fd_, op, fd, &ev);
-  }
-  if (!registered) curl_multi_assign(loop->multi_, fd, reinterpret_cast<void*>(kRegistered));
+  st.wanted = true;
+  uint32_t mask = 0;
+  if (what & CURL_POLL_IN) mask |= EPOLLIN;
+  if (what & CURL_POLL_OUT) mask |= EPOLLOUT;
+  loop->Register(fd, mask);
   return 0;
 }
 
@@ -98,23 +123,42 @@ void EventLoop::Poll(Duration max_wait) {
   // Round up: waking a little late is harmless, waking early spins.
   int wait_ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count());
 
-  std::array<epoll_event, 256> events;
-  int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), wait_ms);
-  for (int i = 0; i < n; ++i) {
-    int fd = events[i].data.fd;
-    if (fd == wake_fd_) {
-      uint64_t count;
-      [[maybe_unused]] auto r = read(wake_fd_, &count, sizeof(count));
-      continue;
-    }
-    int flags = 0;
-    if (events[i].events & (EPOLLIN | EPOLLHUP)) flags |= CURL_CSELECT_IN;
-    if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
-    if (events[i].events & EPOLLERR) flags |= CURL_CSELECT_ERR;
-    int running = 0;
-    curl_multi_socket_action(multi_, fd, flags, &running);
+  // Dispatch every ready socket before curl's timers run, so a response that
+  // has arrived is never judged a timeout because it waited in the queue.
+  std::array<epoll_event, 512> events;
+  for (int round = 0;; ++round) {
+    int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
+                       round == 0 ? wait_ms : 0);
+    for (int i = 0; i < n; ++i) Dispatch(events[i]);
+    if (n < static_cast<int>(events.size())) break;
   }
   ActOnDueTimer();
+}
+
+void EventLoop::Dispatch(const epoll_event& event) {
+  int fd = event.data.fd;
+  if (fd == wake_fd_) {
+    uint64_t count;
+    [[maybe_unused]] auto r = read(wake_fd_, &count, sizeof(count));
+    return;
+  }
+  if (!Track(fd).wanted) {  // an idle kept-alive socket: curl looks at it on reuse
+    Register(fd, 0);
+    return;
+  }
+  int flags = 0;
+  if (event.events & (EPOLLIN | EPOLLHUP)) flags |= CURL_CSELECT_IN;
+  if (event.events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+  if (event.events & EPOLLERR) flags |= CURL_CSELECT_ERR;
+  int running = 0;
+  curl_multi_socket_action(multi_, fd, flags, &running);
+}
+
+void EventLoop::Attach(CURL* easy) {
+  curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &EventLoop::OpenSocket);
+  curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, this);
+  curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &EventLoop::CloseSocket);
+  curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
 }
 
 void EventLoop::Close() {

@@ -7,9 +7,12 @@
 #pragma once
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "common/clock.h"
@@ -37,6 +40,9 @@ class EventLoop final {
   // or a Wake(), then lets curl act on them and on its expired timers.
   void Poll(Duration max_wait);
 
+  // Lets the loop see every socket `easy` opens (call after each reset).
+  void Attach(CURL* easy);
+
   // Closes every connection (cached or in use); the loop is unusable after.
   void Close();
 
@@ -44,9 +50,22 @@ class EventLoop final {
   void DrainCompleted(const std::function<void(CURL*, CURLcode)>& done);
 
  private:
+  struct FdState {
+    uint32_t registered = 0;  // events in the epoll set; 0: not in it
+    bool wanted = false;      // curl currently waits on this socket
+    bool ours = false;        // opened (and will be closed) through our hooks
+  };
+
+  static curl_socket_t OpenSocket(void* self, curlsocktype purpose, curl_sockaddr* address);
+  static int CloseSocket(void* self, curl_socket_t fd);
   static int OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, void* socketp);
   static int OnTimer(CURLM* multi, long timeout_ms, void* self);
 
+  FdState& Track(int fd);
+  void Register(int fd, uint32_t mask);
+  void Dispatch(const epoll_event& event);
+
+  std::vector<FdState> fds_;  // by fd number
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   CURLM* multi_ = nullptr;

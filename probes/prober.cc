@@ -284,6 +284,7 @@ void ProberImpl::StartProbe(const std::shared_ptr<Session>& s, MonoTime now) {
   s->wall_started = clock_.WallNow();
   CURL* easy = TakeHandle();
   s->check->Configure(easy, s.get());
+  loop_.Attach(easy);
   CURLMcode rc = curl_multi_add_handle(loop_.multi(), easy);
   if (rc != CURLM_OK) {
     ReturnHandle(easy);

@@ -1,0 +1,39 @@
+// Benchmark backends: nginx listening on N distinct loopback addresses
+// (127.1.x.y, one `listen` each, all of 127/8 routes to lo), and optionally
+// blackbox_exporter, both started from generated configs in a temp dir.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace registrar::bench {
+
+class Backends final {
+ public:
+  static absl::StatusOr<std::unique_ptr<Backends>> Start(int targets, bool blackbox);
+
+  int port() const { return port_; }
+  // The i-th target address, "127.1.x.y".
+  static std::string Address(int i);
+  std::string Url(int i) const;
+  // blackbox_exporter's /probe URL for the i-th target.
+  std::string BlackboxProbeUrl(int i) const;
+  // blackbox_exporter's user+system CPU seconds so far, and its RSS.
+  double BlackboxCpuSeconds() const;
+  double BlackboxRssMb() const;
+
+ private:
+  Backends() = default;
+
+  registrar::testing::TempDir dir_;
+  int port_ = 0;
+  int blackbox_port_ = 0;
+  std::unique_ptr<registrar::testing::Process> nginx_;
+  std::unique_ptr<registrar::testing::Process> blackbox_;
+};
+
+}  // namespace registrar::bench

@@ -1,0 +1,66 @@
+// Benchmark figures for one configuration, measured in its own process.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <vector>
+
+namespace registrar::bench {
+
+struct Figures {
+  int64_t probes = 0;      // completed in the measurement window
+  int64_t failures = 0;    // not ok (false failures: every target is healthy)
+  double seconds = 0;      // window length
+  double cpu_seconds = 0;  // CPU of the probing thread (or process) in the window
+  double rss_mb = 0;       // resident set size at the end
+  double lag_p50_ms = 0;   // actual start - planned start
+  double lag_p99_ms = 0;
+  double lag_max_ms = 0;
+  double other_cpu_seconds = 0;  // e.g. blackbox_exporter's CPU for its probes
+
+  double probes_per_second() const {
+    return seconds > 0 ? static_cast<double>(probes) / seconds : 0;
+  }
+  double cpu_us_per_probe() const {
+    return probes > 0 ? cpu_seconds * 1e6 / static_cast<double>(probes) : 0;
+  }
+  double cores() const { return seconds > 0 ? cpu_seconds / seconds : 0; }
+};
+
+inline double ThreadCpuSeconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// Fills the lag percentiles from samples in nanoseconds (sorts them).
+inline void SetLags(Figures& f, std::vector<int64_t>& lags_ns) {
+  if (lags_ns.empty()) return;
+  std::sort(lags_ns.begin(), lags_ns.end());
+  auto at = [&](double q) {
+    size_t i =
+        std::min(lags_ns.size() - 1, static_cast<size_t>(q * static_cast<double>(lags_ns.size())));
+    return static_cast<double>(lags_ns[i]) / 1e6;
+  };
+  f.lag_p50_ms = at(0.50);
+  f.lag_p99_ms = at(0.99);
+  f.lag_max_ms = static_cast<double>(lags_ns.back()) / 1e6;
+}
+
+// VmRSS of this process, in MB.
+inline double RssMb() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  double kb = 0;
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    if (std::sscanf(line, "VmRSS: %lf kB", &kb) == 1) break;
+  }
+  std::fclose(f);
+  return kb / 1024.0;
+}
+
+}  // namespace registrar::bench

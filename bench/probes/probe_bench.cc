@@ -1,0 +1,235 @@
+// Probe engine benchmark: prints figures, is not a timed test.
+//
+// N targets (period 1 s) on distinct loopback addresses 127.1.x.y, all served
+// by one nginx (our generated config, one `listen` per address). For each N
+// and connection mode it runs, each in its own process for clean CPU/RSS:
+//   prober   — registrar::probes::Prober (this module), CPU of its thread
+//   bare     — a bare libcurl-multi loop doing the same requests
+// and, side by side at N_bb targets, blackbox_exporter driven through its
+// /probe endpoint at the same rate (its CPU from /proc/<pid>/stat).
+//
+// Usage: probe_bench [--targets=1000,10000] [--seconds=10] [--warmup=3]
+//                    [--blackbox-targets=1000] [--only=prober,bare,blackbox]
+#include <curl/curl.h>
+#include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/probes/backends.h"
+#include "bench/probes/curl_driver.h"
+#include "bench/probes/figures.h"
+#include "probes/prober.h"
+#include "spdlog/spdlog.h"
+
+namespace registrar::bench {
+namespace {
+
+using probes::ProbeResult;
+using probes::Target;
+
+struct Args {
+  std::vector<int> targets = {1000, 10000};
+  double seconds = 10;
+  double warmup = 3;
+  int blackbox_targets = 1000;
+  std::string only = "prober,bare,blackbox";
+};
+
+Args Parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    auto value = [&](const char* flag) -> const char* {
+      size_t n = std::strlen(flag);
+      return s.compare(0, n, flag) == 0 ? s.c_str() + n : nullptr;
+    };
+    if (const char* v = value("--targets=")) {
+      a.targets.clear();
+      std::stringstream ss(v);
+      std::string item;
+      while (std::getline(ss, item, ',')) a.targets.push_back(std::stoi(item));
+    } else if (const char* v = value("--seconds=")) {
+      a.seconds = std::stod(v);
+    } else if (const char* v = value("--warmup=")) {
+      a.warmup = std::stod(v);
+    } else if (const char* v = value("--blackbox-targets=")) {
+      a.blackbox_targets = std::stoi(v);
+    } else if (const char* v = value("--only=")) {
+      a.only = v;
+    }
+  }
+  return a;
+}
+
+// Counts results in the window; lags are kept on the prober thread only and
+// read after Stop().
+class BenchObserver final : public probes::ProbeObserver {
+ public:
+  void OnResult(const Target&, const ProbeResult& result, Duration lag) override {
+    if (!have_clock_.load(std::memory_order_relaxed)) {
+      pthread_getcpuclockid(pthread_self(), &clock_);
+      have_clock_.store(true);
+    }
+    if (!measuring_.load(std::memory_order_relaxed)) return;
+    probes_.fetch_add(1, std::memory_order_relaxed);
+    if (!result.ok) {
+      if (failures_.fetch_add(1) < 5) spdlog::warn("bench: probe failed: {}", result.reason);
+    }
+    lags_.push_back(lag.count());
+  }
+  void OnTransition(const Target&, const probes::Transition&) override {}
+
+  std::atomic<bool> measuring_{false};
+  std::atomic<bool> have_clock_{false};
+  clockid_t clock_{};
+  std::atomic<int64_t> probes_{0};
+  std::atomic<int64_t> failures_{0};
+  std::vector<int64_t> lags_;
+};
+
+Figures RunProber(const Backends& backends, int n, bool reuse, const Args& args) {
+  std::vector<Target> targets;
+  for (int i = 0; i < n; ++i) {
+    Target t;
+    t.service = "bench";
+    t.host = backends.Address(i);
+    t.port = backends.port();
+    t.probe.period = std::chrono::seconds(1);
+    t.probe.timeout = std::chrono::milliseconds(900);
+    t.probe.reuse_connections = reuse;
+    targets.push_back(std::move(t));
+  }
+  SystemRandom random;
+  BenchObserver observer;
+  observer.lags_.reserve(static_cast<size_t>(n * (args.seconds + 2)));
+  auto prober = probes::Prober::Create(RealClock(), random, {}, &observer);
+  prober->SetTargets(std::move(targets));
+  prober->Start();
+  std::this_thread::sleep_for(std::chrono::duration<double>(args.warmup));
+  Figures f;
+  if (!observer.have_clock_.load()) return f;
+  double cpu0 = ThreadCpuSeconds(observer.clock_);
+  observer.measuring_.store(true);
+  std::this_thread::sleep_for(std::chrono::duration<double>(args.seconds));
+  observer.measuring_.store(false);
+  f.cpu_seconds = ThreadCpuSeconds(observer.clock_) - cpu0;
+  f.seconds = args.seconds;
+  f.probes = observer.probes_.load();
+  f.failures = observer.failures_.load();
+  f.rss_mb = RssMb();
+  prober->Stop();
+  SetLags(f, observer.lags_);
+  return f;
+}
+
+Figures RunBare(const Backends& backends, int n, bool reuse, const Args& args) {
+  DriverOptions o;
+  for (int i = 0; i < n; ++i) o.urls.push_back(backends.Url(i));
+  o.timeout_s = 0.9;
+  o.reuse = reuse;
+  o.warmup_s = args.warmup;
+  o.measure_s = args.seconds;
+  return RunCurlDriver(o);
+}
+
+Figures RunBlackbox(const Backends& backends, int n, const Args& args) {
+  DriverOptions o;
+  for (int i = 0; i < n; ++i) o.urls.push_back(backends.BlackboxProbeUrl(i));
+  o.timeout_s = 5;
+  o.reuse = true;  // driver → blackbox keep-alive; blackbox itself dials fresh per probe
+  o.must_contain = "probe_success 1";
+  o.warmup_s = args.warmup;
+  o.measure_s = args.seconds;
+  double bb0 = 0;
+  double bb1 = 0;
+  o.on_window_start = [&] { bb0 = backends.BlackboxCpuSeconds(); };
+  o.on_window_end = [&] { bb1 = backends.BlackboxCpuSeconds(); };
+  Figures f = RunCurlDriver(o);
+  f.other_cpu_seconds = bb1 - bb0;
+  return f;
+}
+
+// Runs `run` in a child process (clean RSS and CPU), returns its figures.
+Figures InChild(const std::function<Figures()>& run) {
+  std::fflush(stdout);  // or the child flushes our buffered lines again
+  int fds[2];
+  if (pipe(fds) != 0) return {};
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    Figures f = run();
+    [[maybe_unused]] auto w = write(fds[1], &f, sizeof(f));
+    _exit(0);
+  }
+  close(fds[1]);
+  Figures f;
+  [[maybe_unused]] auto r = read(fds[0], &f, sizeof(f));
+  close(fds[0]);
+  waitpid(pid, nullptr, 0);
+  return f;
+}
+
+void PrintHeader() {
+  std::printf("%-9s %6s %-6s %9s %9s %8s %8s %8s %8s %8s %8s\n", "engine", "N", "conns", "probes/s",
+              "failures", "CPU us/p", "cores", "RSS MB", "lag p50", "lag p99", "lag max");
+}
+
+void Print(const char* engine, int n, const char* conns, const Figures& f) {
+  std::printf("%-9s %6d %-6s %9.0f %9lld %8.1f %8.3f %8.1f %8.2f %8.2f %8.2f\n", engine, n, conns,
+              f.probes_per_second(), static_cast<long long>(f.failures), f.cpu_us_per_probe(),
+              f.cores(), f.rss_mb, f.lag_p50_ms, f.lag_p99_ms, f.lag_max_ms);
+  std::fflush(stdout);
+}
+
+}  // namespace
+}  // namespace registrar::bench
+
+int main(int argc, char** argv) {
+  using namespace registrar::bench;
+  spdlog::set_level(spdlog::level::warn);
+  Args args = Parse(argc, argv);
+  int max_n = args.blackbox_targets;
+  for (int n : args.targets) max_n = std::max(max_n, n);
+  bool with_blackbox = args.only.find("blackbox") != std::string::npos;
+  auto backends = Backends::Start(max_n, with_blackbox);
+  if (!backends.ok()) {
+    std::fprintf(stderr, "probe_bench: %s\n", backends.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("window %.0f s after %.0f s warm-up; period 1 s; nginx on %d loopback addresses\n",
+              args.seconds, args.warmup, max_n);
+  PrintHeader();
+  std::vector<std::pair<std::string, Figures>> fresh_rows;
+  for (int n : args.targets) {
+    for (bool reuse : {true, false}) {
+      const char* conns = reuse ? "reuse" : "fresh";
+      if (args.only.find("prober") != std::string::npos) {
+        Print("prober", n, conns, InChild([&] { return RunProber(**backends, n, reuse, args); }));
+      }
+      if (args.only.find("bare") != std::string::npos) {
+        Print("bare", n, conns, InChild([&] { return RunBare(**backends, n, reuse, args); }));
+      }
+    }
+  }
+  if (with_blackbox) {
+    int n = args.blackbox_targets;
+    Figures f = InChild([&] { return RunBlackbox(**backends, n, args); });
+    Figures bb = f;
+    bb.cpu_seconds = f.other_cpu_seconds;  // blackbox's own CPU, not the driver's
+    bb.rss_mb = (*backends)->BlackboxRssMb();
+    Print("blackbox", n, "fresh", bb);
+    std::printf(
+        "(blackbox row: CPU = blackbox_exporter process; lag = driver's; RSS = blackbox)\n");
+  }
+  return 0;
+}
