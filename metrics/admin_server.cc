@@ -146,6 +146,12 @@ void AdminServer::InstallHandlers() {
   http.set_keep_alive_timeout(std::max<time_t>(
       1, std::chrono::duration_cast<std::chrono::seconds>(options_.keep_alive_timeout).count()));
   http.set_payload_max_length(options_.max_body_bytes);
+  // SO_REUSEADDR (restart over TIME_WAIT) but not httplib's default
+  // SO_REUSEPORT, which would let a second registrar share the port silently.
+  http.set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
 
   const size_t max_header_bytes = options_.max_header_bytes;
   http.set_pre_routing_handler(

@@ -32,6 +32,21 @@ class FakeStatus final : public StatusProvider {
   Readiness ready_{false, "config not loaded"};  // guarded by mu_
 };
 
+// A StatusProvider whose targets are a real Prober's Snapshot(); the etcd
+// side and readiness are set by the test.
+class ProberStatus final : public StatusProvider {
+ public:
+  explicit ProberStatus(const probes::Prober& prober) : prober_(prober) {}
+  std::vector<probes::TargetStatus> Targets() const override { return prober_.Snapshot(); }
+  RegistrationView Registration() const override { return rest_.Registration(); }
+  Readiness Ready() const override { return rest_.Ready(); }
+  FakeStatus& rest() { return rest_; }
+
+ private:
+  const probes::Prober& prober_;
+  FakeStatus rest_;
+};
+
 // The Prometheus text exposition of everything `metrics` serves.
 std::string Exposition(const Metrics& metrics);
 
