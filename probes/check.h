@@ -34,7 +34,8 @@ struct Verdict {
 
 class Check final {
  public:
-  // `trust` outlives the Check (owned by the prober).
+  // `target` and `trust` must outlive the Check (the prober rebuilds the
+  // Check whenever it replaces a target).
   Check(const Target& target, TrustStores& trust);
   ~Check();
   Check(const Check&) = delete;
@@ -50,7 +51,7 @@ class Check final {
   static size_t OnBody(char* data, size_t size, size_t count, void* self);
   Verdict JudgeHttp(CURL* easy) const;
 
-  const ProbeSpec spec_;
+  const ProbeSpec& spec_;  // the target's (not copied: 10k targets)
   TrustStores& trust_;
   std::string url_;
   std::string connect_to_;         // "name:port:host:port" when tls.server_name is set

@@ -13,7 +13,7 @@
 
 namespace registrar::probes {
 EventLoop::~EventLoop() {
-  if (multi_ != nullptr) curl_multi_cleanup(multi_);
+  Close();
   if (wake_fd_ >= 0) close(wake_fd_);
   if (epoll_fd_ >= 0) close(epoll_fd_);
 }
@@ -30,13 +30,22 @@ absl::Status EventLoop::Init() {
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) {
     return absl::InternalError(std::string("epoll_ctl(eventfd): ") + std::strerror(errno));
   }
-  multi_ = curl_multi_init();
-  if (multi_ == nullptr) return absl::InternalError("curl_multi_init failed");
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &EventLoop::OnSocket);
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &EventLoop::OnTimer);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  for (int i = 0; i < kShards; ++i) {
+    auto shard = std::make_unique<Shard>();
+    shard->loop = this;
+    shard->multi = curl_multi_init();
+    if (shard->multi == nullptr) return absl::InternalError("curl_multi_init failed");
+    curl_multi_setopt(shard->multi, CURLMOPT_SOCKETFUNCTION, &EventLoop::OnSocket);
+    curl_multi_setopt(shard->multi, CURLMOPT_SOCKETDATA, shard.get());
+    curl_multi_setopt(shard->multi, CURLMOPT_TIMERFUNCTION, &EventLoop::OnTimer);
+    curl_multi_setopt(shard->multi, CURLMOPT_TIMERDATA, shard.get());
+    shards_.push_back(std::move(shard));
+  }
   return absl::OkStatus();
+}
+
+void EventLoop::SetMaxConnections(long per_shard) {
+  for (auto& shard : shards_) curl_multi_setopt(shard->multi, CURLMOPT_MAXCONNECTS, per_shard);
 }
 
 void EventLoop::Wake() {
@@ -50,7 +59,7 @@ curl_socket_t EventLoop::OpenSocket(void* self, curlsocktype /*purpose*/, curl_s
   auto* loop = static_cast<EventLoop*>(self);
   int fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
   if (fd < 0) return CURL_SOCKET_BAD;
-  loop->Track(fd) = FdState{0, false, true};
+  loop->Track(fd) = FdState{nullptr, 0, false, true};
   return fd;
 }
 
@@ -79,9 +88,12 @@ void EventLoop::Register(int fd, uint32_t mask) {
   st.registered = mask;
 }
 
-int EventLoop::OnSocket(CURL* /*easy*/, curl_socket_t fd, int what, void* self, void* /*socketp*/) {
-  auto* loop = static_cast<EventLoop*>(self);
+int EventLoop::OnSocket(CURL* /*easy*/, curl_socket_t fd, int what, void* shard_ptr,
+                        void* /*socketp*/) {
+  auto* shard = static_cast<Shard*>(shard_ptr);
+  EventLoop* loop = shard->loop;
   FdState& st = loop->Track(fd);
+  st.shard = shard;
   if (what == CURL_POLL_REMOVE) {
     // Kept-alive connections go idle between probes: leave ours in the epoll
     // set (saves two epoll_ctl calls per probe); an event on an idle socket
@@ -98,28 +110,36 @@ int EventLoop::OnSocket(CURL* /*easy*/, curl_socket_t fd, int what, void* self, 
   return 0;
 }
 
-int EventLoop::OnTimer(CURLM* /*multi*/, long timeout_ms, void* self) {
-  auto* loop = static_cast<EventLoop*>(self);
-  if (timeout_ms < 0) {
-    loop->timer_armed_ = false;
-  } else {
-    loop->timer_armed_ = true;
-    loop->curl_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+int EventLoop::OnTimer(CURLM* /*multi*/, long timeout_ms, void* shard_ptr) {
+  auto* shard = static_cast<Shard*>(shard_ptr);
+  shard->timer_armed = timeout_ms >= 0;
+  if (timeout_ms >= 0) {
+    shard->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   }
   return 0;
 }
 
-void EventLoop::ActOnDueTimer() {
-  if (!timer_armed_ || curl_deadline_ > std::chrono::steady_clock::now()) return;
+void EventLoop::ActOnTimer(Shard& shard) {
   int running = 0;
-  timer_armed_ = false;  // curl re-arms it from inside the call if needed
-  curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  shard.timer_armed = false;  // curl re-arms it from inside the call if needed
+  shard.dirty = true;
+  curl_multi_socket_action(shard.multi, CURL_SOCKET_TIMEOUT, 0, &running);
+}
+
+void EventLoop::ActOnDueTimers() {
+  auto now = std::chrono::steady_clock::now();
+  for (auto& shard : shards_) {
+    if (shard->timer_armed && shard->deadline <= now) ActOnTimer(*shard);
+  }
 }
 
 void EventLoop::Poll(Duration max_wait) {
   auto now = std::chrono::steady_clock::now();
   Duration wait = std::max(max_wait, Duration::zero());
-  if (timer_armed_) wait = std::min<Duration>(wait, std::max<Duration>(curl_deadline_ - now, {}));
+  for (const auto& shard : shards_) {
+    if (shard->timer_armed)
+      wait = std::min<Duration>(wait, std::max<Duration>(shard->deadline - now, {}));
+  }
   // Round up: waking a little late is harmless, waking early spins.
   int wait_ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count());
 
@@ -132,7 +152,7 @@ void EventLoop::Poll(Duration max_wait) {
     for (int i = 0; i < n; ++i) Dispatch(events[i]);
     if (n < static_cast<int>(events.size())) break;
   }
-  ActOnDueTimer();
+  ActOnDueTimers();
 }
 
 void EventLoop::Dispatch(const epoll_event& event) {
@@ -142,7 +162,8 @@ void EventLoop::Dispatch(const epoll_event& event) {
     [[maybe_unused]] auto r = read(wake_fd_, &count, sizeof(count));
     return;
   }
-  if (!Track(fd).wanted) {  // an idle kept-alive socket: curl looks at it on reuse
+  FdState& st = Track(fd);
+  if (!st.wanted || st.shard == nullptr) {  // an idle kept-alive socket: curl checks it on reuse
     Register(fd, 0);
     return;
   }
@@ -151,7 +172,8 @@ void EventLoop::Dispatch(const epoll_event& event) {
   if (event.events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
   if (event.events & EPOLLERR) flags |= CURL_CSELECT_ERR;
   int running = 0;
-  curl_multi_socket_action(multi_, fd, flags, &running);
+  st.shard->dirty = true;
+  curl_multi_socket_action(st.shard->multi, fd, flags, &running);
 }
 
 void EventLoop::Attach(CURL* easy) {
@@ -162,15 +184,22 @@ void EventLoop::Attach(CURL* easy) {
 }
 
 void EventLoop::Close() {
-  if (multi_ != nullptr) curl_multi_cleanup(multi_);
-  multi_ = nullptr;
-  timer_armed_ = false;
+  for (auto& shard : shards_) {
+    if (shard->multi != nullptr) curl_multi_cleanup(shard->multi);  // closes via CloseSocket
+    shard->multi = nullptr;
+    shard->timer_armed = false;
+  }
 }
 
-void EventLoop::DrainCompleted(const std::function<void(CURL*, CURLcode)>& done) {
-  int left = 0;
-  while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
-    if (msg->msg == CURLMSG_DONE) done(msg->easy_handle, msg->data.result);
+void EventLoop::DrainCompleted(const std::function<void(int, CURL*, CURLcode)>& done) {
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    Shard& shard = *shards_[i];
+    if (!shard.dirty || shard.multi == nullptr) continue;
+    shard.dirty = false;
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(shard.multi, &left)) {
+      if (msg->msg == CURLMSG_DONE) done(static_cast<int>(i), msg->easy_handle, msg->data.result);
+    }
   }
 }
 

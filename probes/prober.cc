@@ -38,8 +38,18 @@ struct Session : std::enable_shared_from_this<Session> {
   Schedule schedule;
   HealthState health;
   WallTime since;
-  std::deque<ProbeResult> recent;
+  // The last results, a ring of at most history_size (a deque costs ~1.5 KB
+  // per target even when nearly empty); `next` is the oldest once full.
+  std::vector<ProbeResult> recent;
+  size_t next = 0;
 
+  std::deque<ProbeResult> History() const {
+    std::deque<ProbeResult> out(recent.begin() + static_cast<std::ptrdiff_t>(next), recent.end());
+    out.insert(out.end(), recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(next));
+    return out;
+  }
+
+  int shard = 0;                  // which of the loop's curl multi handles it uses
   std::optional<Target> pending;  // a new spec, applied when the probe in flight ends
   CURL* easy = nullptr;           // while a probe is in flight
   MonoTime planned{};
@@ -100,7 +110,7 @@ class ProberImpl final : public Prober {
     std::vector<TargetStatus> out;
     out.reserve(sessions_.size());
     for (const auto& [id, s] : sessions_) {
-      out.push_back(TargetStatus{s->target, s->health.health(), s->since, s->recent});
+      out.push_back(TargetStatus{s->target, s->health.health(), s->since, s->History()});
     }
     return out;
   }
@@ -111,7 +121,7 @@ class ProberImpl final : public Prober {
   void ApplySpec(Session& s, Target target);
   void FireDueTimers();
   void StartProbe(const std::shared_ptr<Session>& s, MonoTime now);
-  void FinishProbe(CURL* easy, CURLcode code);
+  void FinishProbe(int shard, CURL* easy, CURLcode code);
   void StartQueued();
   // Finishes every completed transfer, then starts queued probes in the
   // slots that freed up.
@@ -158,7 +168,7 @@ void ProberImpl::Run() {
     FireDueTimers();
     // Transfers just added may finish inside curl's timer run; collect them
     // (which may free slots and arm timers) before deciding how long to wait.
-    loop_.ActOnDueTimer();
+    loop_.ActOnDueTimers();
     DrainCompleted();
     Duration wait = std::chrono::seconds(1);
     if (!timers_.empty()) wait = std::min(wait, timers_.top().due - clock_.Now());
@@ -199,7 +209,7 @@ void ProberImpl::ApplyTargets(std::vector<Target> targets) {
       Session& s = *it->second;
       s.removed = true;
       if (s.easy != nullptr) {  // abort the probe in flight; no result, no transition
-        curl_multi_remove_handle(loop_.multi(), s.easy);
+        curl_multi_remove_handle(loop_.multi(s.shard), s.easy);
         ReturnHandle(s.easy);
         s.easy = nullptr;
         --in_flight_;
@@ -209,6 +219,7 @@ void ProberImpl::ApplyTargets(std::vector<Target> targets) {
     for (auto& [id, t] : wanted) {
       Duration phase = Schedule::RandomPhase(t.probe.period, random_);
       auto s = std::make_shared<Session>(std::move(t), trust_, now, wall_now, phase);
+      s->shard = static_cast<int>(std::hash<std::string>{}(id) % EventLoop::kShards);
       sessions_.emplace(id, s);
       added.push_back(std::move(s));
     }
@@ -216,8 +227,7 @@ void ProberImpl::ApplyTargets(std::vector<Target> targets) {
   for (const auto& s : added) Arm(s);
   // Keep a kept-alive connection per target (curl's default cache is sized by
   // the handles currently added, which is only the probes in flight).
-  curl_multi_setopt(loop_.multi(), CURLMOPT_MAXCONNECTS,
-                    static_cast<long>(sessions_.size() + options_.max_in_flight));
+  loop_.SetMaxConnections(static_cast<long>(sessions_.size() + options_.max_in_flight));
 }
 
 // Under mu_. Thresholds change now; the check and period from the next probe.
@@ -264,7 +274,8 @@ void ProberImpl::FireDueTimers() {
 }
 
 void ProberImpl::DrainCompleted() {
-  loop_.DrainCompleted([this](CURL* easy, CURLcode code) { FinishProbe(easy, code); });
+  loop_.DrainCompleted(
+      [this](int shard, CURL* easy, CURLcode code) { FinishProbe(shard, easy, code); });
   StartQueued();
 }
 
@@ -285,7 +296,7 @@ void ProberImpl::StartProbe(const std::shared_ptr<Session>& s, MonoTime now) {
   CURL* easy = TakeHandle();
   s->check->Configure(easy, s.get());
   loop_.Attach(easy);
-  CURLMcode rc = curl_multi_add_handle(loop_.multi(), easy);
+  CURLMcode rc = curl_multi_add_handle(loop_.multi(s->shard), easy);
   if (rc != CURLM_OK) {
     ReturnHandle(easy);
     s->schedule.End(now);
@@ -303,12 +314,12 @@ void ProberImpl::StartProbe(const std::shared_ptr<Session>& s, MonoTime now) {
   ++in_flight_;
 }
 
-void ProberImpl::FinishProbe(CURL* easy, CURLcode code) {
+void ProberImpl::FinishProbe(int shard, CURL* easy, CURLcode code) {
   // Only live sessions have handles in the multi (removal takes the handle
   // out), so the owner is alive.
   void* owner = nullptr;
   curl_easy_getinfo(easy, CURLINFO_PRIVATE, &owner);
-  curl_multi_remove_handle(loop_.multi(), easy);
+  curl_multi_remove_handle(loop_.multi(shard), easy);
   std::shared_ptr<Session> s = static_cast<Session*>(owner)->shared_from_this();
 
   MonoTime now = clock_.Now();
@@ -335,8 +346,14 @@ void ProberImpl::Record(Session& s, ProbeResult result, Duration lag) {
     std::lock_guard lock(mu_);
     transition = s.health.Observe(result);
     if (transition) s.since = clock_.WallNow();
-    s.recent.push_back(result);
-    while (s.recent.size() > std::max<size_t>(options_.history_size, 1)) s.recent.pop_front();
+    size_t limit = std::max<size_t>(options_.history_size, 1);
+    if (s.recent.size() < limit) {
+      if (s.recent.empty()) s.recent.reserve(limit);
+      s.recent.push_back(result);
+    } else {
+      s.recent[s.next] = result;
+      s.next = (s.next + 1) % limit;
+    }
   }
   if (transition) {
     spdlog::info("probe {}: {} -> {} ({})", s.target.Id(), HealthName(transition->from),
@@ -361,7 +378,7 @@ void ProberImpl::Shutdown() {
   std::lock_guard lock(mu_);
   for (const auto& [id, s] : sessions_) {
     if (s->easy == nullptr) continue;
-    curl_multi_remove_handle(loop_.multi(), s->easy);
+    curl_multi_remove_handle(loop_.multi(s->shard), s->easy);
     curl_easy_cleanup(s->easy);
     s->easy = nullptr;
   }

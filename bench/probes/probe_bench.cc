@@ -9,7 +9,8 @@
 // /probe endpoint at the same rate (its CPU from /proc/<pid>/stat).
 //
 // Usage: probe_bench [--targets=1000,10000] [--seconds=10] [--warmup=3]
-//                    [--blackbox-targets=1000] [--only=prober,bare,blackbox]
+//                    [--period=1] [--max-in-flight=4096] [--blackbox-targets=1000]
+//                    [--only=prober,bare,blackbox]
 #include <curl/curl.h>
 #include <pthread.h>
 #include <sys/wait.h>
@@ -40,6 +41,8 @@ struct Args {
   std::vector<int> targets = {1000, 10000};
   double seconds = 10;
   double warmup = 3;
+  double period = 1;
+  int max_in_flight = probes::ProberOptions{}.max_in_flight;
   int blackbox_targets = 1000;
   std::string only = "prober,bare,blackbox";
 };
@@ -59,6 +62,10 @@ Args Parse(int argc, char** argv) {
       while (std::getline(ss, item, ',')) a.targets.push_back(std::stoi(item));
     } else if (const char* v = value("--seconds=")) {
       a.seconds = std::stod(v);
+    } else if (const char* v = value("--max-in-flight=")) {
+      a.max_in_flight = std::stoi(v);
+    } else if (const char* v = value("--period=")) {
+      a.period = std::stod(v);
     } else if (const char* v = value("--warmup=")) {
       a.warmup = std::stod(v);
     } else if (const char* v = value("--blackbox-targets=")) {
@@ -103,7 +110,7 @@ Figures RunProber(const Backends& backends, int n, bool reuse, const Args& args)
     t.service = "bench";
     t.host = backends.Address(i);
     t.port = backends.port();
-    t.probe.period = std::chrono::seconds(1);
+    t.probe.period = FromSeconds(args.period);
     t.probe.timeout = std::chrono::milliseconds(900);
     t.probe.reuse_connections = reuse;
     targets.push_back(std::move(t));
@@ -111,7 +118,9 @@ Figures RunProber(const Backends& backends, int n, bool reuse, const Args& args)
   SystemRandom random;
   BenchObserver observer;
   observer.lags_.reserve(static_cast<size_t>(n * (args.seconds + 2)));
-  auto prober = probes::Prober::Create(RealClock(), random, {}, &observer);
+  probes::ProberOptions options;
+  options.max_in_flight = args.max_in_flight;
+  auto prober = probes::Prober::Create(RealClock(), random, options, &observer);
   prober->SetTargets(std::move(targets));
   prober->Start();
   std::this_thread::sleep_for(std::chrono::duration<double>(args.warmup));
@@ -135,6 +144,7 @@ Figures RunBare(const Backends& backends, int n, bool reuse, const Args& args) {
   DriverOptions o;
   for (int i = 0; i < n; ++i) o.urls.push_back(backends.Url(i));
   o.timeout_s = 0.9;
+  o.period_s = args.period;
   o.reuse = reuse;
   o.warmup_s = args.warmup;
   o.measure_s = args.seconds;
@@ -145,6 +155,7 @@ Figures RunBlackbox(const Backends& backends, int n, const Args& args) {
   DriverOptions o;
   for (int i = 0; i < n; ++i) o.urls.push_back(backends.BlackboxProbeUrl(i));
   o.timeout_s = 5;
+  o.period_s = args.period;
   o.reuse = true;  // driver → blackbox keep-alive; blackbox itself dials fresh per probe
   o.must_contain = "probe_success 1";
   o.warmup_s = args.warmup;
@@ -206,8 +217,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "probe_bench: %s\n", backends.status().ToString().c_str());
     return 1;
   }
-  std::printf("window %.0f s after %.0f s warm-up; period 1 s; nginx on %d loopback addresses\n",
-              args.seconds, args.warmup, max_n);
+  std::printf("window %.0f s after %.0f s warm-up; period %.2f s; nginx on %d loopback addresses\n",
+              args.seconds, args.warmup, args.period, max_n);
   PrintHeader();
   std::vector<std::pair<std::string, Figures>> fresh_rows;
   for (int n : args.targets) {

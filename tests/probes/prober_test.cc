@@ -167,6 +167,15 @@ TEST_F(ProberTest, KeepsTheLastNResultsPerTargetInTheSnapshot) {
   EXPECT_EQ(snapshot[0].health, Health::kHealthy);
   EXPECT_EQ(snapshot[0].recent.size(), 3u);
   EXPECT_EQ(snapshot[0].recent.back().reason, "status 200");
+  // Oldest first, and the newest is the last result reported.
+  for (size_t i = 1; i < snapshot[0].recent.size(); ++i) {
+    EXPECT_LT(snapshot[0].recent[i - 1].start, snapshot[0].recent[i].start);
+  }
+  auto reported = observer_.Results(t.Id());
+  bool newest_reported = false;
+  for (const auto& e : reported)
+    newest_reported |= e.result.start == snapshot[0].recent.back().start;
+  EXPECT_TRUE(newest_reported);
 }
 
 TEST_F(ProberTest, RemovedTargetsStopAndNewOnesStart) {
