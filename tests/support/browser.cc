@@ -25,20 +25,25 @@ std::vector<std::string> BaseArgs(const TempDir& profile) {
           "--user-data-dir=" + profile.File("profile")};
 }
 
-// Runs chromium with stdout into `out_path` and its (noisy) stderr into a
-// separate log that is only shown on failure.
-absl::Status Run(std::vector<std::string> argv, const TempDir& dir, const std::string& out_path,
-                 Duration timeout) {
+// Runs chromium with stdout into `out_path`; its stderr (noisy: D-Bus,
+// GPU) goes to a side file that is only shown when it fails.
+absl::Status Run(const std::vector<std::string>& chromium, const TempDir& dir,
+                 const std::string& out_path, Duration timeout) {
+  const std::string err_path = dir.File("chromium.stderr");
+  std::vector<std::string> argv = {"sh", "-c", "f=$1; shift; exec \"$@\" 2>\"$f\"", "sh", err_path};
+  argv.insert(argv.end(), chromium.begin(), chromium.end());
   // HOME inside the temp dir: chromium writes caches and crash reports there.
   auto proc = Process::Start(argv, out_path, {"HOME=" + dir.path()}, /*stdout_only=*/true);
   if (!proc.ok()) return proc.status();
   const int code = (*proc)->Wait(timeout);
   if (code < 0) {
     (*proc)->Kill();
-    return absl::DeadlineExceededError("chromium did not finish in time");
+    return absl::DeadlineExceededError("chromium did not finish in time; stderr:\n" +
+                                       ReadFile(err_path));
   }
   if (code != 0) {
-    return absl::InternalError("chromium exited with " + std::to_string(code));
+    return absl::InternalError("chromium exited with " + std::to_string(code) + "; stderr:\n" +
+                               ReadFile(err_path));
   }
   return absl::OkStatus();
 }

@@ -1,0 +1,35 @@
+#include "metrics/live_status.h"
+
+namespace registrar::metrics {
+
+std::vector<probes::TargetStatus> LiveStatus::Targets() const { return prober_.Snapshot(); }
+
+RegistrationView LiveStatus::Registration() const { return FromSnapshot(controller_.Snapshot()); }
+
+Readiness LiveStatus::Ready() const {
+  return ReadinessOf(config_loaded_.load(), controller_.Snapshot());
+}
+
+RegistrationView LiveStatus::FromSnapshot(const controller::ControllerSnapshot& s) {
+  RegistrationView v;
+  v.etcd_endpoint = s.etcd_endpoint;
+  v.etcd_connected = s.etcd_connected;
+  v.lease_id = s.lease_id;
+  v.lease_ttl_seconds = s.lease_ttl_seconds;
+  v.registered_keys = static_cast<int64_t>(s.registered_keys);
+  v.last_error = s.last_error;
+  v.keys_by_target = s.keys_by_target;
+  return v;
+}
+
+Readiness LiveStatus::ReadinessOf(bool config_loaded, const controller::ControllerSnapshot& s) {
+  if (!config_loaded) return {false, "config not loaded"};
+  if (s.ready) return {true, ""};
+  if (!s.etcd_connected && !s.last_error.empty()) {
+    return {false, "etcd unreachable: " + s.last_error};
+  }
+  if (s.lease_id == 0 && !s.dry_run) return {false, "no lease held"};
+  return {false, "first reconcile not done"};
+}
+
+}  // namespace registrar::metrics
