@@ -7,7 +7,10 @@ std::vector<probes::TargetStatus> LiveStatus::Targets() const { return prober_.S
 RegistrationView LiveStatus::Registration() const { return FromSnapshot(controller_.Snapshot()); }
 
 Readiness LiveStatus::Ready() const {
-  return ReadinessOf(config_loaded_.load(), controller_.Snapshot());
+  const bool config_loaded = config_loaded_.load();
+  // The common answer without copying the snapshot (and its key map).
+  if (config_loaded && controller_.Ready()) return {true, ""};
+  return ReadinessOf(config_loaded, controller_.Snapshot());
 }
 
 RegistrationView LiveStatus::FromSnapshot(const controller::ControllerSnapshot& s) {

@@ -120,6 +120,14 @@ TEST_F(FullStackTest, ApiKeysAreTheKeysEtcdHoldsThroughTransitions) {
   EXPECT_GT(*Sample(text, "registrar_reconcile_total", {{"result", "ok"}}), 0);
   EXPECT_EQ(Sample(text, "registrar_targets", {{"service", "web"}, {"state", "healthy"}}), 1);
   EXPECT_EQ(Sample(text, "registrar_targets", {{"service", "api"}, {"state", "healthy"}}), 1);
+
+  // What /metrics serves after real etcd traffic still passes promtool.
+  auto scraped = Get("/metrics");
+  ASSERT_TRUE(scraped);
+  int code = -1;
+  const std::string lint = testing::PromtoolCheckMetrics(scraped->body, &code);
+  EXPECT_EQ(code, 0) << lint;
+  EXPECT_EQ(lint, "");
 }
 
 }  // namespace
