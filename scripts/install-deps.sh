@@ -44,3 +44,6 @@ fi
 if [[ -x "$(dirname "$0")/install-tools.sh" ]]; then
   "$(dirname "$0")/install-tools.sh"
 fi
+
+# etcd's own API .proto files (compiled by the build).
+"$(dirname "$0")/fetch-etcd-api.sh"
