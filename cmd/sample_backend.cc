@@ -2,9 +2,9 @@
 //
 //   sample-backend --listen 127.0.0.1:18081 [--status 200]
 //
-// GET /healthz answers with the current status; POST /status/<code> changes
-// it, so a demo can turn a backend unhealthy and healthy again:
-//   curl -X POST 127.0.0.1:18081/status/503
+// GET /healthz answers with the current status; /status/<code> (GET or POST)
+// changes it, so a demo can turn a backend unhealthy and healthy again:
+//   curl 127.0.0.1:18081/status/503
 #include <httplib.h>
 
 #include <CLI/CLI.hpp>
@@ -42,10 +42,13 @@ int main(int argc, char** argv) {
     res.status = status.load();
     res.set_content(res.status < 400 ? "ok\n" : "failing\n", "text/plain");
   });
-  server.Post(R"(/status/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
+  auto set_status = [&](const httplib::Request& req, httplib::Response& res) {
     status.store(std::stoi(req.matches[1]));
     res.set_content("status now " + std::to_string(status.load()) + "\n", "text/plain");
-  });
+  };
+  // GET too, so a plain `curl host:port/status/503` does it.
+  server.Post(R"(/status/(\d+))", set_status);
+  server.Get(R"(/status/(\d+))", set_status);
   g_server = &server;
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);

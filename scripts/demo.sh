@@ -83,7 +83,7 @@ cat <<EOF
 demo: etcd        ${etcd_url}
 demo: backends    ${backends[*]} (the last answers 503)
 demo: registrar   status page http://127.0.0.1:${admin_port}/  metrics /metrics
-demo: try         curl -X POST ${backends[0]}/status/503   (then /status/200)
+demo: try         curl ${backends[0]}/status/503   (then /status/200)
 demo: Ctrl-C stops everything
 EOF
 

@@ -1,0 +1,192 @@
+#include "cmd/daemon.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <memory>
+
+#include "cmd/logging.h"
+#include "cmd/wiring.h"
+#include "config/watcher.h"
+#include "controller/controller.h"
+#include "etcd/client.h"
+#include "metrics/admin_server.h"
+#include "metrics/metrics.h"
+#include "probes/prober.h"
+
+namespace registrar {
+namespace {
+
+// Above this many targets, registrar_target_healthy{service,target} is off:
+// one series per target costs Prometheus more than it tells an operator.
+constexpr size_t kMaxPerTargetSeries = 5000;
+
+etcd::ClientOptions EtcdOptions(const config::EtcdConfig& c, etcd::RequestObserver* observer) {
+  etcd::ClientOptions o;
+  o.endpoints = c.endpoints;
+  o.dial_timeout = c.dial_timeout;
+  o.username = c.username;
+  o.password = c.password;
+  if (c.tls) {
+    o.tls = etcd::TlsConfig{c.tls->ca_file, c.tls->cert_file, c.tls->key_file, c.tls->server_name};
+  }
+  o.observer = observer;
+  return o;
+}
+
+// Everything the daemon runs, in construction order (destroyed in reverse).
+class Daemon {
+ public:
+  Daemon(const config::Config& config, const config::Command& command,
+         const config::VersionInfo& version)
+      : config_(config), command_(command), version_(version) {}
+
+  int Run();
+
+ private:
+  int Start();
+  void Reload(const char* why);
+  void Shutdown();
+
+  config::Config config_;
+  const config::Command command_;
+  const config::VersionInfo version_;
+
+  SystemRandom controller_random_;
+  SystemRandom prober_random_;
+  std::unique_ptr<metrics::Metrics> metrics_;
+  std::unique_ptr<etcd::Client> client_;
+  std::unique_ptr<controller::Controller> controller_;
+  std::unique_ptr<ProbeFanout> fanout_;
+  std::unique_ptr<probes::Prober> prober_;
+  std::unique_ptr<StatusAdapter> status_;
+  std::unique_ptr<metrics::AdminServer> admin_;
+  std::atomic<bool> reload_requested_{false};
+  std::unique_ptr<config::ConfigWatcher> watcher_;
+};
+
+int Daemon::Start() {
+  const std::vector<probes::Target> targets = config_.Targets();
+  auto metrics =
+      metrics::Metrics::Create({.version = version_.version,
+                                .revision = version_.revision,
+                                .per_target_series = targets.size() <= kMaxPerTargetSeries});
+  if (!metrics.ok()) {
+    spdlog::error("metrics: {}", metrics.status().ToString());
+    return config::kExitRuntimeFailure;
+  }
+  metrics_ = std::move(*metrics);
+
+  auto client = etcd::Client::Create(EtcdOptions(config_.etcd, metrics_.get()));
+  if (!client.ok()) {
+    spdlog::error("etcd client: {}", client.status().ToString());
+    return config::kExitUsage;
+  }
+  client_ = std::move(*client);
+
+  controller_ = std::make_unique<controller::Controller>(*client_, RealClock(), controller_random_,
+                                                         config_.registration,
+                                                         Registrations(config_), metrics_.get());
+  fanout_ = std::make_unique<ProbeFanout>(*metrics_, *controller_);
+  prober_ = probes::Prober::Create(RealClock(), prober_random_, {}, fanout_.get());
+  status_ = std::make_unique<StatusAdapter>(*prober_, *controller_);
+
+  auto admin = metrics::AdminServer::Start(
+      {.listen_address = config_.server.listen, .collectables = metrics_->Collectables()},
+      *status_);
+  if (!admin.ok()) {
+    spdlog::error("admin server: {}", admin.status().ToString());
+    return config::kExitRuntimeFailure;
+  }
+  admin_ = std::move(*admin);
+
+  metrics_->SetTargets(targets);
+  fanout_->SetTargets(targets);
+  prober_->SetTargets(targets);
+  controller_->Start();
+  prober_->Start();
+
+  watcher_ = std::make_unique<config::ConfigWatcher>(config_.WatchedFiles(),
+                                                     [this] { reload_requested_.store(true); });
+  spdlog::info("etcd-registrar {} ({}) running: {} targets, admin on {}{}", version_.version,
+               version_.revision, targets.size(), admin_->address(),
+               config_.registration.dry_run ? ", dry run: nothing is written" : "");
+  return config::kExitOk;
+}
+
+void Daemon::Reload(const char* why) {
+  spdlog::info("config: reloading {} ({})", config_.source_path, why);
+  config::LoadResult loaded = config::LoadConfigDetailed(command_.config_path, command_.overrides);
+  const WallTime now = RealClock().WallNow();
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors) spdlog::error("config: {}", e.ToString());
+    spdlog::error("config: reload rejected ({} errors); still running on the previous config",
+                  loaded.errors.size());
+    metrics_->OnConfigReload(false, now);
+    return;
+  }
+  config::Config next = std::move(*loaded.config);
+  for (const auto& path : config::ChangesNeedingRestart(config_, next)) {
+    spdlog::warn("config: {} changed; this takes effect only after a restart", path);
+  }
+  const std::vector<probes::Target> targets = next.Targets();
+  const config::TargetDiff diff = config::Diff(config_.Targets(), targets);
+  metrics_->SetTargets(targets);
+  controller_->SetServices(Registrations(next));
+  // The fanout first: from here on a late transition of a removed target is
+  // dropped, and the controller forgets it (its key goes).
+  fanout_->SetTargets(targets);
+  prober_->SetTargets(targets);
+  watcher_->SetFiles(next.WatchedFiles());
+  metrics_->OnConfigReload(true, now);
+  spdlog::info("config: reloaded: {} added, {} removed, {} changed targets", diff.added.size(),
+               diff.removed.size(), diff.changed.size());
+  // Settings that need a restart stay as they were.
+  next.etcd = config_.etcd;
+  next.server = config_.server;
+  next.registration = config_.registration;
+  config_ = std::move(next);
+}
+
+void Daemon::Shutdown() {
+  spdlog::info("stopping: probes first, then the lease (every key goes at once)");
+  watcher_.reset();
+  prober_->Stop();
+  controller_->Stop(/*revoke=*/true);
+  admin_->Stop();
+  spdlog::info("stopped");
+}
+
+int Daemon::Run() {
+  if (const int code = Start(); code != config::kExitOk) return code;
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  const timespec tick{0, 100 * 1000 * 1000};
+  while (true) {
+    const int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig == SIGTERM || sig == SIGINT) break;
+    if (sig == SIGHUP) {
+      reload_requested_.store(false);
+      Reload("SIGHUP");
+    } else if (reload_requested_.exchange(false)) {
+      Reload("file changed");
+    }
+  }
+  Shutdown();
+  return config::kExitOk;
+}
+
+}  // namespace
+
+int RunDaemon(const config::Config& config, const config::Command& command,
+              const config::VersionInfo& version) {
+  SetUpLogging(config.log.level, config.log.format);
+  Daemon daemon(config, command, version);
+  return daemon.Run();
+}
+
+}  // namespace registrar

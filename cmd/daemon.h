@@ -1,0 +1,22 @@
+// The registrar daemon: the composition root of the `run` command.
+//
+// Builds the modules from a validated Config and wires them: the prober's
+// results go to the metrics, its transitions to the metrics and the
+// controller; the admin server reads the prober and the controller through a
+// StatusProvider. Runs until SIGTERM/SIGINT (stop probing, revoke the lease,
+// exit 0); SIGHUP or a change of the config file on disk reloads the config:
+// an invalid one is logged and counted, and the old one stays in force.
+#pragma once
+
+#include "config/cli.h"
+#include "config/config.h"
+
+namespace registrar {
+
+// Runs until a stop signal; returns the process exit code. The caller has
+// blocked SIGTERM, SIGINT and SIGHUP in every thread (they are taken with
+// sigtimedwait here).
+int RunDaemon(const config::Config& config, const config::Command& command,
+              const config::VersionInfo& version);
+
+}  // namespace registrar

@@ -1,0 +1,12 @@
+// Process logging: spdlog's default logger to stderr, as text or JSON lines.
+#pragma once
+
+#include <string>
+
+namespace registrar {
+
+// level: trace | debug | info | warn | error; format: text | json. Config
+// validation has already checked both.
+void SetUpLogging(const std::string& level, const std::string& format);
+
+}  // namespace registrar
