@@ -12,6 +12,7 @@
 #include "controller/controller.h"
 #include "etcd/client.h"
 #include "metrics/admin_server.h"
+#include "metrics/live_status.h"
 #include "metrics/metrics.h"
 #include "probes/prober.h"
 
@@ -60,7 +61,7 @@ class Daemon {
   std::unique_ptr<controller::Controller> controller_;
   std::unique_ptr<ProbeFanout> fanout_;
   std::unique_ptr<probes::Prober> prober_;
-  std::unique_ptr<StatusAdapter> status_;
+  std::unique_ptr<metrics::LiveStatus> status_;
   std::unique_ptr<metrics::AdminServer> admin_;
   std::atomic<bool> reload_requested_{false};
   std::unique_ptr<config::ConfigWatcher> watcher_;
@@ -90,7 +91,8 @@ int Daemon::Start() {
                                                          Registrations(config_), metrics_.get());
   fanout_ = std::make_unique<ProbeFanout>(*metrics_, *controller_);
   prober_ = probes::Prober::Create(RealClock(), prober_random_, {}, fanout_.get());
-  status_ = std::make_unique<StatusAdapter>(*prober_, *controller_);
+  status_ = std::make_unique<metrics::LiveStatus>(*prober_, *controller_);
+  status_->SetConfigLoaded(true);
 
   auto admin = metrics::AdminServer::Start(
       {.listen_address = config_.server.listen, .collectables = metrics_->Collectables()},

@@ -9,7 +9,6 @@
 #include "config/config.h"
 #include "controller/controller.h"
 #include "metrics/metrics.h"
-#include "metrics/status.h"
 #include "probes/prober.h"
 
 namespace registrar {
@@ -34,22 +33,6 @@ class ProbeFanout final : public probes::ProbeObserver {
   controller::Controller& controller_;  // constant after construction
   std::mutex mu_;
   std::set<std::string> configured_;  // Target::Id(); guarded by mu_
-};
-
-// What the admin server shows: the prober's targets, the controller's etcd
-// side, and readiness.
-class StatusAdapter final : public metrics::StatusProvider {
- public:
-  StatusAdapter(const probes::Prober& prober, const controller::Controller& controller)
-      : prober_(prober), controller_(controller) {}
-
-  std::vector<probes::TargetStatus> Targets() const override { return prober_.Snapshot(); }
-  metrics::RegistrationView Registration() const override;
-  metrics::Readiness Ready() const override;
-
- private:
-  const probes::Prober& prober_;              // constant after construction
-  const controller::Controller& controller_;  // constant after construction
 };
 
 // The per-service registration settings of a config.
