@@ -215,11 +215,33 @@ class Controller::Impl {
       if (!timing_.held() && !GrantLease()) return;
     }
     bool relist;
+    bool tick;
     {
       std::lock_guard lock(mu_);
-      relist =
-          !synced_ || relist_requested_ || observed_.NeedsRelist() || clock_.Now() >= next_resync_;
+      relist = !synced_ || relist_requested_ || observed_.NeedsRelist();
+      tick = synced_ && clock_.Now() >= next_resync_;
       relist_requested_ = false;
+    }
+    // Periodic resync. The watch already reports every change; this catches a
+    // watch that died silently: one count-only Range per prefix each period,
+    // and a full re-list every `full_relist_every` periods or on a mismatch.
+    if (tick && !relist) {
+      if (++resync_ticks_ % std::max(1, tuning_.full_relist_every) == 0) {
+        relist = true;
+      } else {
+        auto same = observed_.CountsMatch(client_);
+        if (!same.ok()) {
+          Fail("check", same.status());
+          if (!options_.dry_run) return;
+        } else if (!*same) {
+          spdlog::warn("controller: keys in etcd differ from the watched copy; listing again");
+          relist = true;
+        } else {
+          std::lock_guard lock(mu_);
+          next_resync_ = clock_.Now() + std::max<Duration>(options_.resync_period, kMinResync);
+          MarkDirtyLocked(true);
+        }
+      }
     }
     // A dry run reconciles against what it has even when etcd cannot be read.
     const bool listed = !relist || Resync();
@@ -521,6 +543,7 @@ class Controller::Impl {
   int64_t last_txn_revision_ = 0;
   std::map<std::string, std::string> written_;  // key → value we last put
   size_t last_dry_run_size_ = 0;
+  int64_t resync_ticks_ = 0;
   std::thread thread_;
 
   // The keepalive stream: replaced by the controller thread, cancelled by Stop().

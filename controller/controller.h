@@ -8,7 +8,8 @@
 // from the Range's revision + 1) and the difference is written as Txns of at
 // most 128 operations; nothing is written when nothing changed. Health
 // changes and watch events only trigger a reconcile; a periodic resync
-// (RegistrationOptions::resync_period) re-reads etcd and repairs drift.
+// (RegistrationOptions::resync_period) checks etcd against the watched copy
+// (cheaply; a full re-list every few periods) and repairs drift.
 //
 // Faults: etcd errors back off (exponential, jittered, capped) and keep all
 // state; when the lease is gone (keepalive answers TTL 0, or it expired while
@@ -71,6 +72,9 @@ struct ControllerTuning {
   Duration watch_poll = std::chrono::milliseconds(200);
   // Keys per Range page when listing the prefix.
   int64_t range_page = 1000;
+  // Each resync period costs one count-only Range per prefix; every this many
+  // periods (and whenever the counts disagree) the prefixes are listed again.
+  int full_relist_every = 10;
 };
 
 // etcd silently raises lease TTLs below its minimum (2 s with default

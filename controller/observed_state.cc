@@ -76,6 +76,26 @@ absl::Status ObservedState::Relist(etcd::Client& client, std::vector<std::string
   return absl::OkStatus();
 }
 
+absl::StatusOr<bool> ObservedState::CountsMatch(etcd::Client& client) const {
+  for (const auto& prefix : prefixes()) {
+    etcd::RangeOptions options;
+    options.range_end = etcd::PrefixEnd(prefix);
+    options.count_only = true;
+    auto result = client.Range(prefix, options);
+    if (!result.ok()) return result.status();
+    int64_t held = 0;
+    {
+      std::lock_guard lock(mu_);
+      for (auto it = keys_.lower_bound(prefix); it != keys_.end() && it->first.starts_with(prefix);
+           ++it) {
+        ++held;
+      }
+    }
+    if (held != result->count) return false;
+  }
+  return true;
+}
+
 std::vector<std::string> ObservedState::prefixes() const {
   std::lock_guard lock(mu_);
   return prefixes_;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "controller/reconcile.h"
 #include "etcd/client.h"
@@ -47,6 +48,9 @@ class ObservedState {
   // The prefixes of the last successful Relist().
   std::vector<std::string> prefixes() const;
   bool NeedsRelist() const { return needs_relist_.load(); }
+  // One count-only Range per prefix: true when etcd holds as many keys under
+  // each as the map does (a cheap check that the watch is still current).
+  absl::StatusOr<bool> CountsMatch(etcd::Client& client) const;
   ObservedMap Copy() const;
 
   // Our own writes, done at `revision`.

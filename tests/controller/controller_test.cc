@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "controller/observed_state.h"
 #include "tests/controller/controller_fixture.h"
 
 namespace registrar::controller {
@@ -232,6 +233,30 @@ TEST_F(ControllerTest, DryRunWritesNothingAndGrantsNoLease) {
   EXPECT_EQ(observer_.txns.load(), 0);
   EXPECT_EQ(etcd_.EtcdCtl({"lease", "list"}).find("found 0 leases") != std::string::npos, true)
       << etcd_.EtcdCtl({"lease", "list"});
+}
+
+}  // namespace
+}  // namespace registrar::controller
+
+namespace registrar::controller {
+namespace {
+
+TEST_F(ControllerTest, ObservedStateCountCheckNoticesWhatTheWatchDidNotReport) {
+  etcd_.EtcdCtl({"put", "/services/a/1", "x"});
+  std::atomic<int> changes{0};
+  ObservedState observed([&] { ++changes; });
+  ASSERT_TRUE(observed.Relist(*client_, {"/services/"}, 1000, milliseconds(100)).ok());
+  EXPECT_EQ(observed.Copy().size(), 1u);
+  EXPECT_EQ(*observed.CountsMatch(*client_), true);
+  etcd_.EtcdCtl({"put", "/services/a/2", "y"});  // the watch reports it
+  ASSERT_TRUE(WaitFor([&] { return observed.Copy().size() == 2 && changes.load() > 0; }));
+  EXPECT_EQ(*observed.CountsMatch(*client_), true);
+  // A change the map holds but etcd does not (as if an event had been missed).
+  Plan phantom;
+  phantom.puts.emplace_back("/services/a/3", "z");
+  observed.Apply(phantom, 0, 1'000'000);
+  EXPECT_EQ(*observed.CountsMatch(*client_), false);
+  observed.StopWatching();
 }
 
 }  // namespace
