@@ -1,12 +1,37 @@
 // etcd-registrar: run (default), check-config, discover.
 #include <signal.h>
 
+#include <atomic>
 #include <iostream>
+#include <thread>
 
 #include "cmd/daemon.h"
 #include "cmd/version.h"
 #include "config/cli.h"
 #include "config/config.h"
+#include "etcd/discovery_cli.h"
+
+namespace {
+
+// `discover`: runs until SIGTERM/SIGINT (or once); the signals are blocked,
+// so a small thread takes them and raises the stop flag.
+int Discover(const registrar::etcd::DiscoverOptions& options, const sigset_t& signals) {
+  std::atomic<bool> stop{false};
+  std::atomic<bool> done{false};
+  std::thread waiter([&] {
+    const timespec tick{0, 100 * 1000 * 1000};
+    while (!done.load()) {
+      const int sig = sigtimedwait(&signals, nullptr, &tick);
+      if (sig == SIGTERM || sig == SIGINT) stop.store(true);
+    }
+  });
+  const int code = registrar::etcd::RunDiscover(options, std::cout, std::cerr, stop);
+  done.store(true);
+  waiter.join();
+  return code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // Taken synchronously by the main thread (sigtimedwait); blocked before any
@@ -21,8 +46,13 @@ int main(int argc, char** argv) {
 
   using registrar::config::CommandKind;
   const registrar::config::VersionInfo version{registrar::kVersion, registrar::kRevision};
+  registrar::etcd::DiscoverOptions discover;
+  registrar::config::CliHooks hooks;
+  hooks.add_discover_options = [&](CLI::App& app) {
+    registrar::etcd::AddDiscoverCommand(app, discover);
+  };
   const registrar::config::Command command =
-      registrar::config::ParseCommandLine(argc, argv, version, std::cout, std::cerr);
+      registrar::config::ParseCommandLine(argc, argv, version, std::cout, std::cerr, hooks);
   switch (command.kind) {
     case CommandKind::kExit:
       return command.exit_code;
@@ -30,8 +60,7 @@ int main(int argc, char** argv) {
       return registrar::config::RunCheckConfig(command.config_path, command.overrides, std::cout,
                                                std::cerr);
     case CommandKind::kDiscover:
-      std::cerr << "etcd-registrar: discover is not available in this build\n";
-      return registrar::config::kExitUsage;
+      return Discover(discover, signals);
     case CommandKind::kRun:
       break;
   }
