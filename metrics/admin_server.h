@@ -37,7 +37,7 @@ namespace registrar::metrics {
 
 struct AdminServerOptions {
   // "host:port", "[v6]:port" or ":port" (all interfaces); port 0 picks a free one.
-  std::string listen_address = "127.0.0.1:9102";
+  std::string listen_address = ":9464";
   // Served by /metrics, in order (e.g. Metrics::Collectables()).
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
   int threads = 4;

@@ -36,6 +36,50 @@ Histogram::BucketBoundaries EtcdBuckets() {
   return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
+// gRPC code names as gRPC-Go and go-grpc-prometheus write them
+// ("DeadlineExceeded"), the form dashboards and alerts expect in a code label.
+std::string CodeLabel(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+      return "OK";
+    case absl::StatusCode::kCancelled:
+      return "Canceled";
+    case absl::StatusCode::kUnknown:
+      return "Unknown";
+    case absl::StatusCode::kInvalidArgument:
+      return "InvalidArgument";
+    case absl::StatusCode::kDeadlineExceeded:
+      return "DeadlineExceeded";
+    case absl::StatusCode::kNotFound:
+      return "NotFound";
+    case absl::StatusCode::kAlreadyExists:
+      return "AlreadyExists";
+    case absl::StatusCode::kPermissionDenied:
+      return "PermissionDenied";
+    case absl::StatusCode::kResourceExhausted:
+      return "ResourceExhausted";
+    case absl::StatusCode::kFailedPrecondition:
+      return "FailedPrecondition";
+    case absl::StatusCode::kAborted:
+      return "Aborted";
+    case absl::StatusCode::kOutOfRange:
+      return "OutOfRange";
+    case absl::StatusCode::kUnimplemented:
+      return "Unimplemented";
+    case absl::StatusCode::kInternal:
+      return "Internal";
+    case absl::StatusCode::kUnavailable:
+      return "Unavailable";
+    case absl::StatusCode::kDataLoss:
+      return "DataLoss";
+    case absl::StatusCode::kUnauthenticated:
+      return "Unauthenticated";
+    default:
+      break;
+  }
+  return "Code(" + std::to_string(static_cast<int>(code)) + ")";
+}
+
 }  // namespace
 
 struct Metrics::Families {
@@ -53,10 +97,8 @@ struct Metrics::Families {
   Counter* keepalive_failures;
   Family<Counter>* etcd_requests_total;
   Family<Histogram>* etcd_request_duration;
-  Family<Counter>* reconciles;
-  Counter* reconcile_ok;
-  Counter* reconcile_noop;
-  Counter* reconcile_error;
+  Counter* reconcile_success;
+  Counter* reconcile_failure;
   Histogram* txn_ops;
   Histogram* reconcile_duration;
   Counter* drift_repairs;
@@ -170,15 +212,15 @@ void Metrics::Register() {
                                   .Help("etcd request latency, by operation.")
                                   .Register(r);
 
-  f->reconciles = &prometheus::BuildCounter()
-                       .Name("registrar_reconcile_total")
-                       .Help(
-                           "Reconcile passes, by result (ok: keys written, noop: nothing to "
-                           "write, error: an etcd call failed).")
-                       .Register(r);
-  f->reconcile_ok = &f->reconciles->Add({{"result", "ok"}});
-  f->reconcile_noop = &f->reconciles->Add({{"result", "noop"}});
-  f->reconcile_error = &f->reconciles->Add({{"result", "error"}});
+  auto& reconciles =
+      prometheus::BuildCounter()
+          .Name("registrar_reconcile_total")
+          .Help(
+              "Reconcile passes, by result (success: keys written or nothing to write, "
+              "failure: an etcd call failed).")
+          .Register(r);
+  f->reconcile_success = &reconciles.Add({{"result", "success"}});
+  f->reconcile_failure = &reconciles.Add({{"result", "failure"}});
   f->txn_ops = &prometheus::BuildHistogram()
                     .Name("registrar_etcd_txn_operations")
                     .Help("Operations (puts and deletes) per etcd Txn the controller sent.")
@@ -363,24 +405,17 @@ void Metrics::OnRequest(std::string_view op, absl::StatusCode code, Duration lat
   OpSeries& s = AddOp(op);
   Counter*& counter = s.by_code[code];
   if (counter == nullptr) {
-    counter = &families_->etcd_requests_total->Add(
-        {{"op", s.op}, {"code", absl::StatusCodeToString(code)}});
+    counter = &families_->etcd_requests_total->Add({{"op", s.op}, {"code", CodeLabel(code)}});
   }
   counter->Increment();
   s.duration->Observe(ToSeconds(latency));
 }
 
 void Metrics::OnReconcile(std::string_view result, Duration duration) {
-  Counter* counter = result == "ok"      ? families_->reconcile_ok
-                     : result == "noop"  ? families_->reconcile_noop
-                     : result == "error" ? families_->reconcile_error
-                                         : nullptr;
-  if (counter == nullptr) {
-    // A result word this build does not know yet: count it under its name.
-    std::unique_lock lock(mu_);
-    counter = &families_->reconciles->Add({{"result", std::string(result)}});
-  }
-  counter->Increment();
+  // The controller says ok | noop | error; the metric uses the success |
+  // failure words of every other result label (alerts match on them).
+  const bool ok = result == "ok" || result == "noop";
+  (ok ? families_->reconcile_success : families_->reconcile_failure)->Increment();
   families_->reconcile_duration->Observe(ToSeconds(duration));
 }
 

@@ -77,11 +77,13 @@ class Metrics final : public probes::ProbeObserver,
                 Duration schedule_lag) override;
   void OnTransition(const probes::Target& target, const probes::Transition& transition) override;
 
-  // etcd::RequestObserver
+  // etcd::RequestObserver: registrar_etcd_requests_total{op,code} with the
+  // gRPC code as gRPC-Go names it ("OK", "Unavailable", "DeadlineExceeded").
   void OnRequest(std::string_view op, absl::StatusCode code, Duration latency) override;
 
   // controller::ControllerObserver
-  // result: "ok" | "noop" | "error" → registrar_reconcile_total{result}.
+  // result "ok" | "noop" → registrar_reconcile_total{result="success"},
+  // "error" (or anything else) → {result="failure"}.
   void OnReconcile(std::string_view result, Duration duration) override;
   void OnRegisteredKeys(size_t keys) override;
   void OnLease(int64_t lease_id, int64_t ttl_seconds) override;

@@ -117,7 +117,7 @@ TEST_F(FullStackTest, ApiKeysAreTheKeysEtcdHoldsThroughTransitions) {
   EXPECT_GT(*Sample(text, "registrar_etcd_requests_total", {{"op", "txn"}, {"code", "OK"}}), 0);
   EXPECT_GT(*Sample(text, "registrar_etcd_requests_total", {{"op", "lease_grant"}, {"code", "OK"}}),
             0);
-  EXPECT_GT(*Sample(text, "registrar_reconcile_total", {{"result", "ok"}}), 0);
+  EXPECT_GT(*Sample(text, "registrar_reconcile_total", {{"result", "success"}}), 0);
   EXPECT_EQ(Sample(text, "registrar_targets", {{"service", "web"}, {"state", "healthy"}}), 1);
   EXPECT_EQ(Sample(text, "registrar_targets", {{"service", "api"}, {"state", "healthy"}}), 1);
 

@@ -84,7 +84,7 @@ TEST(Metrics, ExposesEveryFamilyFromTheFirstScrape) {
       Sample(text, "registrar_target_healthy", {{"service", "web"}, {"target", "127.0.0.1:8080"}}),
       0);
   EXPECT_EQ(Sample(text, "registrar_etcd_requests_total", {{"op", "txn"}, {"code", "OK"}}), 0);
-  EXPECT_EQ(Sample(text, "registrar_reconcile_total", {{"result", "error"}}), 0);
+  EXPECT_EQ(Sample(text, "registrar_reconcile_total", {{"result", "failure"}}), 0);
   EXPECT_EQ(Sample(text, "registrar_config_reloads_total", {{"result", "failure"}}), 0);
   EXPECT_EQ(Sample(text, "registrar_build_info", {{"version", "1.2.3"}, {"revision", "abc123"}}),
             1);
@@ -195,7 +195,7 @@ TEST(Metrics, CountsEtcdRequestsByOpAndCode) {
   metrics->OnRequest("lease_future_op", absl::StatusCode::kOk, std::chrono::milliseconds(1));
   const std::string text = Exposition(*metrics);
   EXPECT_EQ(Sample(text, "registrar_etcd_requests_total", {{"op", "txn"}, {"code", "OK"}}), 1);
-  EXPECT_EQ(Sample(text, "registrar_etcd_requests_total", {{"op", "txn"}, {"code", "UNAVAILABLE"}}),
+  EXPECT_EQ(Sample(text, "registrar_etcd_requests_total", {{"op", "txn"}, {"code", "Unavailable"}}),
             2);
   EXPECT_EQ(Sample(text, "registrar_etcd_request_duration_seconds_count", {{"op", "txn"}}), 3);
   EXPECT_EQ(
@@ -217,9 +217,8 @@ TEST(Metrics, RecordsControllerAndConfigEvents) {
   metrics->OnConfigReload(true, WallTime(std::chrono::seconds(1700000000)));
   metrics->OnConfigReload(false, WallTime(std::chrono::seconds(1700000100)));
   const std::string text = Exposition(*metrics);
-  EXPECT_EQ(Sample(text, "registrar_reconcile_total", {{"result", "ok"}}), 1);
-  EXPECT_EQ(Sample(text, "registrar_reconcile_total", {{"result", "noop"}}), 1);
-  EXPECT_EQ(Sample(text, "registrar_reconcile_total", {{"result", "error"}}), 1);
+  EXPECT_EQ(Sample(text, "registrar_reconcile_total", {{"result", "success"}}), 2);
+  EXPECT_EQ(Sample(text, "registrar_reconcile_total", {{"result", "failure"}}), 1);
   EXPECT_EQ(Sample(text, "registrar_reconcile_duration_seconds_count"), 3);
   EXPECT_EQ(Sample(text, "registrar_registered_keys"), 7);
   EXPECT_EQ(Sample(text, "registrar_lease_ttl_seconds"), 10);
