@@ -183,6 +183,30 @@ TEST_F(ControllerTest, SurvivesAnEtcdOutageLongerThanTheTtl) {
   EXPECT_TRUE(HasKey("/services/web/127.0.0.1:9000"));
 }
 
+TEST_F(ControllerTest, SurvivesAnEtcdThatStopsAnsweringLongerThanTheTtl) {
+  Controller& c = MakeController();
+  for (int i = 0; i < 10; ++i) c.SetHealthy(MakeTarget("web", 8000 + i), true);
+  c.Start();
+  ASSERT_TRUE(WaitFor([&] { return KeyCountIs(10) && c.Ready(); }));
+  etcd_.Pause();  // connections stay open, nothing answers: calls time out
+  ASSERT_TRUE(WaitFor([&] { return !c.Snapshot().etcd_connected; }, seconds(20)));
+  const MonoTime paused = RealClock().Now();
+  ASSERT_FALSE(WaitFor([&] { return false; }, options_.lease_ttl + seconds(1)));
+  ASSERT_GT(RealClock().Now() - paused, options_.lease_ttl);
+  etcd_.Resume();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto keys = Keys();
+        const int64_t lease = c.Snapshot().lease_id;
+        if (keys.size() != 10) return false;
+        for (const auto& [k, kv] : keys) {
+          if (kv.lease != lease) return false;
+        }
+        return c.Ready() && c.Snapshot().etcd_connected;
+      },
+      seconds(30)));
+}
+
 TEST_F(ControllerTest, StopWithRevokeRemovesEveryKeyAtOnce) {
   Controller& c = MakeController();
   for (int i = 0; i < 20; ++i) c.SetHealthy(MakeTarget("web", 8000 + i), true);
