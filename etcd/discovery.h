@@ -118,10 +118,12 @@ struct DiscoveryOptions {
   EndpointFormat format = EndpointFormat::kAuto;
   int64_t page_size = 1000;  // keys per Range page
   // Reopen the watch when nothing (not even a progress notification) came for
-  // this long. Keep it above etcd's --experimental-watch-progress-notify-interval
-  // (10 min by default) unless reopening a quiet watch now and then is fine:
-  // reopening costs one round trip and loses nothing.
-  Duration idle_timeout = std::chrono::seconds(60);
+  // this long. etcd sends progress notifications on a quiet watch every
+  // --experimental-watch-progress-notify-interval (10 min by default), so the
+  // default sits just above it: a healthy quiet watch is never reopened. A dead
+  // connection is found sooner by the client's gRPC keepalive; this catches a
+  // stream that is connected but silent. Reopening loses nothing.
+  Duration idle_timeout = std::chrono::minutes(11);
   Duration initial_backoff = std::chrono::milliseconds(100);
   Duration max_backoff = std::chrono::seconds(5);
   Clock* clock = nullptr;  // not owned; null: RealClock()

@@ -145,7 +145,7 @@ void AddDiscoverCommand(CLI::App& app, DiscoverOptions& opts) {
       "seconds to wait for a connection (default 5)");
   app.add_option_function<double>(
       "--idle-timeout", [&opts](double s) { opts.idle_timeout = FromSeconds(s); },
-      "reopen a watch silent for this many seconds (default 60)");
+      "reopen a watch silent for this many seconds (default 660)");
   app.add_option("--ca-file,--cacert", opts.ca_file, "CA bundle (PEM) to verify etcd");
   app.add_option("--cert-file,--cert", opts.cert_file, "client certificate (PEM)");
   app.add_option("--key-file,--key", opts.key_file, "client key (PEM)");

@@ -40,7 +40,7 @@ struct DiscoverOptions {
   Duration dial_timeout = std::chrono::seconds(5);
   Duration request_timeout = std::chrono::seconds(5);
   // Reopen a watch that was silent this long (see DiscoveryOptions).
-  Duration idle_timeout = std::chrono::seconds(60);
+  Duration idle_timeout = std::chrono::minutes(11);
   // TLS: any of these set (or an https:// endpoint) turns TLS on.
   std::string ca_file;
   std::string cert_file;
