@@ -298,7 +298,12 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
   LoadResult result;
   YAML::Node root;
   try {
-    root = YAML::Load(yaml);
+    std::vector<YAML::Node> documents = YAML::LoadAll(yaml);
+    if (!documents.empty()) root = documents[0];
+    if (documents.size() > 1) {
+      errors.Add(documents[1].Mark(), "",
+                 "expected one YAML document, got " + std::to_string(documents.size()));
+    }
   } catch (const YAML::Exception& e) {
     errors.Add(e.mark, "", "invalid YAML: " + e.msg);
     result.errors = errors.Take();

@@ -16,7 +16,7 @@ constexpr char kHead[] =
     "registration:\n"
     "  prefix: /services/\n";
 
-// A valid service list, lines 5-9.
+// A valid service list, lines 5-8.
 constexpr char kServices[] =
     "services:\n"
     "  - name: orders\n"
@@ -60,6 +60,9 @@ const Case kCases[] = {
     {"YamlSyntaxError",
      "etcd:\n  endpoints: [\"a:1\"\n",
      {"config.yaml:3:1: invalid YAML: end of sequence flow not found"}},
+    {"MoreThanOneDocument",
+     Head() + kServices + "---\netcd: {}\n",
+     {"config.yaml:10:1: expected one YAML document, got 2"}},
     {"TopLevelNotAMapping",
      "- a\n- b\n",
      {"config.yaml:1:1: (top level): expected a mapping, got a list"}},
