@@ -154,12 +154,23 @@ void AdminServer::InstallHandlers() {
   });
 
   const size_t max_header_bytes = options_.max_header_bytes;
+  const size_t max_body_bytes = options_.max_body_bytes;
   http.set_pre_routing_handler(
-      [max_header_bytes](const httplib::Request& req, httplib::Response& res) {
+      [max_header_bytes, max_body_bytes](const httplib::Request& req, httplib::Response& res) {
         if (HeaderBytes(req) > max_header_bytes) {
           res.status = 431;
           res.set_header("Connection", "close");
           res.set_content("request headers too large\n", kTextPlain);
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        // httplib reads no body for GET/HEAD, so its payload limit does not
+        // cover them: check the announced length here, for every method.
+        if (size_t length = 0; req.has_header("Content-Length") &&
+                               absl::SimpleAtoi(req.get_header_value("Content-Length"), &length) &&
+                               length > max_body_bytes) {
+          res.status = 413;
+          res.set_header("Connection", "close");
+          res.set_content("request body too large\n", kTextPlain);
           return httplib::Server::HandlerResponse::Handled;
         }
         if (req.method != "GET" && req.method != "HEAD") {

@@ -160,6 +160,19 @@ TEST_F(AdminServerTest, OversizedHeadersGet4xx) {
   EXPECT_EQ(ok->status, 200);
 }
 
+TEST_F(AdminServerTest, OversizedBodiesGet413) {
+  auto res = Client().Post("/metrics", std::string(64 * 1024, 'x'), "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 413);
+  httplib::Request req;
+  req.method = "GET";
+  req.path = "/healthz";
+  req.body = std::string(64 * 1024, 'x');
+  auto get = Client().send(req);
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->status, 413);
+}
+
 TEST_F(AdminServerTest, GarbageRequestsGet400AndLeaveTheServerWorking) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(fd, 0);
