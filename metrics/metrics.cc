@@ -438,6 +438,11 @@ void Metrics::OnDriftRepair(size_t repaired) {
   if (repaired > 0) families_->drift_repairs->Increment(static_cast<double>(repaired));
 }
 
+void Metrics::OnConfigLoaded(WallTime when) {
+  families_->last_reload_success->Set(
+      std::chrono::duration<double>(when.time_since_epoch()).count());
+}
+
 void Metrics::OnConfigReload(bool ok, WallTime when) {
   if (!ok) {
     families_->reloads_failure->Increment();

@@ -92,7 +92,10 @@ class Metrics final : public probes::ProbeObserver,
   void OnDriftRepair(size_t repaired) override;
   void OnTxn(size_t ops) override;
 
-  // Config hooks: one reload attempt (SIGHUP / file change) at `when`.
+  // Config hooks. The config read at start (sets the last-success timestamp,
+  // counts no reload):
+  void OnConfigLoaded(WallTime when);
+  // One reload attempt (SIGHUP / file change) at `when`.
   void OnConfigReload(bool ok, WallTime when);
 
  private:

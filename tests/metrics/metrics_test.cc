@@ -235,6 +235,14 @@ TEST(Metrics, RecordsControllerAndConfigEvents) {
   EXPECT_EQ(Sample(Exposition(*metrics), "registrar_lease_held"), 0);
 }
 
+TEST(Metrics, TheConfigReadAtStartSetsTheTimestampButCountsNoReload) {
+  auto metrics = NewMetrics();
+  metrics->OnConfigLoaded(WallTime(std::chrono::seconds(1700000000)));
+  const std::string text = Exposition(*metrics);
+  EXPECT_EQ(Sample(text, "registrar_config_last_reload_success_timestamp_seconds"), 1700000000);
+  EXPECT_EQ(Sample(text, "registrar_config_reloads_total", {{"result", "success"}}), 0);
+}
+
 TEST(Metrics, ProcessMetricsDescribeThisProcess) {
   auto metrics = NewMetrics();
   const std::string text = Exposition(*metrics);
