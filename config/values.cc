@@ -39,9 +39,13 @@ bool IsHostName(std::string_view s) {
     for (char c : label) {
       if (!IsAlnum(c) && c != '-' && c != '_') return false;
     }
-    if (dot == std::string_view::npos) return true;
+    bool last = dot == std::string_view::npos || dot + 1 == s.size();  // "a.b" or "a.b."
+    if (last) {
+      // An all-digit last label is a mistyped IPv4 address ("256.1.1.1"),
+      // not a name: no top-level domain is numeric.
+      return !std::all_of(label.begin(), label.end(), IsDigit);
+    }
     start = dot + 1;
-    if (start == s.size()) return true;  // trailing dot: fully qualified
   }
 }
 

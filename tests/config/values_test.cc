@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config.h"
+#include "config/values.h"
 
 namespace registrar::config {
 namespace {
@@ -35,6 +36,39 @@ TEST(FormatDuration, PrintsTheShortestExactForm) {
   EXPECT_EQ(FormatDuration(minutes(120)), "2h");
   EXPECT_EQ(FormatDuration(milliseconds(2500)), "2500ms");
   EXPECT_EQ(FormatDuration(seconds(0)), "0s");
+}
+
+TEST(ParseHostPort, AcceptsNamesIPv4AndBracketedIPv6) {
+  using internal::ParseHostPort;
+  auto hp = ParseHostPort("orders.svc.cluster.local:8080");
+  ASSERT_TRUE(hp);
+  EXPECT_EQ(hp->host, "orders.svc.cluster.local");
+  EXPECT_EQ(hp->port, 8080);
+  hp = ParseHostPort("[::1]:80");
+  ASSERT_TRUE(hp);
+  EXPECT_EQ(hp->host, "::1");
+  EXPECT_EQ(hp->port, 80);
+  EXPECT_TRUE(ParseHostPort("10.0.0.1:1"));
+  EXPECT_TRUE(ParseHostPort("host_1.internal.:65535"));
+  hp = ParseHostPort(":9464", /*allow_empty_host=*/true);
+  ASSERT_TRUE(hp);
+  EXPECT_EQ(hp->host, "");
+}
+
+TEST(ParseHostPort, RejectsWhatCannotBeDialled) {
+  for (const char* bad :
+       {"", "host", "host:", ":80", "host:0", "host:65536", "host:80x", "::1:80", "[::1]80",
+        "[nope]:80", "256.1.1.1:80", "a..b:80", "-a:80", "a b:80", "http://a:80"}) {
+    EXPECT_FALSE(internal::ParseHostPort(bad)) << bad;
+  }
+}
+
+TEST(IsValidEtcdEndpoint, AcceptsHostPortAndHttpUrls) {
+  EXPECT_TRUE(internal::IsValidEtcdEndpoint("127.0.0.1:2379"));
+  EXPECT_TRUE(internal::IsValidEtcdEndpoint("http://etcd:2379"));
+  EXPECT_TRUE(internal::IsValidEtcdEndpoint("https://[::1]:2379/"));
+  EXPECT_FALSE(internal::IsValidEtcdEndpoint("unix:///run/etcd.sock"));
+  EXPECT_FALSE(internal::IsValidEtcdEndpoint("https://etcd"));
 }
 
 probes::Target MakeTarget(const std::string& service, int port, int period_s = 10) {
