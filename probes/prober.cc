@@ -16,6 +16,7 @@
 
 #include "probes/check.h"
 #include "probes/event_loop.h"
+#include "probes/in_flight_limit.h"
 #include "probes/schedule.h"
 #include "spdlog/spdlog.h"
 
@@ -70,7 +71,11 @@ struct TimerEntry {
 class ProberImpl final : public Prober {
  public:
   ProberImpl(Clock& clock, Random& random, ProberOptions options, ProbeObserver* observer)
-      : clock_(clock), random_(random), options_(options), observer_(observer) {
+      : clock_(clock),
+        random_(random),
+        options_(options),
+        observer_(observer),
+        limit_(options.max_in_flight) {
     options_.max_in_flight = std::max(options_.max_in_flight, 1);
   }
   ~ProberImpl() override { Stop(); }
@@ -153,6 +158,7 @@ class ProberImpl final : public Prober {
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
   std::deque<std::shared_ptr<Session>> queue_;  // due, waiting for a slot (FIFO)
   int in_flight_ = 0;
+  InFlightLimit limit_;      // the in-flight bound applied now (<= max_in_flight)
   std::vector<CURL*> pool_;  // idle easy handles (connections live in the multi handle)
 };
 
@@ -253,6 +259,11 @@ void ProberImpl::Arm(const std::shared_ptr<Session>& s) {
 
 void ProberImpl::FireDueTimers() {
   MonoTime now = clock_.Now();
+  // How late the loop is: the oldest due timer's delay (queued probes are
+  // popped on time whatever the bound, so this measures the loop alone).
+  if (!timers_.empty() && timers_.top().due <= now) {
+    limit_.Update(now - timers_.top().due, in_flight_);
+  }
   while (!timers_.empty() && timers_.top().due <= now) {
     TimerEntry entry = timers_.top();
     timers_.pop();
@@ -264,7 +275,7 @@ void ProberImpl::FireDueTimers() {
       Arm(s);
       continue;
     }
-    if (in_flight_ < options_.max_in_flight) {
+    if (in_flight_ < limit_.value()) {
       StartProbe(s, now);
     } else {
       s->queued = true;
@@ -280,7 +291,7 @@ void ProberImpl::DrainCompleted() {
 }
 
 void ProberImpl::StartQueued() {
-  while (!queue_.empty() && in_flight_ < options_.max_in_flight) {
+  while (!queue_.empty() && in_flight_ < limit_.value()) {
     auto s = std::move(queue_.front());
     queue_.pop_front();
     s->queued = false;
