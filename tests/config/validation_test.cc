@@ -281,6 +281,45 @@ const Case kCases[] = {
      {"config.yaml:5:12: defaults.period: unknown key; expected one of: httpGet, tcpSocket, "
       "initialDelaySeconds, periodSeconds, timeoutSeconds, successThreshold, failureThreshold, "
       "reuseConnections"}},
+    {"StringExpectedGotMapping",
+     Head() + "server: {listen: {port: 1}}\n",
+     {"config.yaml:5:18: server.listen: expected a string, got a mapping"}},
+    {"EtcdClientCertWithoutKey",
+     "etcd:\n  endpoints: [\"a:1\"]\n  tls: {certFile: /dev/null}\n",
+     {"config.yaml:3:8: etcd.tls.keyFile: missing required field; certFile and keyFile go "
+      "together"}},
+    {"BadResyncPeriod",
+     Head() + "  resyncPeriod: soon\n",
+     {"config.yaml:5:17: registration.resyncPeriod: expected a duration like 500ms, 10s or 1m, "
+      "got \"soon\""}},
+    {"DuplicateNestedKey",
+     Service("{tcpSocket: {}, periodSeconds: 1, periodSeconds: 2}"),
+     {"config.yaml:7:46: services[0].probe.periodSeconds: duplicate key"}},
+    {"ServiceNotAMapping",
+     Head() + "services:\n  - orders\n",
+     {"config.yaml:6:5: services[0]: expected a mapping, got \"orders\""}},
+    {"MetadataNotAMapping",
+     Service("{tcpSocket: {}}", "    endpoints: []\n    metadata: v1\n"),
+     {"config.yaml:9:15: services[0].metadata: expected a mapping of strings, got \"v1\""}},
+    {"BadDnsDomain",
+     Service("{tcpSocket: {}}", "    endpoints: []\n    dnsDomain: Example..com\n"),
+     {"config.yaml:9:16: services[0].dnsDomain: expected a DNS domain like svc.example.com, got "
+      "\"Example..com\""}},
+    {"EmptyExpectedStatuses",
+     Service("{httpGet: {expectedStatuses: []}}"),
+     {"config.yaml:7:41: services[0].probe.httpGet.expectedStatuses: expected at least one "
+      "status code or range"}},
+    {"MaxRedirectsOutOfRange",
+     Service("{httpGet: {maxRedirects: 101}}"),
+     {"config.yaml:7:37: services[0].probe.httpGet.maxRedirects: expected an integer 0-100, got "
+      "\"101\""}},
+    {"InsecureSkipVerifyNotABool",
+     Service("{httpGet: {tls: {insecureSkipVerify: maybe}}}"),
+     {"config.yaml:7:49: services[0].probe.httpGet.tls.insecureSkipVerify: expected true or "
+      "false, got \"maybe\""}},
+    {"DefaultsWithBothActions",
+     Head() + "defaults: {httpGet: {}, tcpSocket: {}}\n" + kServices,
+     {"config.yaml:5:11: defaults: expected at most one of httpGet or tcpSocket, got both"}},
     {"WrongTypeForProbe",
      Service("tcp"),
      {"config.yaml:7:12: services[0].probe: expected a mapping, got \"tcp\""}},
