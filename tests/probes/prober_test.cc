@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <mutex>
 
 #include "tests/probes/raw_server.h"
 #include "tests/probes/recording_observer.h"
@@ -154,6 +155,60 @@ TEST_F(ProberTest, FreshConnectionPerProbeWhenReuseIsOff) {
   ASSERT_TRUE(WaitFor([&] { return observer_.ResultCount(t.Id()) >= 10; }));
   for (const auto& e : observer_.Results(t.Id())) EXPECT_TRUE(e.result.ok) << e.result.reason;
   EXPECT_GE(server.accepted(), 10);
+}
+
+TEST_F(ProberTest, SendsTheConfiguredMethodPathAndHeaders) {
+  std::mutex mu;
+  std::string head;
+  RawServer server([&](int fd, const std::atomic<bool>& stopping) {
+    std::string h;
+    while (RawServer::ReadRequestHead(fd, stopping, &h)) {
+      {
+        std::lock_guard lock(mu);
+        head = h;
+      }
+      if (!RawServer::WriteAll(fd, "HTTP/1.1 204 No Content\r\n\r\n")) return;
+    }
+  });
+  Target t = HttpTarget("api", server.port());
+  t.probe.http_get.method = "POST";
+  t.probe.http_get.path = "/ready?deep=1";
+  t.probe.http_get.http_headers = {{"Host", "api.internal"}, {"X-Probe", "registrar"}};
+  Start({t});
+  ASSERT_TRUE(WaitFor([&] { return observer_.HealthOf(t.Id()) == Health::kHealthy; }))
+      << observer_.LastReason(t.Id());
+  std::lock_guard lock(mu);
+  EXPECT_EQ(head.rfind("POST /ready?deep=1 HTTP/1.1\r\n", 0), 0u) << head;
+  EXPECT_NE(head.find("Host: api.internal\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("X-Probe: registrar\r\n"), std::string::npos) << head;
+}
+
+TEST_F(ProberTest, BodyRegexesMustMatchAndMustNotMatch) {
+  RawServer server([](int fd, const std::atomic<bool>& stopping) {
+    while (RawServer::ReadRequestHead(fd, stopping)) {
+      std::string body = "{\"status\":\"degraded\"}";
+      if (!RawServer::WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: " +
+                                       std::to_string(body.size()) + "\r\n\r\n" + body)) {
+        return;
+      }
+    }
+  });
+  Target must = HttpTarget("must", server.port());
+  must.probe.http_get.body_regex = "\"status\":\"ok\"";
+  Target must_not = HttpTarget("must-not", server.port());
+  must_not.probe.http_get.path = "/b";
+  must_not.probe.http_get.body_not_regex = "degraded";
+  Target fine = HttpTarget("fine", server.port());
+  fine.probe.http_get.path = "/c";
+  fine.probe.http_get.body_regex = "status";
+  Start({must, must_not, fine});
+  ASSERT_TRUE(WaitFor([&] {
+    return observer_.HealthOf(must.Id()) == Health::kUnhealthy &&
+           observer_.HealthOf(must_not.Id()) == Health::kUnhealthy &&
+           observer_.HealthOf(fine.Id()) == Health::kHealthy;
+  }));
+  EXPECT_EQ(observer_.LastReason(must.Id()), "body did not match");
+  EXPECT_EQ(observer_.LastReason(must_not.Id()), "body matched forbidden regex");
 }
 
 TEST_F(ProberTest, KeepsTheLastNResultsPerTargetInTheSnapshot) {

@@ -61,7 +61,7 @@ void RawServer::AcceptLoop() {
   }
 }
 
-bool RawServer::ReadRequestHead(int fd, const std::atomic<bool>& stopping) {
+bool RawServer::ReadRequestHead(int fd, const std::atomic<bool>& stopping, std::string* head) {
   std::string data;
   char buf[4096];
   while (!stopping.load()) {
@@ -70,7 +70,10 @@ bool RawServer::ReadRequestHead(int fd, const std::atomic<bool>& stopping) {
     ssize_t n = recv(fd, buf, sizeof(buf), 0);
     if (n <= 0) return false;
     data.append(buf, static_cast<size_t>(n));
-    if (data.find("\r\n\r\n") != std::string::npos) return true;
+    if (data.find("\r\n\r\n") != std::string::npos) {
+      if (head != nullptr) *head = data;
+      return true;
+    }
   }
   return false;
 }

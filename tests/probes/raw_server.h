@@ -31,8 +31,10 @@ class RawServer final {
   int finished() const { return finished_.load(); }
 
   // Helpers for handlers.
-  // Reads until "\r\n\r\n" (one request head); false on EOF/error/stop.
-  static bool ReadRequestHead(int fd, const std::atomic<bool>& stopping);
+  // Reads until "\r\n\r\n" (one request head, stored in `head` if given);
+  // false on EOF/error/stop.
+  static bool ReadRequestHead(int fd, const std::atomic<bool>& stopping,
+                              std::string* head = nullptr);
   static bool WriteAll(int fd, const std::string& data);
   // Sleeps up to `ms`, waking early when stopping.
   static void Pause(int ms, const std::atomic<bool>& stopping);
