@@ -78,6 +78,7 @@ int Daemon::Start() {
     return config::kExitRuntimeFailure;
   }
   metrics_ = std::move(*metrics);
+  metrics_->OnConfigLoaded(RealClock().WallNow());
 
   auto client = etcd::Client::Create(EtcdOptions(config_.etcd, metrics_.get()));
   if (!client.ok()) {
