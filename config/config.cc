@@ -121,6 +121,7 @@ int RunCheckConfig(const std::string& path, const Overrides& overrides, std::ost
         << (result.errors.size() == 1 ? " error" : " errors") << "\n";
     return 2;
   }
+  for (const ConfigError& w : result.warnings) err << "warning: " << w.ToString() << "\n";
   out << path << ": valid\n" << Summary(*result.config);
   return 0;
 }

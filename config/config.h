@@ -120,6 +120,10 @@ struct ConfigError {
 struct LoadResult {
   std::optional<Config> config;     // set iff errors is empty
   std::vector<ConfigError> errors;  // in document order, as far as possible
+  // Settings that are valid but have no effect (metadata with format plain,
+  // dnsDomain without skydns, probe TLS options with scheme HTTP). The config
+  // is still loaded; check-config and the daemon print them.
+  std::vector<ConfigError> warnings;
 };
 
 // Reads, parses and validates `path` with `overrides` applied.

@@ -325,6 +325,7 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
                                               errors, base_dir);
   }
   ApplyOverrides(overrides, &config, errors);
+  result.warnings = errors.TakeWarnings();
   if (errors.empty()) {
     result.config = std::move(config);
   } else {

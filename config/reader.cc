@@ -26,6 +26,12 @@ void Errors::AddAt(std::string file, int line, int column, std::string path, std
       ConfigError{std::move(file), line, column, std::move(path), std::move(message)});
 }
 
+void Errors::Warn(const YAML::Mark& mark, std::string path, std::string message) {
+  int line = mark.is_null() ? 0 : mark.line + 1;
+  int column = mark.is_null() ? 0 : mark.column + 1;
+  warnings_.push_back(ConfigError{file_, line, column, std::move(path), std::move(message)});
+}
+
 std::string Quote(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {

@@ -29,10 +29,14 @@ class Errors {
   bool empty() const { return errors_.empty(); }
   size_t size() const { return errors_.size(); }
   std::vector<ConfigError> Take() { return std::move(errors_); }
+  // A setting that is valid but has no effect.
+  void Warn(const YAML::Mark& mark, std::string path, std::string message);
+  std::vector<ConfigError> TakeWarnings() { return std::move(warnings_); }
 
  private:
   std::string file_;
   std::vector<ConfigError> errors_;
+  std::vector<ConfigError> warnings_;
 };
 
 // A value in the tree with where it is and how it is called.

@@ -26,6 +26,7 @@ ReloadOutcome Reloader::Reload(const std::string& reason) {
     return outcome;
   }
   outcome.ok = true;
+  for (const ConfigError& w : result.warnings) spdlog::warn("config: {}", w.ToString());
   auto after = std::make_shared<const Config>(std::move(*result.config));
   outcome.diff = Diff(before->Targets(), after->Targets());
   outcome.needs_restart = ChangesNeedingRestart(*before, *after);

@@ -104,6 +104,31 @@ void ReadEndpointsFile(const Field& f, const std::string& path, ServiceConfig& s
   }
 }
 
+void WarnAboutIneffectiveSettings(const MapReader& m, const ServiceConfig& service,
+                                  Errors& errors) {
+  const char* format = FormatName(service.registration.format);
+  bool uses_metadata = service.registration.format == ValueFormat::kJson ||
+                       service.registration.format == ValueFormat::kGrpcNaming;
+  if (auto f = m.Get("metadata"); f && !uses_metadata) {
+    errors.Warn(
+        f->mark, f->path,
+        std::string("ignored: format ") + format + " has no metadata (use json or grpc-naming)");
+  }
+  for (const char* key : {"dnsDomain", "dnsTTL"}) {
+    if (auto f = m.Get(key); f && service.registration.format != ValueFormat::kSkyDns) {
+      errors.Warn(f->mark, f->path,
+                  std::string("ignored: only format skydns uses it, not ") + format);
+    }
+  }
+  const probes::ProbeSpec& p = service.probe;
+  if (p.kind == probes::ProbeKind::kHttpGet && p.http_get.scheme == "HTTP" &&
+      !(p.http_get.tls == probes::TlsOptions{})) {
+    auto probe = m.Get("probe");
+    errors.Warn(probe ? probe->mark : m.mark(), m.PathOf("probe") + ".httpGet.tls",
+                "ignored: scheme is HTTP (set scheme: HTTPS to use TLS)");
+  }
+}
+
 std::optional<ServiceConfig> ParseService(const Field& field, const ProbeDefaults& defaults,
                                           ValueFormat default_format, Errors& errors,
                                           const std::string& base_dir) {
@@ -187,6 +212,7 @@ std::optional<ServiceConfig> ParseService(const Field& field, const ProbeDefault
     }
   }
   if (errors.size() != errors_before) return std::nullopt;
+  WarnAboutIneffectiveSettings(m, service, errors);
   return service;
 }
 

@@ -311,6 +311,34 @@ TEST(ChangesNeedingRestart, NamesEtcdListenAndPrefixChangesOnly) {
   EXPECT_TRUE(ChangesNeedingRestart(*a.config, *a.config).empty());
 }
 
+TEST(LoadConfig, WarnsAboutSettingsThatHaveNoEffect) {
+  LoadResult r = ParseConfig(R"(etcd: {endpoints: ["a:1"]}
+services:
+  - name: plain
+    metadata: {version: v1}
+    dnsDomain: example.com
+    probe: {httpGet: {tls: {insecureSkipVerify: true}}}
+    endpoints: ["a:1"]
+  - name: used
+    format: json
+    metadata: {version: v1}
+    probe: {httpGet: {scheme: HTTPS, tls: {insecureSkipVerify: true}}}
+    endpoints: ["a:1"]
+)",
+                             "c.yaml", "/");
+  ASSERT_TRUE(r.config) << Messages(r);
+  std::vector<std::string> warnings;
+  for (const ConfigError& w : r.warnings) warnings.push_back(w.ToString());
+  EXPECT_EQ(warnings,
+            (std::vector<std::string>{
+                "c.yaml:4:15: services[0].metadata: ignored: format plain has no metadata (use "
+                "json or grpc-naming)",
+                "c.yaml:5:16: services[0].dnsDomain: ignored: only format skydns uses it, not "
+                "plain",
+                "c.yaml:6:12: services[0].probe.httpGet.tls: ignored: scheme is HTTP (set scheme: "
+                "HTTPS to use TLS)"}));
+}
+
 TEST(RunCheckConfig, PrintsASummaryAndExitsZeroWhenValid) {
   TempDir dir;
   WriteFile(dir.File("config.yaml"), IssueExample(dir));
