@@ -152,6 +152,12 @@ class Discovery final {
   // Stops the thread; no callback runs after it returns. Idempotent.
   void Stop();
 
+  // The error of the last failed call or broken stream; OK once a later list
+  // or watch response succeeded. Lets a caller give up on errors that retrying
+  // cannot fix (kUnauthenticated, kPermissionDenied) while the Discovery
+  // itself keeps retrying with backoff.
+  absl::Status LastError() const;
+
   struct Stats {
     int64_t lists = 0;         // successful full lists (first + re-lists)
     int64_t watch_opens = 0;   // successful watch opens

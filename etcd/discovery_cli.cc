@@ -211,6 +211,12 @@ int RunDiscover(const DiscoverOptions& opts, std::ostream& out, std::ostream& er
   const MonoTime give_up = RealClock().Now() + opts.dial_timeout + opts.request_timeout;
   while (!(*discovery)->WaitSynced(std::chrono::milliseconds(100))) {
     if (stop) return kExitOk;
+    const absl::Status error = (*discovery)->LastError();
+    if (error.code() == absl::StatusCode::kUnauthenticated ||
+        error.code() == absl::StatusCode::kPermissionDenied) {
+      err << "discover: " << error.message() << "\n";
+      return kExitFailure;  // retrying will not fix credentials
+    }
     if (opts.once && RealClock().Now() >= give_up) {
       err << "discover: could not list " << opts.prefix << " from etcd in time\n";
       return kExitFailure;

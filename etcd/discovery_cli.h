@@ -13,9 +13,9 @@
 // {"type":"added|updated|removed","revision":N,"endpoint":{…}} per change.
 // Progress and errors go to `err` (and the log), never to `out`.
 //
-// Exit codes: 0 stopped (or --once printed the snapshot), 1 etcd could not be
-// read (--once only; otherwise it retries with backoff until stopped), 2 bad
-// options.
+// Exit codes: 0 stopped (or --once printed the snapshot); 1 etcd refused the
+// credentials, or (--once only) could not be read in time — without --once an
+// unreachable etcd is retried with backoff until stopped; 2 bad options.
 #pragma once
 
 #include <atomic>

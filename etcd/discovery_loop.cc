@@ -65,6 +65,11 @@ class Discovery::Impl {
     return stats_;
   }
 
+  absl::Status LastError() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_error_;
+  }
+
  private:
   enum class WatchEnd { kStopped, kCompacted, kCanceled, kBroken, kIdle };
 
@@ -86,7 +91,7 @@ class Discovery::Impl {
       watch.progress_notify = true;
       absl::StatusOr<std::unique_ptr<WatchStream>> stream = client_.OpenWatch(watch);
       if (!stream.ok()) {
-        CountError();
+        CountError(stream.status());
         spdlog::warn("discovery {}: watch from revision {} failed: {}", options_.prefix, from,
                      stream.status().ToString());
         Sleep(backoff_.Next());
@@ -133,7 +138,7 @@ class Discovery::Impl {
     while (true) {
       absl::StatusOr<RangeResult> page = client_.Range(key, range);
       if (!page.ok()) {
-        CountError();
+        CountError(page.status());
         spdlog::warn("discovery {}: list failed: {}", options_.prefix, page.status().ToString());
         return false;
       }
@@ -157,6 +162,7 @@ class Discovery::Impl {
       update.revision = revision;
       snapshot_ = nullptr;
       ++stats_.lists;
+      last_error_ = absl::OkStatus();
     }
     cv_.notify_all();
     backoff_.Reset();
@@ -190,7 +196,7 @@ class Discovery::Impl {
       if (!response.ok()) {
         if (response.status().code() == absl::StatusCode::kDeadlineExceeded) continue;
         if (Stopping()) return WatchEnd::kStopped;
-        CountError();
+        CountError(response.status());
         spdlog::warn("discovery {}: watch broke at revision {}: {}", options_.prefix, Revision(),
                      response.status().ToString());
         return WatchEnd::kBroken;
@@ -205,6 +211,8 @@ class Discovery::Impl {
           return WatchEnd::kCompacted;
         }
         ++stats_.errors;
+        last_error_ =
+            absl::FailedPreconditionError("etcd cancelled the watch: " + response->cancel_reason);
         spdlog::warn("discovery {}: watch cancelled by etcd: {}", options_.prefix,
                      response->cancel_reason);
         return WatchEnd::kCanceled;
@@ -214,6 +222,7 @@ class Discovery::Impl {
       update.kind = DiscoveryUpdate::Kind::kWatch;
       {
         std::lock_guard<std::mutex> lock(mu_);
+        last_error_ = absl::OkStatus();
         if (response->events.empty()) {
           // A progress notification: etcd sent every event up to this revision.
           set_.AdvanceTo(response->header_revision);
@@ -237,9 +246,10 @@ class Discovery::Impl {
     return set_.revision();
   }
 
-  void CountError() {
+  void CountError(absl::Status status) {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.errors;
+    last_error_ = std::move(status);
   }
 
   void Sleep(Duration d) {
@@ -262,6 +272,7 @@ class Discovery::Impl {
   bool stop_ = false;              // guarded by mu_
   WatchStream* stream_ = nullptr;  // guarded by mu_; the open watch, for Stop()
   Stats stats_;                    // guarded by mu_
+  absl::Status last_error_;        // guarded by mu_
   std::thread thread_;
 };
 
@@ -290,5 +301,6 @@ bool Discovery::Synced() const { return impl_->Synced(); }
 bool Discovery::WaitSynced(Duration timeout) const { return impl_->WaitSynced(timeout); }
 void Discovery::Stop() { impl_->Stop(); }
 Discovery::Stats Discovery::stats() const { return impl_->stats(); }
+absl::Status Discovery::LastError() const { return impl_->LastError(); }
 
 }  // namespace registrar::etcd
