@@ -1,8 +1,8 @@
 // Test helper: a loopback TCP proxy in front of etcd that a test can cut.
 //
 // kForward relays bytes both ways. kDrop closes every connection and closes
-// new ones at once (the client sees the connection refused/reset). kBlackhole
-// keeps connections open but relays nothing (a silent peer: no RST, no data).
+// new ones at once (the client sees its connection reset, then refused).
+// (A silent peer is tested with EtcdServer::Pause().)
 #pragma once
 
 #include <atomic>
@@ -16,7 +16,7 @@ namespace registrar::testing {
 
 class TcpProxy final {
  public:
-  enum class Mode { kForward, kDrop, kBlackhole };
+  enum class Mode { kForward, kDrop };
 
   // Listens on 127.0.0.1:<free port> and relays to `upstream_port` on 127.0.0.1.
   explicit TcpProxy(int upstream_port);
