@@ -129,6 +129,7 @@ void Daemon::Reload(const char* why) {
     metrics_->OnConfigReload(false, now);
     return;
   }
+  for (const auto& w : loaded.warnings) spdlog::warn("config: {}", w.ToString());
   config::Config next = std::move(*loaded.config);
   for (const auto& path : config::ChangesNeedingRestart(config_, next)) {
     spdlog::warn("config: {} changed; this takes effect only after a restart", path);
@@ -185,9 +186,10 @@ int Daemon::Run() {
 
 }  // namespace
 
-int RunDaemon(const config::Config& config, const config::Command& command,
-              const config::VersionInfo& version) {
+int RunDaemon(const config::Config& config, const std::vector<config::ConfigError>& warnings,
+              const config::Command& command, const config::VersionInfo& version) {
   SetUpLogging(config.log.level, config.log.format);
+  for (const auto& w : warnings) spdlog::warn("config: {}", w.ToString());
   Daemon daemon(config, command, version);
   return daemon.Run();
 }

@@ -11,12 +11,15 @@
 #include "config/cli.h"
 #include "config/config.h"
 
+#include <vector>
+
 namespace registrar {
 
 // Runs until a stop signal; returns the process exit code. The caller has
 // blocked SIGTERM, SIGINT and SIGHUP in every thread (they are taken with
 // sigtimedwait here).
-int RunDaemon(const config::Config& config, const config::Command& command,
-              const config::VersionInfo& version);
+// `warnings` are the load's warnings, logged once logging is set up.
+int RunDaemon(const config::Config& config, const std::vector<config::ConfigError>& warnings,
+              const config::Command& command, const config::VersionInfo& version);
 
 }  // namespace registrar

@@ -70,5 +70,5 @@ int main(int argc, char** argv) {
     for (const auto& e : loaded.errors) std::cerr << e.ToString() << "\n";
     return registrar::config::kExitUsage;
   }
-  return registrar::RunDaemon(*loaded.config, command, version);
+  return registrar::RunDaemon(*loaded.config, loaded.warnings, command, version);
 }
