@@ -47,11 +47,6 @@ bool Contains(const std::vector<std::pair<std::string, std::string>>& changes,
 }
 
 TEST(RegistrarAndDiscover, UnhealthyAndHealthyBackendsShowAsRemovesAndAddsWithinTheProbeBound) {
-  // Skip (not fail) while the binary has no discover command yet.
-  int help_code = -1;
-  RunCommand({REGISTRAR_BINARY, "discover", "--help"}, &help_code, seconds(10));
-  if (help_code != 0) GTEST_SKIP() << "etcd-registrar has no discover command in this build";
-
   EtcdServer etcd;
   ASSERT_TRUE(etcd.Start().ok());
   HttpBackend a;
