@@ -66,6 +66,16 @@ class SystemRandom final : public Random {
   std::mt19937_64 engine_;  // owned by the calling thread
 };
 
+// Always the same value: makes jittered waits predictable in unit tests.
+class FixedRandom final : public Random {
+ public:
+  explicit FixedRandom(double value) : value_(value) {}
+  double Uniform() override { return value_; }
+
+ private:
+  double value_;  // constant after construction
+};
+
 // Seconds as a double, for metrics and JSON.
 inline double ToSeconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 // A double number of seconds as a Duration (rounded to nanoseconds).

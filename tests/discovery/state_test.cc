@@ -106,15 +106,6 @@ TEST(EndpointSet, BadValueIsKeptWithAnErrorFlag) {
   EXPECT_FALSE(events[0].endpoint.ok());
 }
 
-class FixedRandom final : public Random {
- public:
-  explicit FixedRandom(double v) : v_(v) {}
-  double Uniform() override { return v_; }
-
- private:
-  double v_;
-};
-
 TEST(DiscoveryBackoff, DoublesFromInitialUpToMaxWithJitterInUpperHalf) {
   using std::chrono::milliseconds;
   FixedRandom top(0.999999);

@@ -10,16 +10,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// A Random that returns the given values in turn.
-class FixedRandom final : public Random {
- public:
-  explicit FixedRandom(double v) : v_(v) {}
-  double Uniform() override { return v_; }
-
- private:
-  double v_;
-};
-
 TEST(Schedule, FirstProbeComesAfterInitialDelayPlusPhase) {
   SimulatedClock clock;
   MonoTime t0 = clock.Now();
