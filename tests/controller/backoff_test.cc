@@ -10,16 +10,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// Returns a fixed value, so the jittered wait is predictable.
-class FixedRandom final : public Random {
- public:
-  explicit FixedRandom(double v) : v_(v) {}
-  double Uniform() override { return v_; }
-
- private:
-  double v_;
-};
-
 TEST(Backoff, DoublesFromInitialUpToTheCap) {
   FixedRandom top(0.999999999);
   Backoff backoff({milliseconds(100), seconds(5), 2.0, 0.5}, top);
