@@ -19,12 +19,12 @@ enum class Health { kUnknown, kHealthy, kUnhealthy };
 const char* HealthName(Health health);
 
 struct ProbeResult {
-  MonoTime start;        // when the probe began (monotonic)
-  WallTime wall_start;   // the same instant, for humans
+  MonoTime start;       // when the probe began (monotonic)
+  WallTime wall_start;  // the same instant, for humans
   bool ok = false;
-  std::string reason;    // "status 200", "connection refused", "timeout after 1s", ...
+  std::string reason;  // "status 200", "connection refused", "timeout after 1s", ...
   Duration latency = Duration::zero();
-  int http_status = 0;   // 0 when no HTTP response
+  int http_status = 0;  // 0 when no HTTP response
 };
 
 struct Transition {

@@ -35,16 +35,16 @@ class ProbeObserver {
 };
 
 struct ProberOptions {
-  int max_in_flight = 4096;      // probes running at once; more wait their turn
-  size_t history_size = 10;      // last N results kept per target
+  int max_in_flight = 4096;  // probes running at once; more wait their turn
+  size_t history_size = 10;  // last N results kept per target
 };
 
 // What the status page and API show about one target.
 struct TargetStatus {
   Target target;
   Health health = Health::kUnknown;
-  WallTime since;                   // when `health` began (wall clock)
-  std::deque<ProbeResult> recent;   // newest last, at most history_size
+  WallTime since;                  // when `health` began (wall clock)
+  std::deque<ProbeResult> recent;  // newest last, at most history_size
 };
 
 class Prober {

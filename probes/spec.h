@@ -30,9 +30,9 @@ struct StatusRange {
 };
 
 struct TlsOptions {
-  std::string ca_file;    // empty: system trust store
-  std::string cert_file;  // client certificate (PEM), optional
-  std::string key_file;   // client key (PEM), optional
+  std::string ca_file;      // empty: system trust store
+  std::string cert_file;    // client certificate (PEM), optional
+  std::string key_file;     // client key (PEM), optional
   std::string server_name;  // SNI and verification name; empty: the host
   bool insecure_skip_verify = false;
   bool operator==(const TlsOptions&) const = default;
@@ -65,7 +65,7 @@ enum class ProbeKind { kHttpGet, kTcpSocket };
 
 struct ProbeSpec {
   ProbeKind kind = ProbeKind::kHttpGet;
-  HttpGetAction http_get;    // when kind == kHttpGet
+  HttpGetAction http_get;      // when kind == kHttpGet
   TcpSocketAction tcp_socket;  // when kind == kTcpSocket
   Duration initial_delay = Duration::zero();
   Duration period = std::chrono::seconds(10);

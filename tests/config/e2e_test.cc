@@ -41,9 +41,7 @@ std::string ConfigYaml(const std::string& etcd, int admin_port,
 
 class ConfigE2E : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(etcd_.Start().ok());
-  }
+  void SetUp() override { ASSERT_TRUE(etcd_.Start().ok()); }
 
   // Keys under `prefix`.
   std::set<std::string> Keys(const std::string& prefix = "/e2e/") {
