@@ -42,7 +42,11 @@ for _ in $(seq 1 100); do
   etcdctl --endpoints "$etcd_url" endpoint health >/dev/null 2>&1 && break
   sleep 0.1
 done
-etcdctl --endpoints "$etcd_url" endpoint health >/dev/null
+if ! etcdctl --endpoints "$etcd_url" endpoint health >/dev/null 2>&1; then
+  echo "demo: etcd did not start; its log:"
+  cat "$work/etcd.log"
+  exit 1
+fi
 
 backends=()
 for i in 1 2 3; do
