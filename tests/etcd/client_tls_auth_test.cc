@@ -14,6 +14,18 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
+// A put, a range, a lease with a keepalive and a watch all go through.
+void ExpectEveryKindOfCallWorks(Client& client) {
+  ValueOrDie(client.Put("/t/a", "v"));
+  EXPECT_EQ(ValueOrDie(client.Range("/t/a", {})).kvs.size(), 1u);
+  Lease lease = ValueOrDie(client.LeaseGrant(10));
+  std::unique_ptr<KeepAliveStream> keepalive = ValueOrDie(client.OpenKeepAlive(lease.id));
+  EXPECT_EQ(ValueOrDie(keepalive->KeepAliveOnce()), 10);
+  std::unique_ptr<WatchStream> watch = ValueOrDie(client.OpenWatch({.key = "/t/a"}));
+  ValueOrDie(client.Delete("/t/a"));
+  EXPECT_EQ(ValueOrDie(watch->Next(seconds(5))).events.size(), 1u);
+}
+
 class TlsTest : public ::testing::Test {
  protected:
   TlsTest() : server_({.tls = true, .client_cert_auth = true}) {}
@@ -30,14 +42,7 @@ class TlsTest : public ::testing::Test {
 
 TEST_F(TlsTest, ClientWithCaAndClientCertificateDoesEverything) {
   std::unique_ptr<Client> client = NewClient({.endpoints = {server_.url()}, .tls = FullTls()});
-  ValueOrDie(client->Put("/t/a", "v"));
-  EXPECT_EQ(ValueOrDie(client->Range("/t/a", {})).kvs.size(), 1u);
-  Lease lease = ValueOrDie(client->LeaseGrant(10));
-  std::unique_ptr<KeepAliveStream> keepalive = ValueOrDie(client->OpenKeepAlive(lease.id));
-  EXPECT_EQ(ValueOrDie(keepalive->KeepAliveOnce()), 10);
-  std::unique_ptr<WatchStream> watch = ValueOrDie(client->OpenWatch({.key = "/t/a"}));
-  ValueOrDie(client->Delete("/t/a"));
-  EXPECT_EQ(ValueOrDie(watch->Next(seconds(5))).events.size(), 1u);
+  ExpectEveryKindOfCallWorks(*client);
 }
 
 TEST_F(TlsTest, HttpsEndpointWithoutClientCertificateIsRefused) {
@@ -120,14 +125,7 @@ TEST_F(AuthTest, WrongPasswordIsUnauthenticatedWithAClearMessage) {
 
 TEST_F(AuthTest, RightPasswordAuthenticatesOnceForManyCalls) {
   std::unique_ptr<Client> client = ClientAs("root", "secret");
-  ValueOrDie(client->Put("/t/a", "v"));
-  EXPECT_EQ(ValueOrDie(client->Range("/t/a", {})).kvs.size(), 1u);
-  Lease lease = ValueOrDie(client->LeaseGrant(10));
-  std::unique_ptr<KeepAliveStream> keepalive = ValueOrDie(client->OpenKeepAlive(lease.id));
-  EXPECT_EQ(ValueOrDie(keepalive->KeepAliveOnce()), 10);
-  std::unique_ptr<WatchStream> watch = ValueOrDie(client->OpenWatch({.key = "/t/a"}));
-  ValueOrDie(client->Delete("/t/a"));
-  EXPECT_EQ(ValueOrDie(watch->Next(seconds(5))).events.size(), 1u);
+  ExpectEveryKindOfCallWorks(*client);
   EXPECT_EQ(observer_.authentications(), 1);
 }
 
