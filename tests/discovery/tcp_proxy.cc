@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "tests/support/ports.h"
+
 namespace registrar::testing {
 namespace {
 
@@ -43,21 +45,11 @@ bool Relay(int from, int to) {
 }  // namespace
 
 TcpProxy::TcpProxy(int upstream_port) : upstream_port_(upstream_port) {
-  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      listen(listen_fd_, 64) != 0 ||
-      getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
-      pipe2(wake_, O_CLOEXEC) != 0) {
+  listen_fd_ = ListenOnLoopback(64, &port_);
+  if (pipe2(wake_, O_CLOEXEC) != 0) {
     std::perror("TcpProxy");
     std::abort();
   }
-  port_ = ntohs(addr.sin_port);
   thread_ = std::thread([this] { Run(); });
 }
 

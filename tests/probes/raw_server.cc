@@ -9,22 +9,12 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "tests/support/ports.h"
+
 namespace registrar::probes::testing {
 
 RawServer::RawServer(Handler handler) : handler_(std::move(handler)) {
-  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      listen(listen_fd_, 128) != 0) {
-    throw std::runtime_error("RawServer: cannot listen");
-  }
-  socklen_t len = sizeof(addr);
-  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  listen_fd_ = registrar::testing::ListenOnLoopback(128, &port_);
   accept_thread_ = std::thread([this] { AcceptLoop(); });
 }
 

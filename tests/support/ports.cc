@@ -9,9 +9,14 @@
 
 namespace registrar::testing {
 
-int FreePort(const std::string& host) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("FreePort: socket failed");
+namespace {
+
+// Binds a new TCP socket to host:0 and reports the port; -1 on failure.
+int BindAnyPort(const std::string& host, int* port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = 0;
@@ -20,11 +25,29 @@ int FreePort(const std::string& host) {
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     ::close(fd);
-    throw std::runtime_error("FreePort: bind failed on " + host);
+    return -1;
   }
-  const int port = ntohs(addr.sin_port);
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
+}  // namespace
+
+int FreePort(const std::string& host) {
+  int port = 0;
+  const int fd = BindAnyPort(host, &port);
+  if (fd < 0) throw std::runtime_error("FreePort: bind failed on " + host);
   ::close(fd);
   return port;
+}
+
+int ListenOnLoopback(int backlog, int* port) {
+  const int fd = BindAnyPort("127.0.0.1", port);
+  if (fd < 0 || ::listen(fd, backlog) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("ListenOnLoopback: cannot listen on 127.0.0.1");
+  }
+  return fd;
 }
 
 }  // namespace registrar::testing

@@ -8,4 +8,8 @@ namespace registrar::testing {
 // A TCP port on `host` (default 127.0.0.1) that was free a moment ago.
 int FreePort(const std::string& host = "127.0.0.1");
 
+// A listening TCP socket (close-on-exec, SO_REUSEADDR) on 127.0.0.1 and a
+// port the kernel picked; returns the fd and sets *port. Throws on failure.
+int ListenOnLoopback(int backlog, int* port);
+
 }  // namespace registrar::testing
