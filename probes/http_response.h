@@ -1,0 +1,86 @@
+// An incremental HTTP/1.x response reader for probes (the direct path, see
+// socket_probe.h): status line, headers and body framing, with limits.
+//
+// Feed it bytes as they arrive; it says when the response is complete, and
+// whether the connection may carry the next request. Framing follows RFC 9112:
+// no body for HEAD, 1xx, 204 and 304; Transfer-Encoding chunked; else
+// Content-Length; else the body ends when the server closes. Interim 1xx
+// responses (other than 101) are skipped. The body is counted up to
+// `max_body_bytes` and kept only when asked (for body regexes); a longer body
+// completes the response at the limit ("truncated"), and the connection is
+// then not reusable. Pure logic, no I/O; not thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace registrar::probes {
+
+class ResponseReader final {
+ public:
+  enum class State { kMore, kDone, kError };
+  static constexpr size_t kMaxHeadBytes = 16 * 1024;  // status line + headers
+
+  // Starts reading the response to a new request (keeps buffer capacity).
+  void Reset(bool head_request, int64_t max_body_bytes, bool keep_body);
+
+  // The next bytes from the connection. After kDone or kError, further input
+  // is ignored (a response that ends early leaves the rest unread).
+  State Feed(std::string_view data);
+  // The server closed the connection: ends a close-delimited body, else the
+  // response is incomplete.
+  State Eof();
+
+  State state() const { return state_; }
+  bool started() const { return seen_bytes_; }  // any byte arrived
+  int status() const { return status_; }
+  // After kDone: the connection may carry another request.
+  bool reusable() const { return reusable_; }
+  bool truncated() const { return truncated_; }
+  const std::string& body() const { return body_; }  // when keep_body
+  int64_t body_bytes() const { return body_bytes_; }
+  // After kError: why, as a probe reason ("invalid HTTP response", …).
+  const std::string& error() const { return error_; }
+
+ private:
+  enum class Phase {
+    kHead,
+    kFixedBody,
+    kChunkSize,
+    kChunkData,
+    kChunkDataEnd,
+    kTrailers,
+    kToClose
+  };
+
+  State Fail(std::string reason);
+  State Done(bool reusable);
+  // Parses the complete head in head_; may go on to the body phase or finish.
+  State ParseHead();
+  // Takes up to `n` body bytes from `data`; false once the limit is hit.
+  bool TakeBody(std::string_view data);
+  // Reads one CRLF- (or LF-) terminated line of the chunk framing into line_.
+  bool TakeLine(std::string_view& data);
+
+  bool head_request_ = false;
+  int64_t max_body_bytes_ = 0;
+  bool keep_body_ = false;
+
+  State state_ = State::kMore;
+  Phase phase_ = Phase::kHead;
+  bool seen_bytes_ = false;
+  std::string head_;  // bytes of the head read so far
+  std::string line_;  // a chunk-size or trailer line read so far
+  int status_ = 0;
+  bool keep_alive_ = true;  // what the head allows
+  int64_t remaining_ = 0;   // bytes left in the fixed body or current chunk
+  std::string body_;
+  int64_t body_bytes_ = 0;
+  bool truncated_ = false;
+  bool reusable_ = false;
+  std::string error_;
+};
+
+}  // namespace registrar::probes
