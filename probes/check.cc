@@ -11,8 +11,6 @@
 namespace registrar::probes {
 namespace {
 
-constexpr const char* kUserAgent = "etcd-registrar-probe/0.1";
-
 std::string HostForUrl(const std::string& host) {
   if (host.find(':') != std::string::npos) return "[" + host + "]";
   return host;
@@ -35,7 +33,9 @@ CURLcode UseStore(CURL* /*easy*/, void* ssl_ctx, void* store) {
   return CURLE_OK;
 }
 
-std::string ConnectError(long os_errno) {
+}  // namespace
+
+std::string ConnectFailure(long os_errno) {
   switch (os_errno) {
     case ECONNREFUSED:
       return "connection refused";
@@ -53,6 +53,8 @@ std::string ConnectError(long os_errno) {
       return std::string("connect failed: ") + std::strerror(static_cast<int>(os_errno));
   }
 }
+
+namespace {
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -207,10 +209,10 @@ Verdict Check::Judge(CURL* easy, CURLcode code) const {
   v.http_status = static_cast<int>(status);
   switch (code) {
     case CURLE_COULDNT_CONNECT:
-      v.reason = ConnectError(os_errno);
+      v.reason = ConnectFailure(os_errno);
       break;
     case CURLE_OPERATION_TIMEDOUT:
-      v.reason = "timeout after " + FormatDuration(spec_.timeout);
+      v.reason = TimeoutReason();
       break;
     case CURLE_COULDNT_RESOLVE_HOST:
       v.reason = "could not resolve host";
@@ -252,11 +254,19 @@ Verdict Check::Judge(CURL* easy, CURLcode code) const {
   return v;
 }
 
+std::string Check::TimeoutReason() const {
+  return "timeout after " + FormatDuration(spec_.timeout);
+}
+
 Verdict Check::JudgeHttp(CURL* easy) const {
-  const auto& http = spec_.http_get;
   long status = 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-  Verdict v{false, "status " + std::to_string(status), static_cast<int>(status)};
+  return JudgeResponse(static_cast<int>(status), body_);
+}
+
+Verdict Check::JudgeResponse(int status, const std::string& body) const {
+  const auto& http = spec_.http_get;
+  Verdict v{false, "status " + std::to_string(status), status};
   bool status_ok = false;
   if (http.expected_statuses.empty()) {
     status_ok = status >= 200 && status <= 399;
@@ -270,11 +280,11 @@ Verdict Check::JudgeHttp(CURL* easy) const {
     v.reason = "invalid body regex";
     return v;
   }
-  if (body_regex_ && !std::regex_search(body_, *body_regex_)) {
+  if (body_regex_ && !std::regex_search(body, *body_regex_)) {
     v.reason = "body did not match";
     return v;
   }
-  if (body_not_regex_ && std::regex_search(body_, *body_not_regex_)) {
+  if (body_not_regex_ && std::regex_search(body, *body_not_regex_)) {
     v.reason = "body matched forbidden regex";
     return v;
   }

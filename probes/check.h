@@ -26,6 +26,12 @@ namespace registrar::probes {
 // "1s", "250ms", "1.5s", "500us": durations as people write them.
 std::string FormatDuration(Duration d);
 
+// The User-Agent of every HTTP probe.
+inline constexpr const char* kUserAgent = "etcd-registrar-probe/0.1";
+
+// The probe reason for a failed connect (errno): "connection refused", …
+std::string ConnectFailure(long os_errno);
+
 struct Verdict {
   bool ok = false;
   std::string reason;
@@ -46,6 +52,13 @@ class Check final {
   void Configure(CURL* easy, void* owner);
   // The verdict on the finished transfer.
   Verdict Judge(CURL* easy, CURLcode code) const;
+  // The verdict on a complete HTTP response (status range, body regexes),
+  // however it was fetched.
+  Verdict JudgeResponse(int status, const std::string& body) const;
+  // "timeout after 1s".
+  std::string TimeoutReason() const;
+  // Whether a body regex needs the body's bytes.
+  bool KeepsBody() const { return body_regex_.has_value() || body_not_regex_.has_value(); }
 
  private:
   static size_t OnBody(char* data, size_t size, size_t count, void* self);

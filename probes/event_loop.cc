@@ -59,13 +59,14 @@ curl_socket_t EventLoop::OpenSocket(void* self, curlsocktype /*purpose*/, curl_s
   auto* loop = static_cast<EventLoop*>(self);
   int fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
   if (fd < 0) return CURL_SOCKET_BAD;
-  loop->Track(fd) = FdState{nullptr, 0, false, true};
+  FdState& st = loop->Track(fd);
+  st = FdState{nullptr, 0, false, true, nullptr, st.generation + 1};
   return fd;
 }
 
 int EventLoop::CloseSocket(void* self, curl_socket_t fd) {
   auto* loop = static_cast<EventLoop*>(self);
-  loop->Track(fd) = FdState{};  // closing also drops it from the epoll set
+  loop->Forget(fd);
   return close(fd);
 }
 
@@ -79,7 +80,7 @@ void EventLoop::Register(int fd, uint32_t mask) {
   if (st.registered == mask) return;
   epoll_event ev{};
   ev.events = mask;
-  ev.data.fd = fd;
+  ev.data.u64 = (uint64_t{st.generation} << 32) | static_cast<uint32_t>(fd);
   int op = mask == 0 ? EPOLL_CTL_DEL : st.registered != 0 ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
   if (epoll_ctl(epoll_fd_, op, fd, &ev) != 0 && mask != 0) {
     // Our record was stale (e.g. a socket not opened through OpenSocket).
@@ -155,14 +156,34 @@ void EventLoop::Poll(Duration max_wait) {
   ActOnDueTimers();
 }
 
+void EventLoop::Watch(int fd, uint32_t events, FdHandler* handler) {
+  Track(fd).handler = handler;
+  Register(fd, events);
+}
+
+// Closing the fd drops it from the epoll set; events of the old socket that
+// were already fetched no longer match the generation.
+void EventLoop::Forget(int fd) {
+  FdState& st = Track(fd);
+  uint32_t generation = st.generation + 1;
+  st = FdState{};
+  st.generation = generation;
+}
+
 void EventLoop::Dispatch(const epoll_event& event) {
-  int fd = event.data.fd;
+  int fd = static_cast<int>(event.data.u64 & 0xffffffffu);
   if (fd == wake_fd_) {
     uint64_t count;
     [[maybe_unused]] auto r = read(wake_fd_, &count, sizeof(count));
     return;
   }
   FdState& st = Track(fd);
+  if (st.handler != nullptr) {
+    if (static_cast<uint32_t>(event.data.u64 >> 32) == st.generation) {
+      st.handler->OnFdEvents(event.events);
+    }
+    return;
+  }
   if (!st.wanted || st.shard == nullptr) {  // an idle kept-alive socket: curl checks it on reuse
     Register(fd, 0);
     return;

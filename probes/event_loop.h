@@ -29,6 +29,15 @@
 
 namespace registrar::probes {
 
+// A socket the loop watches for someone other than curl (see Watch()).
+class FdHandler {
+ public:
+  virtual void OnFdEvents(uint32_t events) = 0;
+
+ protected:
+  ~FdHandler() = default;
+};
+
 class EventLoop final {
  public:
   static constexpr int kShards = 64;
@@ -57,6 +66,13 @@ class EventLoop final {
   // Lets the loop see every socket `easy` opens (call after each reset).
   void Attach(CURL* easy);
 
+  // Direct sockets (not curl's): delivers `fd`'s epoll `events` (level
+  // triggered) to `handler`; call again to change the events. Forget() the fd
+  // before closing it: events already fetched for it are then dropped, even
+  // if its number is reused at once.
+  void Watch(int fd, uint32_t events, FdHandler* handler);
+  void Forget(int fd);
+
   // Closes every connection (cached or in use); the loop is unusable after.
   void Close();
 
@@ -73,10 +89,12 @@ class EventLoop final {
     std::chrono::steady_clock::time_point deadline;  // curl keeps real time
   };
   struct FdState {
-    Shard* shard = nullptr;   // whose curl waits on it
-    uint32_t registered = 0;  // events in the epoll set; 0: not in it
-    bool wanted = false;      // curl currently waits on this socket
-    bool ours = false;        // opened (and will be closed) through our hooks
+    Shard* shard = nullptr;        // whose curl waits on it
+    uint32_t registered = 0;       // events in the epoll set; 0: not in it
+    bool wanted = false;           // curl currently waits on this socket
+    bool ours = false;             // opened (and will be closed) through our hooks
+    FdHandler* handler = nullptr;  // a direct socket's owner
+    uint32_t generation = 0;       // bumped on Forget(): tells stale events apart
   };
 
   static curl_socket_t OpenSocket(void* self, curlsocktype purpose, curl_sockaddr* address);

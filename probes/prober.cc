@@ -18,6 +18,7 @@
 #include "probes/event_loop.h"
 #include "probes/in_flight_limit.h"
 #include "probes/schedule.h"
+#include "probes/socket_probe.h"
 #include "spdlog/spdlog.h"
 
 namespace registrar::probes {
@@ -27,15 +28,15 @@ namespace {
 // thread; `target`, `health`, `since` and `recent` are also read by Snapshot()
 // and so change only under ProberImpl::mu_.
 struct Session : std::enable_shared_from_this<Session> {
-  Session(Target t, TrustStores& trust, MonoTime now, WallTime wall_now, Duration phase)
+  Session(Target t, MonoTime now, WallTime wall_now, Duration phase)
       : target(std::move(t)),
-        check(std::make_unique<Check>(target, trust)),
         schedule(now, target.probe.initial_delay, target.probe.period, phase),
         health(target.probe.success_threshold, target.probe.failure_threshold),
         since(wall_now) {}
 
   Target target;
   std::unique_ptr<Check> check;
+  std::unique_ptr<SocketProbe> direct;  // set when the probe runs without libcurl
   Schedule schedule;
   HealthState health;
   WallTime since;
@@ -52,7 +53,9 @@ struct Session : std::enable_shared_from_this<Session> {
 
   int shard = 0;                  // which of the loop's curl multi handles it uses
   std::optional<Target> pending;  // a new spec, applied when the probe in flight ends
-  CURL* easy = nullptr;           // while a probe is in flight
+  bool running = false;           // a probe is in flight
+  uint64_t probe_seq = 0;         // counts probes; matches deadline timers to theirs
+  CURL* easy = nullptr;           // while a libcurl probe is in flight
   MonoTime planned{};
   MonoTime started{};
   WallTime wall_started{};
@@ -61,10 +64,12 @@ struct Session : std::enable_shared_from_this<Session> {
   uint64_t timer_generation = 0;
 };
 
+// A session's next probe, or (deadline) the end of its direct probe's time.
 struct TimerEntry {
   MonoTime due;
-  uint64_t generation;
+  uint64_t generation;  // the session's timer_generation, or its probe_seq for a deadline
   std::shared_ptr<Session> session;
+  bool deadline = false;
   bool operator>(const TimerEntry& o) const { return due > o.due; }
 };
 
@@ -124,9 +129,16 @@ class ProberImpl final : public Prober {
   void Run();
   void ApplyTargets(std::vector<Target> targets);
   void ApplySpec(Session& s, Target target);
+  // (Re)builds the session's check (and direct probe) for its current target.
+  void BuildCheck(Session& s);
   void FireDueTimers();
   void StartProbe(const std::shared_ptr<Session>& s, MonoTime now);
   void FinishProbe(int shard, CURL* easy, CURLcode code);
+  void FinishDirect(const std::shared_ptr<Session>& s);
+  // The end of every probe: history, thresholds, the next timer.
+  void Complete(const std::shared_ptr<Session>& s, Verdict v, MonoTime now);
+  // Ends the probe in flight without a result.
+  void AbortProbe(Session& s);
   void StartQueued();
   // Finishes every completed transfer, then starts queued probes in the
   // slots that freed up.
@@ -156,7 +168,8 @@ class ProberImpl final : public Prober {
   TrustStores trust_;  // stores are refcounted: connections keep their own reference
   EventLoop loop_;
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
-  std::deque<std::shared_ptr<Session>> queue_;  // due, waiting for a slot (FIFO)
+  std::deque<std::shared_ptr<Session>> queue_;         // due, waiting for a slot (FIFO)
+  std::vector<std::shared_ptr<Session>> direct_done_;  // direct probes ended, to finish
   int in_flight_ = 0;
   InFlightLimit limit_;      // the in-flight bound applied now (<= max_in_flight)
   std::vector<CURL*> pool_;  // idle easy handles (connections live in the multi handle)
@@ -214,17 +227,14 @@ void ProberImpl::ApplyTargets(std::vector<Target> targets) {
       }
       Session& s = *it->second;
       s.removed = true;
-      if (s.easy != nullptr) {  // abort the probe in flight; no result, no transition
-        curl_multi_remove_handle(loop_.multi(s.shard), s.easy);
-        ReturnHandle(s.easy);
-        s.easy = nullptr;
-        --in_flight_;
-      }
+      AbortProbe(s);     // no result, no transition
+      s.direct.reset();  // closes its kept-alive connection
       it = sessions_.erase(it);
     }
     for (auto& [id, t] : wanted) {
       Duration phase = Schedule::RandomPhase(t.probe.period, random_);
-      auto s = std::make_shared<Session>(std::move(t), trust_, now, wall_now, phase);
+      auto s = std::make_shared<Session>(std::move(t), now, wall_now, phase);
+      BuildCheck(*s);
       s->shard = static_cast<int>(std::hash<std::string>{}(id) % EventLoop::kShards);
       sessions_.emplace(id, s);
       added.push_back(std::move(s));
@@ -238,19 +248,42 @@ void ProberImpl::ApplyTargets(std::vector<Target> targets) {
 
 // Under mu_. Thresholds change now; the check and period from the next probe.
 void ProberImpl::ApplySpec(Session& s, Target target) {
-  if (s.easy != nullptr) {
+  if (s.running) {
     s.pending = std::move(target);
     return;
   }
   bool period_changed = target.probe.period != s.target.probe.period;
   s.target = std::move(target);
-  s.check = std::make_unique<Check>(s.target, trust_);
+  BuildCheck(s);
   s.health.SetThresholds(s.target.probe.success_threshold, s.target.probe.failure_threshold);
   if (period_changed) {
     s.schedule.SetPeriod(s.target.probe.period, clock_.Now());
     // The session's armed timer is now stale: re-arm at the new due time.
     Arm(s.shared_from_this());
   }
+}
+
+void ProberImpl::BuildCheck(Session& s) {
+  s.direct.reset();  // it refers to the old check
+  s.check = std::make_unique<Check>(s.target, trust_);
+  if (!options_.direct_sockets || !SocketProbe::Supports(s.target)) return;
+  Session* session = &s;
+  s.direct = std::make_unique<SocketProbe>(s.target, *s.check, loop_, [this, session] {
+    direct_done_.push_back(session->shared_from_this());
+  });
+}
+
+void ProberImpl::AbortProbe(Session& s) {
+  if (!s.running) return;
+  if (s.easy != nullptr) {
+    curl_multi_remove_handle(loop_.multi(s.shard), s.easy);
+    ReturnHandle(s.easy);
+    s.easy = nullptr;
+  } else if (s.direct) {
+    s.direct->Abort();
+  }
+  s.running = false;
+  --in_flight_;
 }
 
 void ProberImpl::Arm(const std::shared_ptr<Session>& s) {
@@ -268,7 +301,11 @@ void ProberImpl::FireDueTimers() {
     TimerEntry entry = timers_.top();
     timers_.pop();
     auto& s = entry.session;
-    if (s->removed || entry.generation != s->timer_generation || s->easy != nullptr || s->queued) {
+    if (entry.deadline) {
+      if (!s->removed && s->running && s->probe_seq == entry.generation) s->direct->TimeOut();
+      continue;
+    }
+    if (s->removed || entry.generation != s->timer_generation || s->running || s->queued) {
       continue;
     }
     if (!s->schedule.IsDue(now)) {  // e.g. the period changed: wait for the new slot
@@ -287,6 +324,12 @@ void ProberImpl::FireDueTimers() {
 void ProberImpl::DrainCompleted() {
   loop_.DrainCompleted(
       [this](int shard, CURL* easy, CURLcode code) { FinishProbe(shard, easy, code); });
+  // FinishDirect may start nothing, but Complete() can queue more: swap first.
+  std::vector<std::shared_ptr<Session>> done;
+  done.swap(direct_done_);
+  for (const auto& s : done) FinishDirect(s);
+  done.clear();
+  if (direct_done_.empty()) direct_done_.swap(done);  // keep the capacity
   StartQueued();
 }
 
@@ -304,6 +347,14 @@ void ProberImpl::StartProbe(const std::shared_ptr<Session>& s, MonoTime now) {
   s->planned = s->schedule.Begin(now);
   s->started = now;
   s->wall_started = clock_.WallNow();
+  if (s->direct) {
+    s->running = true;
+    ++s->probe_seq;
+    ++in_flight_;
+    timers_.push(TimerEntry{now + s->target.probe.timeout, s->probe_seq, s, true});
+    s->direct->Start();  // may end at once (e.g. refused): finished in DrainCompleted
+    return;
+  }
   CURL* easy = TakeHandle();
   s->check->Configure(easy, s.get());
   loop_.Attach(easy);
@@ -322,6 +373,7 @@ void ProberImpl::StartProbe(const std::shared_ptr<Session>& s, MonoTime now) {
     return;
   }
   s->easy = easy;
+  s->running = true;
   ++in_flight_;
 }
 
@@ -337,6 +389,16 @@ void ProberImpl::FinishProbe(int shard, CURL* easy, CURLcode code) {
   Verdict v = s->check->Judge(easy, code);
   ReturnHandle(easy);
   s->easy = nullptr;
+  Complete(s, std::move(v), now);
+}
+
+void ProberImpl::FinishDirect(const std::shared_ptr<Session>& s) {
+  if (s->removed || !s->running) return;
+  Complete(s, s->direct->TakeVerdict(), clock_.Now());
+}
+
+void ProberImpl::Complete(const std::shared_ptr<Session>& s, Verdict v, MonoTime now) {
+  s->running = false;
   --in_flight_;
   s->schedule.End(now);
   ProbeResult r{s->started,          s->wall_started,  v.ok,
@@ -388,6 +450,7 @@ void ProberImpl::ReturnHandle(CURL* easy) { pool_.push_back(easy); }
 void ProberImpl::Shutdown() {
   std::lock_guard lock(mu_);
   for (const auto& [id, s] : sessions_) {
+    s->direct.reset();  // closes its connection while the loop still exists
     if (s->easy == nullptr) continue;
     curl_multi_remove_handle(loop_.multi(s->shard), s->easy);
     curl_easy_cleanup(s->easy);

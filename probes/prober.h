@@ -37,6 +37,9 @@ class ProbeObserver {
 struct ProberOptions {
   int max_in_flight = 4096;  // probes running at once; more wait their turn
   size_t history_size = 10;  // last N results kept per target
+  // Plain-HTTP and TCP probes to IP addresses run on the loop's own sockets
+  // (the direct path); off: every probe goes through libcurl.
+  bool direct_sockets = true;
 };
 
 // What the status page and API show about one target.

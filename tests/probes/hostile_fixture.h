@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "probes/prober.h"
+#include "tests/probes/prober_fixture.h"
 #include "tests/probes/raw_server.h"
 #include "tests/probes/recording_observer.h"
 #include "tests/support/wait.h"
@@ -58,7 +59,7 @@ inline void Slowloris(int fd, const std::atomic<bool>& stopping) {
   }
 }
 
-class HostileTest : public ::testing::Test {
+class HostileTest : public ::testing::TestWithParam<bool> {
  protected:
   HostileTest() : sentinel_server_(testing::KeepAliveOk()) {
     sentinel_ = HttpTarget("sentinel", sentinel_server_.port());
@@ -67,7 +68,9 @@ class HostileTest : public ::testing::Test {
 
   void Start(std::vector<Target> hostile) {
     hostile.push_back(sentinel_);
-    prober_ = Prober::Create(RealClock(), random_, {}, &observer_);
+    ProberOptions options;
+    options.direct_sockets = GetParam();  // both paths must hold
+    prober_ = Prober::Create(RealClock(), random_, options, &observer_);
     prober_->SetTargets(std::move(hostile));
     prober_->Start();
   }

@@ -18,14 +18,14 @@ using registrar::testing::WaitFor;
 using testing::KeepAliveOk;
 using testing::RawServer;
 
-TEST_F(HostileTest, ConnectionRefused) {
+TEST_P(HostileTest, ConnectionRefused) {
   Target t = HttpTarget("refused", registrar::testing::FreePort());
   Start({t});
   ExpectUnhealthy(t, "connection refused");
   ExpectSentinelUndisturbed();
 }
 
-TEST_F(HostileTest, AcceptsButNeverReplies) {
+TEST_P(HostileTest, AcceptsButNeverReplies) {
   RawServer server(&NeverReply);
   Target t = HttpTarget("silent", server.port());
   Start({t});
@@ -33,7 +33,7 @@ TEST_F(HostileTest, AcceptsButNeverReplies) {
   ExpectSentinelUndisturbed();
 }
 
-TEST_F(HostileTest, RepliesOneBytePerSecond) {
+TEST_P(HostileTest, RepliesOneBytePerSecond) {
   RawServer server(&Slowloris);
   Target t = HttpTarget("slowloris", server.port());
   Start({t});
@@ -41,7 +41,7 @@ TEST_F(HostileTest, RepliesOneBytePerSecond) {
   ExpectSentinelUndisturbed();
 }
 
-TEST_F(HostileTest, GarbageInsteadOfHttp) {
+TEST_P(HostileTest, GarbageInsteadOfHttp) {
   RawServer server(Respond(std::string("\x16\x03\x01 garbage, not HTTP at all\r\n\r\n", 35)));
   Target t = HttpTarget("garbage", server.port());
   Start({t});
@@ -49,7 +49,7 @@ TEST_F(HostileTest, GarbageInsteadOfHttp) {
   ExpectSentinelUndisturbed();
 }
 
-TEST_F(HostileTest, Http10WithoutLengthThatNeverEndsTimesOut) {
+TEST_P(HostileTest, Http10WithoutLengthThatNeverEndsTimesOut) {
   RawServer server([](int fd, const std::atomic<bool>& stopping) {
     if (!RawServer::ReadRequestHead(fd, stopping)) return;
     RawServer::WriteAll(fd, "HTTP/1.0 200 OK\r\n\r\nstill going");
@@ -61,7 +61,7 @@ TEST_F(HostileTest, Http10WithoutLengthThatNeverEndsTimesOut) {
   ExpectSentinelUndisturbed();
 }
 
-TEST_F(HostileTest, Http10WithoutLengthThatClosesIsAValidResponse) {
+TEST_P(HostileTest, Http10WithoutLengthThatClosesIsAValidResponse) {
   RawServer server([](int fd, const std::atomic<bool>& stopping) {
     if (RawServer::ReadRequestHead(fd, stopping)) {
       RawServer::WriteAll(fd, "HTTP/1.0 200 OK\r\n\r\nbody ends at close");
@@ -100,7 +100,7 @@ class HugeBody {
   RawServer server_;
 };
 
-TEST_F(HostileTest, HundredMegabyteBodyIsCutAtMaxBodyBytes) {
+TEST_P(HostileTest, HundredMegabyteBodyIsCutAtMaxBodyBytes) {
   HugeBody server;
   Target t = HttpTarget("huge", server.port());
   t.probe.http_get.body_regex = "NEEDLE";  // never in the first 64 KiB
@@ -113,7 +113,7 @@ TEST_F(HostileTest, HundredMegabyteBodyIsCutAtMaxBodyBytes) {
   EXPECT_LT(server.sent(), static_cast<int64_t>(probes + 1) * (16 << 20));
 }
 
-TEST_F(HostileTest, HundredMegabyteBodyIsJudgedOnWhatWasReadWithoutWaitingForTheRest) {
+TEST_P(HostileTest, HundredMegabyteBodyIsJudgedOnWhatWasReadWithoutWaitingForTheRest) {
   HugeBody server;
   Target t = HttpTarget("huge-ok", server.port());
   Start({t});
@@ -125,7 +125,7 @@ TEST_F(HostileTest, HundredMegabyteBodyIsJudgedOnWhatWasReadWithoutWaitingForThe
   ExpectSentinelUndisturbed();
 }
 
-TEST_F(HostileTest, RedirectLoopWhenFollowingRedirects) {
+TEST_P(HostileTest, RedirectLoopWhenFollowingRedirects) {
   RawServer server(Respond("HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n"));
   Target t = HttpTarget("loop", server.port());
   t.probe.http_get.follow_redirects = true;
@@ -135,7 +135,7 @@ TEST_F(HostileTest, RedirectLoopWhenFollowingRedirects) {
   ExpectSentinelUndisturbed();
 }
 
-TEST_F(HostileTest, ARedirectIsASuccessWhenNotFollowing) {
+TEST_P(HostileTest, ARedirectIsASuccessWhenNotFollowing) {
   RawServer server(Respond("HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n"));
   Target t = HttpTarget("redirect", server.port());
   Start({t});
@@ -143,7 +143,7 @@ TEST_F(HostileTest, ARedirectIsASuccessWhenNotFollowing) {
   EXPECT_EQ(observer_.Transitions(t.Id())[0].cause.reason, "status 302");
 }
 
-TEST_F(HostileTest, AFlappingTargetCrossesThresholdsExactlyAsSpecified) {
+TEST_P(HostileTest, AFlappingTargetCrossesThresholdsExactlyAsSpecified) {
   // The n-th request gets script[n] (then 200 forever).
   const std::vector<int> script = {200, 200, 503, 200, 503, 503, 503, 200, 503, 200, 200};
   std::atomic<size_t> served{0};
@@ -176,7 +176,7 @@ TEST_F(HostileTest, AFlappingTargetCrossesThresholdsExactlyAsSpecified) {
   ExpectSentinelUndisturbed();
 }
 
-TEST_F(HostileTest, AllAtOnceEachFailsAloneWithItsOwnReason) {
+TEST_P(HostileTest, AllAtOnceEachFailsAloneWithItsOwnReason) {
   RawServer silent(&NeverReply);
   RawServer slow(&Slowloris);
   RawServer garbage(Respond("garbage garbage garbage\r\n\r\n"));
@@ -199,6 +199,8 @@ TEST_F(HostileTest, AllAtOnceEachFailsAloneWithItsOwnReason) {
   ExpectUnhealthy(t_huge, "body did not match");
   ExpectSentinelUndisturbed();
 }
+
+INSTANTIATE_TEST_SUITE_P(BothPaths, HostileTest, ::testing::Values(true, false), PathName);
 
 }  // namespace
 }  // namespace registrar::probes

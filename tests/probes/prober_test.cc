@@ -7,8 +7,8 @@
 #include <unistd.h>
 #include <mutex>
 
+#include "tests/probes/prober_fixture.h"
 #include "tests/probes/raw_server.h"
-#include "tests/probes/recording_observer.h"
 #include "tests/support/http_backend.h"
 #include "tests/support/ports.h"
 #include "tests/support/wait.h"
@@ -22,43 +22,7 @@ using std::chrono::milliseconds;
 using testing::KeepAliveOk;
 using testing::RawServer;
 
-Target HttpTarget(const std::string& service, int port) {
-  Target t;
-  t.service = service;
-  t.host = "127.0.0.1";
-  t.port = port;
-  t.probe.kind = ProbeKind::kHttpGet;
-  t.probe.http_get.path = "/healthz";
-  t.probe.period = milliseconds(100);
-  t.probe.timeout = milliseconds(500);
-  t.probe.success_threshold = 1;
-  t.probe.failure_threshold = 2;
-  return t;
-}
-
-Target TcpTarget(const std::string& service, int port) {
-  Target t = HttpTarget(service, port);
-  t.probe.kind = ProbeKind::kTcpSocket;
-  return t;
-}
-
-class ProberTest : public ::testing::Test {
- protected:
-  void Start(std::vector<Target> targets, ProberOptions options = {}) {
-    prober_ = Prober::Create(RealClock(), random_, options, &observer_);
-    prober_->SetTargets(std::move(targets));
-    prober_->Start();
-  }
-  void TearDown() override {
-    if (prober_) prober_->Stop();
-  }
-
-  SystemRandom random_{1};
-  RecordingObserver observer_;
-  std::unique_ptr<Prober> prober_;
-};
-
-TEST_F(ProberTest, AHealthyHttpTargetBecomesHealthy) {
+TEST_P(ProberTest, AHealthyHttpTargetBecomesHealthy) {
   HttpBackend backend;
   Target t = HttpTarget("web", backend.port());
   Start({t});
@@ -71,7 +35,7 @@ TEST_F(ProberTest, AHealthyHttpTargetBecomesHealthy) {
   EXPECT_GT(transitions[0].cause.latency, Duration::zero());
 }
 
-TEST_F(ProberTest, AFailingStatusMakesTheTargetUnhealthyAfterFailureThreshold) {
+TEST_P(ProberTest, AFailingStatusMakesTheTargetUnhealthyAfterFailureThreshold) {
   HttpBackend backend;
   Target t = HttpTarget("web", backend.port());
   Start({t});
@@ -90,7 +54,7 @@ TEST_F(ProberTest, AFailingStatusMakesTheTargetUnhealthyAfterFailureThreshold) {
   ASSERT_TRUE(WaitFor([&] { return observer_.HealthOf(t.Id()) == Health::kHealthy; }));
 }
 
-TEST_F(ProberTest, ExpectedStatusesReplaceTheDefaultRange) {
+TEST_P(ProberTest, ExpectedStatusesReplaceTheDefaultRange) {
   HttpBackend backend;
   backend.SetStatus(418);
   Target teapot = HttpTarget("teapot", backend.port());
@@ -105,7 +69,7 @@ TEST_F(ProberTest, ExpectedStatusesReplaceTheDefaultRange) {
   EXPECT_EQ(observer_.LastReason(plain.Id()), "status 418");
 }
 
-TEST_F(ProberTest, ConnectionRefusedIsUnhealthyWithItsReason) {
+TEST_P(ProberTest, ConnectionRefusedIsUnhealthyWithItsReason) {
   int port = registrar::testing::FreePort();
   Target http = HttpTarget("http", port);
   Target tcp = TcpTarget("tcp", port);
@@ -118,7 +82,7 @@ TEST_F(ProberTest, ConnectionRefusedIsUnhealthyWithItsReason) {
   EXPECT_EQ(observer_.Transitions(tcp.Id())[0].cause.reason, "connection refused");
 }
 
-TEST_F(ProberTest, ATcpTargetThatAcceptsIsHealthy) {
+TEST_P(ProberTest, ATcpTargetThatAcceptsIsHealthy) {
   HttpBackend backend;
   Target t = TcpTarget("db", backend.port());
   Start({t});
@@ -126,7 +90,7 @@ TEST_F(ProberTest, ATcpTargetThatAcceptsIsHealthy) {
   EXPECT_EQ(observer_.Transitions(t.Id())[0].cause.reason, "connected");
 }
 
-TEST_F(ProberTest, ATcpProbeClosesItsConnectionRightAway) {
+TEST_P(ProberTest, ATcpProbeClosesItsConnectionRightAway) {
   RawServer server(KeepAliveOk());
   Target t = TcpTarget("db", server.port());
   t.probe.period = milliseconds(20);
@@ -136,7 +100,7 @@ TEST_F(ProberTest, ATcpProbeClosesItsConnectionRightAway) {
   EXPECT_TRUE(WaitFor([&] { return server.finished() >= 4; }));
 }
 
-TEST_F(ProberTest, ReusesOneConnectionPerTargetByDefault) {
+TEST_P(ProberTest, ReusesOneConnectionPerTargetByDefault) {
   RawServer server(KeepAliveOk());
   Target t = HttpTarget("web", server.port());
   t.probe.period = milliseconds(20);
@@ -146,7 +110,7 @@ TEST_F(ProberTest, ReusesOneConnectionPerTargetByDefault) {
   EXPECT_EQ(server.accepted(), 1);
 }
 
-TEST_F(ProberTest, FreshConnectionPerProbeWhenReuseIsOff) {
+TEST_P(ProberTest, FreshConnectionPerProbeWhenReuseIsOff) {
   RawServer server(KeepAliveOk());
   Target t = HttpTarget("web", server.port());
   t.probe.reuse_connections = false;
@@ -157,7 +121,7 @@ TEST_F(ProberTest, FreshConnectionPerProbeWhenReuseIsOff) {
   EXPECT_GE(server.accepted(), 10);
 }
 
-TEST_F(ProberTest, SendsTheConfiguredMethodPathAndHeaders) {
+TEST_P(ProberTest, SendsTheConfiguredMethodPathAndHeaders) {
   std::mutex mu;
   std::string head;
   RawServer server([&](int fd, const std::atomic<bool>& stopping) {
@@ -183,7 +147,7 @@ TEST_F(ProberTest, SendsTheConfiguredMethodPathAndHeaders) {
   EXPECT_NE(head.find("X-Probe: registrar\r\n"), std::string::npos) << head;
 }
 
-TEST_F(ProberTest, BodyRegexesMustMatchAndMustNotMatch) {
+TEST_P(ProberTest, BodyRegexesMustMatchAndMustNotMatch) {
   RawServer server([](int fd, const std::atomic<bool>& stopping) {
     while (RawServer::ReadRequestHead(fd, stopping)) {
       std::string body = "{\"status\":\"degraded\"}";
@@ -211,7 +175,7 @@ TEST_F(ProberTest, BodyRegexesMustMatchAndMustNotMatch) {
   EXPECT_EQ(observer_.LastReason(must_not.Id()), "body matched forbidden regex");
 }
 
-TEST_F(ProberTest, KeepsTheLastNResultsPerTargetInTheSnapshot) {
+TEST_P(ProberTest, KeepsTheLastNResultsPerTargetInTheSnapshot) {
   HttpBackend backend;
   Target t = HttpTarget("web", backend.port());
   Start({t}, ProberOptions{.max_in_flight = 16, .history_size = 3});
@@ -233,7 +197,7 @@ TEST_F(ProberTest, KeepsTheLastNResultsPerTargetInTheSnapshot) {
   EXPECT_TRUE(newest_reported);
 }
 
-TEST_F(ProberTest, RemovedTargetsStopAndNewOnesStart) {
+TEST_P(ProberTest, RemovedTargetsStopAndNewOnesStart) {
   HttpBackend a;
   HttpBackend b;
   Target ta = HttpTarget("a", a.port());
@@ -253,7 +217,7 @@ TEST_F(ProberTest, RemovedTargetsStopAndNewOnesStart) {
   prober_->Stop();  // closes kept-alive connections, so the backends stop at once
 }
 
-TEST_F(ProberTest, AChangedSpecKeepsHealthAndHistory) {
+TEST_P(ProberTest, AChangedSpecKeepsHealthAndHistory) {
   HttpBackend backend;
   Target t = HttpTarget("web", backend.port());
   Start({t});
@@ -269,7 +233,7 @@ TEST_F(ProberTest, AChangedSpecKeepsHealthAndHistory) {
   EXPECT_EQ(transitions[1].cause.reason, "status 200");
 }
 
-TEST_F(ProberTest, InitialDelayPostponesTheFirstProbe) {
+TEST_P(ProberTest, InitialDelayPostponesTheFirstProbe) {
   HttpBackend backend;
   Target t = HttpTarget("web", backend.port());
   t.probe.initial_delay = milliseconds(300);
@@ -279,12 +243,14 @@ TEST_F(ProberTest, InitialDelayPostponesTheFirstProbe) {
   EXPECT_GE(observer_.Results(t.Id())[0].result.start - begin, milliseconds(300));
 }
 
-TEST_F(ProberTest, StopIsIdempotentAndSafeBeforeStart) {
+TEST_P(ProberTest, StopIsIdempotentAndSafeBeforeStart) {
   auto prober = Prober::Create(RealClock(), random_, {}, nullptr);
   prober->Stop();
   prober->Stop();
   EXPECT_TRUE(prober->Snapshot().empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(BothPaths, ProberTest, ::testing::Values(true, false), PathName);
 
 }  // namespace
 }  // namespace registrar::probes

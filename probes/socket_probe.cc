@@ -1,0 +1,274 @@
+#include "probes/socket_probe.h"
+
+#include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+
+namespace registrar::probes {
+namespace {
+
+bool ParseAddress(const std::string& host, int port, sockaddr_storage* out, socklen_t* len) {
+  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof(sockaddr_in);
+    return true;
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
+  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof(sockaddr_in6);
+    return true;
+  }
+  return false;
+}
+
+const std::string& HostOf(const Target& t) {
+  if (t.probe.kind == ProbeKind::kTcpSocket) {
+    return t.probe.tcp_socket.host.empty() ? t.host : t.probe.tcp_socket.host;
+  }
+  return t.probe.http_get.host.empty() ? t.host : t.probe.http_get.host;
+}
+
+int PortOf(const Target& t) {
+  if (t.probe.kind == ProbeKind::kTcpSocket) return t.probe.tcp_socket.port.value_or(t.port);
+  return t.probe.http_get.port.value_or(t.port);
+}
+
+bool EqualsNoCase(const std::string& a, const char* b) {
+  return a.size() == std::strlen(b) && std::equal(a.begin(), a.end(), b, [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The request libcurl would send for this spec: request line, Host (without
+// the default port), User-Agent, Accept, then the configured headers, which
+// replace ours of the same name (an empty value drops the header).
+std::string BuildRequest(const Target& t) {
+  const auto& http = t.probe.http_get;
+  std::string method = http.method.empty() ? "GET" : http.method;
+  std::string path = http.path.empty() || http.path[0] != '/' ? "/" + http.path : http.path;
+  std::string host = HostOf(t);
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  int port = PortOf(t);
+  if (port != 80) host += ":" + std::to_string(port);
+  auto configured = [&](const char* name) {
+    return std::any_of(http.http_headers.begin(), http.http_headers.end(),
+                       [&](const HttpHeader& h) { return EqualsNoCase(h.name, name); });
+  };
+  std::string r = method + " " + path + " HTTP/1.1\r\n";
+  if (!configured("Host")) r += "Host: " + host + "\r\n";
+  if (!configured("User-Agent")) r += std::string("User-Agent: ") + kUserAgent + "\r\n";
+  if (!configured("Accept")) r += "Accept: */*\r\n";
+  bool has_body_semantics = method == "POST" || method == "PUT" || method == "PATCH";
+  if (has_body_semantics && !configured("Content-Length")) r += "Content-Length: 0\r\n";
+  for (const auto& h : http.http_headers) {
+    if (!h.value.empty()) r += h.name + ": " + h.value + "\r\n";
+  }
+  return r + "\r\n";
+}
+
+}  // namespace
+
+bool SocketProbe::Supports(const Target& target) {
+  sockaddr_storage address{};
+  socklen_t len = 0;
+  if (!ParseAddress(HostOf(target), PortOf(target), &address, &len)) return false;
+  if (target.probe.kind == ProbeKind::kTcpSocket) return true;
+  const auto& http = target.probe.http_get;
+  return EqualsNoCase(http.scheme, "http") && !http.follow_redirects;
+}
+
+SocketProbe::SocketProbe(const Target& target, const Check& check, EventLoop& loop,
+                         std::function<void()> on_done)
+    : check_(check), loop_(loop), on_done_(std::move(on_done)) {
+  ParseAddress(HostOf(target), PortOf(target), &address_, &address_len_);
+  tcp_only_ = target.probe.kind == ProbeKind::kTcpSocket;
+  reuse_ = !tcp_only_ && target.probe.reuse_connections;
+  if (!tcp_only_) {
+    head_request_ = target.probe.http_get.method == "HEAD";
+    max_body_bytes_ = target.probe.http_get.max_body_bytes;
+    request_ = BuildRequest(target);
+  }
+}
+
+SocketProbe::~SocketProbe() { CloseConnection(); }
+
+void SocketProbe::Start() {
+  verdict_ = Verdict{};
+  sent_ = 0;
+  if (!tcp_only_) reader_.Reset(head_request_, max_body_bytes_, check_.KeepsBody());
+  fd_reused_ = fd_ >= 0;
+  if (fd_reused_) {
+    Send();
+  } else {
+    Connect();
+  }
+}
+
+void SocketProbe::Connect() {
+  fd_ = socket(address_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) {
+    Finish({false, std::string("cannot open socket: ") + std::strerror(errno), 0}, false);
+    return;
+  }
+  if (!reuse_) {  // closed after this probe: with RST, leaving no TIME_WAIT
+    linger lg{1, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+  }
+  if (connect(fd_, reinterpret_cast<const sockaddr*>(&address_), address_len_) != 0 &&
+      errno != EINPROGRESS) {
+    Finish({false, ConnectFailure(errno), 0}, false);
+    return;
+  }
+  phase_ = Phase::kConnecting;
+  // On loopback the handshake has usually completed inside connect(): try
+  // the request at once and skip a wait for writability.
+  if (!tcp_only_) {
+    ssize_t n = send(fd_, request_.data(), request_.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      sent_ = static_cast<size_t>(n);
+      Send();
+      return;
+    }
+    if (errno != EAGAIN && errno != ENOTCONN && errno != EINTR) {
+      Finish({false, ConnectFailure(errno), 0}, false);
+      return;
+    }
+  }
+  loop_.Watch(fd_, EPOLLOUT, this);
+}
+
+void SocketProbe::Send() {
+  phase_ = Phase::kSending;
+  while (sent_ < request_.size()) {
+    ssize_t n = send(fd_, request_.data() + sent_, request_.size() - sent_, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent_ += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (errno == EAGAIN) {
+        loop_.Watch(fd_, EPOLLOUT, this);
+        return;
+      }
+      continue;
+    }
+    int err = errno;
+    if (RetryFresh()) return;
+    Finish({false, err == ECONNRESET || err == EPIPE ? "connection reset" : "send failed", 0},
+           false);
+    return;
+  }
+  phase_ = Phase::kReading;
+  loop_.Watch(fd_, EPOLLIN, this);  // no syscall when it already is (kept-alive)
+}
+
+void SocketProbe::Receive() {
+  thread_local std::array<char, 16384> buffer;
+  for (;;) {
+    ssize_t n = recv(fd_, buffer.data(), buffer.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    ResponseReader::State state;
+    if (n > 0) {
+      state = reader_.Feed(std::string_view(buffer.data(), static_cast<size_t>(n)));
+    } else {
+      if (!reader_.started() && RetryFresh()) return;
+      if (n < 0) {
+        Finish(
+            {false, errno == ECONNRESET ? "connection reset" : "receive failed", reader_.status()},
+            false);
+        return;
+      }
+      state = reader_.Eof();
+    }
+    if (state == ResponseReader::State::kError) {
+      Finish({false, reader_.error(), reader_.status()}, false);
+      return;
+    }
+    if (state == ResponseReader::State::kDone) {
+      Finish(check_.JudgeResponse(reader_.status(), reader_.body()), reuse_ && reader_.reusable());
+      return;
+    }
+    // Read again only if the buffer filled up; else wait for the next event.
+    if (static_cast<size_t>(n) < buffer.size()) return;
+  }
+}
+
+bool SocketProbe::RetryFresh() {
+  if (!fd_reused_) return false;
+  CloseConnection();
+  fd_reused_ = false;
+  sent_ = 0;
+  Connect();
+  return true;
+}
+
+void SocketProbe::OnFdEvents(uint32_t events) {
+  switch (phase_) {
+    case Phase::kIdle:  // a kept-alive connection closed (or spoke) between probes
+      CloseConnection();
+      return;
+    case Phase::kConnecting: {
+      int err = 0;
+      socklen_t len = sizeof(err);
+      if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+      if (err == 0 && (events & EPOLLERR) != 0) err = ECONNREFUSED;
+      if (err != 0) {
+        Finish({false, ConnectFailure(err), 0}, false);
+      } else if (tcp_only_) {
+        Finish({true, "connected", 0}, false);
+      } else {
+        Send();
+      }
+      return;
+    }
+    case Phase::kSending:
+      Send();
+      return;
+    case Phase::kReading:
+      Receive();
+      return;
+  }
+}
+
+void SocketProbe::TimeOut() {
+  if (phase_ == Phase::kIdle) return;
+  Finish({false, check_.TimeoutReason(), reader_.status()}, false);
+}
+
+void SocketProbe::Abort() {
+  if (phase_ == Phase::kIdle) return;
+  CloseConnection();
+  phase_ = Phase::kIdle;
+}
+
+void SocketProbe::Finish(Verdict verdict, bool keep_connection) {
+  if (!keep_connection) CloseConnection();
+  phase_ = Phase::kIdle;
+  verdict_ = std::move(verdict);
+  on_done_();
+}
+
+void SocketProbe::CloseConnection() {
+  if (fd_ < 0) return;
+  if (reuse_) {  // a kept-alive connection: RST as well, no TIME_WAIT on our side
+    linger lg{1, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+  }
+  loop_.Forget(fd_);
+  close(fd_);
+  fd_ = -1;
+}
+
+}  // namespace registrar::probes

@@ -1,0 +1,88 @@
+// The direct path: one target's probe run on a plain non-blocking socket in
+// the prober's epoll loop, without libcurl.
+//
+// It serves the common case — plain-HTTP health checks and TCP connect checks
+// against an IP address — where a kept-alive probe is one send() and one
+// recv(); through libcurl the same probe costs ~8 syscalls (connection-alive
+// polls) and a transfer's setup and teardown (see bench/README.md). HTTPS,
+// host names to resolve and redirects to follow stay on libcurl (`Check`).
+//
+// Semantics match the libcurl path: the same request line and headers, the
+// same reasons ("connection refused", "invalid HTTP response", "incomplete
+// response", …), the same status/body judgement (`Check::JudgeResponse`).
+// A kept-alive connection that turns out to be closed before any byte of the
+// response arrived is retried once on a fresh connection (as libcurl does), so
+// a server's idle timeout never shows as a failure. Fresh connections close
+// with RST (no TIME_WAIT). Loop thread only.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <functional>
+#include <string>
+
+#include "probes/check.h"
+#include "probes/event_loop.h"
+#include "probes/http_response.h"
+#include "probes/spec.h"
+
+namespace registrar::probes {
+
+class SocketProbe final : public FdHandler {
+ public:
+  // Whether `target`'s probe can run here: a TCP check, or plain HTTP without
+  // redirects to follow, to an IPv4/IPv6 address literal.
+  static bool Supports(const Target& target);
+
+  // `target`, `check` and `loop` must outlive it. `on_done` runs on the loop
+  // thread when a probe ends, possibly inside Start(); it should only note
+  // that the probe is done (then call TakeVerdict()).
+  SocketProbe(const Target& target, const Check& check, EventLoop& loop,
+              std::function<void()> on_done);
+  ~SocketProbe();  // closes its connection
+  SocketProbe(const SocketProbe&) = delete;
+  SocketProbe& operator=(const SocketProbe&) = delete;
+
+  // Begins one probe (none may be running).
+  void Start();
+  // The probe's time is up: it ends as a timeout.
+  void TimeOut();
+  // Ends the running probe without a verdict (on_done is not called).
+  void Abort();
+  // The verdict of the probe that just ended.
+  Verdict TakeVerdict() { return std::move(verdict_); }
+
+  void OnFdEvents(uint32_t events) override;
+
+ private:
+  enum class Phase { kIdle, kConnecting, kSending, kReading };
+
+  void Connect();
+  void Send();
+  void Receive();
+  // A reused connection failed before any response byte: retry fresh, once.
+  bool RetryFresh();
+  void Finish(Verdict verdict, bool keep_connection);
+  void CloseConnection();
+
+  const Check& check_;
+  EventLoop& loop_;
+  std::function<void()> on_done_;
+  sockaddr_storage address_{};
+  socklen_t address_len_ = 0;
+  bool tcp_only_ = false;
+  bool reuse_ = true;
+  bool head_request_ = false;
+  int64_t max_body_bytes_ = 0;
+  std::string request_;  // the whole request, built once
+
+  int fd_ = -1;
+  bool fd_reused_ = false;  // this probe runs on a connection kept from an earlier one
+  Phase phase_ = Phase::kIdle;
+  size_t sent_ = 0;  // bytes of request_ written
+  ResponseReader reader_;
+  Verdict verdict_;
+};
+
+}  // namespace registrar::probes
