@@ -4,13 +4,14 @@
 // by one nginx (our generated config, one `listen` per address). For each N
 // and connection mode it runs, each in its own process for clean CPU/RSS:
 //   prober   — registrar::probes::Prober (this module), CPU of its thread
+//   prober-curl — the same with the direct path off (every probe via libcurl)
 //   bare     — a bare libcurl-multi loop doing the same requests
 // and, side by side at N_bb targets, blackbox_exporter driven through its
 // /probe endpoint at the same rate (its CPU from /proc/<pid>/stat).
 //
 // Usage: probe_bench [--targets=1000,10000] [--seconds=10] [--warmup=3]
 //                    [--period=1] [--max-in-flight=4096] [--blackbox-targets=1000]
-//                    [--only=prober,bare,blackbox]
+//                    [--only=prober,prober-curl,bare,blackbox]
 #include <curl/curl.h>
 #include <pthread.h>
 #include <sys/wait.h>
@@ -20,6 +21,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -44,7 +46,7 @@ struct Args {
   double period = 1;
   int max_in_flight = probes::ProberOptions{}.max_in_flight;
   int blackbox_targets = 1000;
-  std::string only = "prober,bare,blackbox";
+  std::string only = "prober,prober-curl,bare,blackbox";
 };
 
 Args Parse(int argc, char** argv) {
@@ -77,6 +79,11 @@ Args Parse(int argc, char** argv) {
   return a;
 }
 
+// Is `name` one of the comma-separated `list`?
+bool Selected(const std::string& list, const std::string& name) {
+  return ("," + list + ",").find("," + name + ",") != std::string::npos;
+}
+
 // Counts results in the window; lags are kept on the prober thread only and
 // read after Stop().
 class BenchObserver final : public probes::ProbeObserver {
@@ -103,7 +110,7 @@ class BenchObserver final : public probes::ProbeObserver {
   std::vector<int64_t> lags_;
 };
 
-Figures RunProber(const Backends& backends, int n, bool reuse, const Args& args) {
+Figures RunProber(const Backends& backends, int n, bool reuse, bool direct, const Args& args) {
   std::vector<Target> targets;
   for (int i = 0; i < n; ++i) {
     Target t;
@@ -120,6 +127,7 @@ Figures RunProber(const Backends& backends, int n, bool reuse, const Args& args)
   observer.lags_.reserve(static_cast<size_t>(n * (args.seconds + 2)));
   probes::ProberOptions options;
   options.max_in_flight = args.max_in_flight;
+  options.direct_sockets = direct;
   auto prober = probes::Prober::Create(RealClock(), random, options, &observer);
   prober->SetTargets(std::move(targets));
   prober->Start();
@@ -191,15 +199,39 @@ Figures InChild(const std::function<Figures()>& run) {
 }
 
 void PrintHeader() {
-  std::printf("%-9s %6s %-6s %9s %9s %8s %8s %8s %8s %8s %8s\n", "engine", "N", "conns", "probes/s",
-              "failures", "CPU us/p", "cores", "RSS MB", "lag p50", "lag p99", "lag max");
+  std::printf("%-11s %6s %-6s %9s %9s %8s %8s %8s %8s %8s %8s\n", "engine", "N", "conns",
+              "probes/s", "failures", "CPU us/p", "cores", "RSS MB", "lag p50", "lag p99",
+              "lag max");
 }
 
 void Print(const char* engine, int n, const char* conns, const Figures& f) {
-  std::printf("%-9s %6d %-6s %9.0f %9lld %8.1f %8.3f %8.1f %8.2f %8.2f %8.2f\n", engine, n, conns,
+  std::printf("%-11s %6d %-6s %9.0f %9lld %8.1f %8.3f %8.1f %8.2f %8.2f %8.2f\n", engine, n, conns,
               f.probes_per_second(), static_cast<long long>(f.failures), f.cpu_us_per_probe(),
               f.cores(), f.rss_mb, f.lag_p50_ms, f.lag_p99_ms, f.lag_max_ms);
   std::fflush(stdout);
+}
+
+// CPU per probe of one row over another's, for every pair measured in this
+// run: the prober against the bare libcurl loop and against blackbox_exporter.
+void PrintRatios(const std::map<std::string, Figures>& rows, const Args& args) {
+  auto ratio = [&](const std::string& a, const std::string& b) {
+    auto x = rows.find(a);
+    auto y = rows.find(b);
+    if (x == rows.end() || y == rows.end() || y->second.cpu_us_per_probe() <= 0) return;
+    std::printf("  %-28s / %-28s = %6.2f\n", a.c_str(), b.c_str(),
+                x->second.cpu_us_per_probe() / y->second.cpu_us_per_probe());
+  };
+  std::printf("CPU per probe, ratios (same run):\n");
+  for (int n : args.targets) {
+    for (const char* conns : {"reuse", "fresh"}) {
+      std::string suffix = " " + std::to_string(n) + " " + conns;
+      ratio("prober" + suffix, "bare" + suffix);
+      ratio("prober-curl" + suffix, "bare" + suffix);
+    }
+  }
+  std::string bb = "blackbox " + std::to_string(args.blackbox_targets) + " fresh";
+  ratio("prober " + std::to_string(args.blackbox_targets) + " fresh", bb);
+  ratio("prober-curl " + std::to_string(args.blackbox_targets) + " fresh", bb);
 }
 
 }  // namespace
@@ -211,7 +243,7 @@ int main(int argc, char** argv) {
   Args args = Parse(argc, argv);
   int max_n = args.blackbox_targets;
   for (int n : args.targets) max_n = std::max(max_n, n);
-  bool with_blackbox = args.only.find("blackbox") != std::string::npos;
+  bool with_blackbox = Selected(args.only, "blackbox");
   auto backends = Backends::Start(max_n, with_blackbox);
   if (!backends.ok()) {
     std::fprintf(stderr, "probe_bench: %s\n", backends.status().ToString().c_str());
@@ -220,15 +252,22 @@ int main(int argc, char** argv) {
   std::printf("window %.0f s after %.0f s warm-up; period %.2f s; nginx on %d loopback addresses\n",
               args.seconds, args.warmup, args.period, max_n);
   PrintHeader();
-  std::vector<std::pair<std::string, Figures>> fresh_rows;
+  std::map<std::string, Figures> rows;  // "engine N conns" → figures, for the ratios
+  auto row = [&](const char* engine, int n, const char* conns, const Figures& f) {
+    Print(engine, n, conns, f);
+    rows[std::string(engine) + " " + std::to_string(n) + " " + conns] = f;
+  };
   for (int n : args.targets) {
     for (bool reuse : {true, false}) {
       const char* conns = reuse ? "reuse" : "fresh";
-      if (args.only.find("prober") != std::string::npos) {
-        Print("prober", n, conns, InChild([&] { return RunProber(**backends, n, reuse, args); }));
+      for (bool direct : {true, false}) {
+        const char* engine = direct ? "prober" : "prober-curl";
+        if (!Selected(args.only, engine)) continue;
+        row(engine, n, conns,
+            InChild([&] { return RunProber(**backends, n, reuse, direct, args); }));
       }
-      if (args.only.find("bare") != std::string::npos) {
-        Print("bare", n, conns, InChild([&] { return RunBare(**backends, n, reuse, args); }));
+      if (Selected(args.only, "bare")) {
+        row("bare", n, conns, InChild([&] { return RunBare(**backends, n, reuse, args); }));
       }
     }
   }
@@ -238,9 +277,10 @@ int main(int argc, char** argv) {
     Figures bb = f;
     bb.cpu_seconds = f.other_cpu_seconds;  // blackbox's own CPU, not the driver's
     bb.rss_mb = (*backends)->BlackboxRssMb();
-    Print("blackbox", n, "fresh", bb);
+    row("blackbox", n, "fresh", bb);
     std::printf(
         "(blackbox row: CPU = blackbox_exporter process; lag = driver's; RSS = blackbox)\n");
   }
+  PrintRatios(rows, args);
   return 0;
 }
