@@ -133,6 +133,9 @@ void Check::Configure(CURL* easy, void* owner) {
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  // Probe the target itself, never through an http_proxy/all_proxy from the
+  // environment (kubelet probes ignore proxies too).
+  curl_easy_setopt(easy, CURLOPT_PROXY, "");
 
   bool fresh = spec_.kind == ProbeKind::kTcpSocket || !spec_.reuse_connections;
   if (fresh) {

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <string>
 
 #include "tests/probes/prober_fixture.h"
 #include "tests/probes/raw_server.h"
+#include "tests/support/ports.h"
 #include "tests/support/wait.h"
 
 namespace registrar::probes {
@@ -87,6 +89,21 @@ TEST_P(ConnectionTest, HeadProbesExpectNoBody) {
   Start({t});
   ExpectAllOk(t, 5);
   for (const auto& e : observer_.Results(t.Id())) EXPECT_LT(e.result.latency, milliseconds(400));
+}
+
+TEST_P(ConnectionTest, ProxySettingsInTheEnvironmentAreIgnored) {
+  RawServer server(testing::KeepAliveOk());
+  std::string dead_proxy = "http://127.0.0.1:" + std::to_string(registrar::testing::FreePort());
+  for (const char* name : {"http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"}) {
+    setenv(name, dead_proxy.c_str(), 1);
+  }
+  Target by_address = HttpTarget("address", server.port());
+  Target by_name = HttpTarget("name", server.port());
+  by_name.host = "localhost";  // names always take the libcurl path
+  Start({by_address, by_name});
+  ExpectAllOk(by_address, 3);
+  ExpectAllOk(by_name, 3);
+  for (const char* name : {"http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"}) unsetenv(name);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothPaths, ConnectionTest, ::testing::Values(true, false), PathName);
