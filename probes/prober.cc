@@ -429,8 +429,12 @@ void ProberImpl::Record(Session& s, ProbeResult result, Duration lag) {
     }
   }
   if (transition) {
-    spdlog::info("probe {}: {} -> {} ({})", s.target.Id(), HealthName(transition->from),
-                 HealthName(transition->to), transition->cause.reason);
+    // A first verdict of healthy is routine (10k lines at a 10k-target start);
+    // everything else is news.
+    bool routine = transition->from == Health::kUnknown && transition->to == Health::kHealthy;
+    spdlog::log(routine ? spdlog::level::debug : spdlog::level::info, "probe {}: {} -> {} ({})",
+                s.target.Id(), HealthName(transition->from), HealthName(transition->to),
+                transition->cause.reason);
   }
   if (observer_ == nullptr) return;
   observer_->OnResult(s.target, result, lag);

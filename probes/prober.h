@@ -1,7 +1,11 @@
 // The probe engine: turns targets with probe specs into health transitions.
 //
-// One `Prober` runs one event loop thread (libcurl multi + timers): thousands
-// of probes in flight, and a dead or slow target never delays another. Each
+// One `Prober` runs one event loop thread (one epoll set + a timer heap):
+// thousands of probes in flight, and a dead or slow target never delays
+// another. Plain-HTTP and TCP probes to IP addresses run on the loop's own
+// sockets (one send and one recv per kept-alive probe); HTTPS, host names and
+// redirects to follow go through libcurl's multi interface on the same loop.
+// Both paths send the same requests and give the same reasons. Each
 // target is probed every `period` after `initial_delay` (plus a random phase so
 // many targets do not fire together); a probe still running when the next is
 // due is not doubled; `timeout` bounds the whole probe.

@@ -59,9 +59,10 @@ inline void Slowloris(int fd, const std::atomic<bool>& stopping) {
   }
 }
 
-class HostileTest : public ::testing::TestWithParam<bool> {
+// The prober with a sentinel; `direct_` picks the probe path (both must hold).
+class HostileBase : public ::testing::Test {
  protected:
-  HostileTest() : sentinel_server_(testing::KeepAliveOk()) {
+  HostileBase() : sentinel_server_(testing::KeepAliveOk()) {
     sentinel_ = HttpTarget("sentinel", sentinel_server_.port());
     sentinel_.probe.period = milliseconds(50);
   }
@@ -69,7 +70,7 @@ class HostileTest : public ::testing::TestWithParam<bool> {
   void Start(std::vector<Target> hostile) {
     hostile.push_back(sentinel_);
     ProberOptions options;
-    options.direct_sockets = GetParam();  // both paths must hold
+    options.direct_sockets = direct_;
     prober_ = Prober::Create(RealClock(), random_, options, &observer_);
     prober_->SetTargets(std::move(hostile));
     prober_->Start();
@@ -107,11 +108,18 @@ class HostileTest : public ::testing::TestWithParam<bool> {
     if (prober_) prober_->Stop();
   }
 
+  bool direct_ = true;
   SystemRandom random_{3};
   RecordingObserver observer_;
   testing::RawServer sentinel_server_;
   Target sentinel_;
   std::unique_ptr<Prober> prober_;
+};
+
+// Every hostile backend on both probe paths.
+class HostileTest : public HostileBase, public ::testing::WithParamInterface<bool> {
+ protected:
+  HostileTest() { direct_ = GetParam(); }
 };
 
 }  // namespace registrar::probes

@@ -32,7 +32,7 @@ bool CanConnect(int port) {
   return ok;
 }
 
-class TlsTest : public HostileTest {
+class TlsTest : public HostileBase {  // HTTPS: always the libcurl path
  protected:
   void SetUp() override {
     int code = -1;
