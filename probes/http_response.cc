@@ -108,15 +108,10 @@ ResponseReader::State ResponseReader::Feed(std::string_view data) {
         ParseHead();
         break;
       }
-      case Phase::kFixedBody: {
-        auto take =
-            static_cast<size_t>(std::min<int64_t>(remaining_, static_cast<int64_t>(data.size())));
-        remaining_ -= static_cast<int64_t>(take);
-        if (!TakeBody(data.substr(0, take))) return Done(false);
-        data.remove_prefix(take);
+      case Phase::kFixedBody:
+        if (!TakeFramed(data)) return Done(false);
         if (remaining_ == 0) return Done(true);
         break;
-      }
       case Phase::kToClose:
         if (!TakeBody(data)) return Done(false);
         data = {};
@@ -137,15 +132,10 @@ ResponseReader::State ResponseReader::Feed(std::string_view data) {
         phase_ = size == 0 ? Phase::kTrailers : Phase::kChunkData;
         break;
       }
-      case Phase::kChunkData: {
-        auto take =
-            static_cast<size_t>(std::min<int64_t>(remaining_, static_cast<int64_t>(data.size())));
-        remaining_ -= static_cast<int64_t>(take);
-        if (!TakeBody(data.substr(0, take))) return Done(false);
-        data.remove_prefix(take);
+      case Phase::kChunkData:
+        if (!TakeFramed(data)) return Done(false);
         if (remaining_ == 0) phase_ = Phase::kChunkDataEnd;
         break;
-      }
       case Phase::kChunkDataEnd:
         if (!TakeLine(data)) break;
         if (!Trim(line_).empty()) return Fail("invalid HTTP response: bad chunk end");
@@ -184,6 +174,14 @@ bool ResponseReader::TakeLine(std::string_view& data) {
   }
   data.remove_prefix(nl + 1);
   return true;
+}
+
+bool ResponseReader::TakeFramed(std::string_view& data) {
+  auto take = static_cast<size_t>(std::min<int64_t>(remaining_, static_cast<int64_t>(data.size())));
+  remaining_ -= static_cast<int64_t>(take);
+  bool more = TakeBody(data.substr(0, take));
+  data.remove_prefix(take);
+  return more;
 }
 
 bool ResponseReader::TakeBody(std::string_view data) {

@@ -59,8 +59,10 @@ class ResponseReader final {
   State Done(bool reusable);
   // Parses the complete head in head_; may go on to the body phase or finish.
   State ParseHead();
-  // Takes up to `n` body bytes from `data`; false once the limit is hit.
+  // Counts (and keeps, if asked) body bytes; false once past the limit.
   bool TakeBody(std::string_view data);
+  // Takes the next min(remaining_, size) bytes of `data` as body.
+  bool TakeFramed(std::string_view& data);
   // Reads one CRLF- (or LF-) terminated line of the chunk framing into line_.
   bool TakeLine(std::string_view& data);
 

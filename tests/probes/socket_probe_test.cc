@@ -3,43 +3,44 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <string>
+#include <vector>
+
 namespace registrar::probes {
 namespace {
 
-Target Http(const std::string& host) {
-  Target t;
-  t.service = "s";
-  t.host = host;
-  t.port = 8080;
-  return t;
-}
+struct Case {
+  const char* what;
+  std::string host;
+  std::function<void(ProbeSpec&)> change;
+  bool direct;
+};
 
-TEST(SocketProbeTest, PlainHttpAndTcpToAddressLiteralsRunDirect) {
-  EXPECT_TRUE(SocketProbe::Supports(Http("127.0.0.1")));
-  EXPECT_TRUE(SocketProbe::Supports(Http("::1")));
-  Target scheme_lower = Http("10.1.2.3");
-  scheme_lower.probe.http_get.scheme = "http";
-  EXPECT_TRUE(SocketProbe::Supports(scheme_lower));
-  Target tcp = Http("127.0.0.1");
-  tcp.probe.kind = ProbeKind::kTcpSocket;
-  EXPECT_TRUE(SocketProbe::Supports(tcp));
-}
-
-TEST(SocketProbeTest, NamesTlsAndRedirectsStayOnLibcurl) {
-  EXPECT_FALSE(SocketProbe::Supports(Http("localhost")));
-  EXPECT_FALSE(SocketProbe::Supports(Http("fe80::1%eth0")));
-  Target https = Http("127.0.0.1");
-  https.probe.http_get.scheme = "HTTPS";
-  EXPECT_FALSE(SocketProbe::Supports(https));
-  Target redirects = Http("127.0.0.1");
-  redirects.probe.http_get.follow_redirects = true;
-  EXPECT_FALSE(SocketProbe::Supports(redirects));
-  Target named_probe_host = Http("127.0.0.1");
-  named_probe_host.probe.http_get.host = "api.internal";
-  EXPECT_FALSE(SocketProbe::Supports(named_probe_host));
-  Target tcp_name = Http("db.internal");
-  tcp_name.probe.kind = ProbeKind::kTcpSocket;
-  EXPECT_FALSE(SocketProbe::Supports(tcp_name));
+TEST(SocketProbeTest, PlainHttpAndTcpToAddressesRunDirectNamesTlsAndRedirectsDoNot) {
+  auto tcp = [](ProbeSpec& p) { p.kind = ProbeKind::kTcpSocket; };
+  auto none = [](ProbeSpec&) {};
+  const std::vector<Case> cases = {
+      {"IPv4", "127.0.0.1", none, true},
+      {"IPv6", "::1", none, true},
+      {"lower-case scheme", "10.1.2.3", [](ProbeSpec& p) { p.http_get.scheme = "http"; }, true},
+      {"TCP to an address", "127.0.0.1", tcp, true},
+      {"a name", "localhost", none, false},
+      {"an IPv6 zone", "fe80::1%eth0", none, false},
+      {"HTTPS", "127.0.0.1", [](ProbeSpec& p) { p.http_get.scheme = "HTTPS"; }, false},
+      {"redirects", "127.0.0.1", [](ProbeSpec& p) { p.http_get.follow_redirects = true; }, false},
+      {"a named probe host", "127.0.0.1", [](ProbeSpec& p) { p.http_get.host = "api.internal"; },
+       false},
+      {"TCP to a name", "db.internal", tcp, false},
+  };
+  for (const auto& c : cases) {
+    Target t;
+    t.service = "s";
+    t.host = c.host;
+    t.port = 8080;
+    c.change(t.probe);
+    EXPECT_EQ(SocketProbe::Supports(t), c.direct) << c.what;
+  }
 }
 
 }  // namespace
