@@ -84,6 +84,14 @@ ResponseReader::State ResponseReader::Done(bool reusable) {
 ResponseReader::State ResponseReader::Feed(std::string_view data) {
   if (state_ != State::kMore) return state_;
   if (!data.empty()) seen_bytes_ = true;
+  State state = Consume(data);
+  // Bytes after the response: the connection is out of step with its
+  // requests (e.g. a body sent after a HEAD response). Do not reuse it.
+  if (state == State::kDone && !data.empty()) reusable_ = false;
+  return state;
+}
+
+ResponseReader::State ResponseReader::Consume(std::string_view& data) {
   while (!data.empty() && state_ == State::kMore) {
     switch (phase_) {
       case Phase::kHead: {

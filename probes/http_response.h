@@ -27,7 +27,8 @@ class ResponseReader final {
   void Reset(bool head_request, int64_t max_body_bytes, bool keep_body);
 
   // The next bytes from the connection. After kDone or kError, further input
-  // is ignored (a response that ends early leaves the rest unread).
+  // is ignored; bytes beyond the response's end make it not reusable (the
+  // connection is out of step with its requests).
   State Feed(std::string_view data);
   // The server closed the connection: ends a close-delimited body, else the
   // response is incomplete.
@@ -55,6 +56,8 @@ class ResponseReader final {
     kToClose
   };
 
+  // Feed() without its bookkeeping; leaves in `data` what it did not use.
+  State Consume(std::string_view& data);
   State Fail(std::string reason);
   State Done(bool reusable);
   // Parses the complete head in head_; may go on to the body phase or finish.

@@ -56,6 +56,21 @@ TEST_P(ConnectionTest, ConnectionCloseOnEveryResponseIsFine) {
   ExpectAllOk(t, 10);
 }
 
+// Bytes after a response's end (here a body longer than its Content-Length)
+// would be read as the start of the next response: the connection is dropped.
+TEST_P(ConnectionTest, BytesBeyondTheResponseEndRetireTheConnection) {
+  RawServer server([](int fd, const std::atomic<bool>& stopping) {
+    while (RawServer::ReadRequestHead(fd, stopping)) {
+      if (!RawServer::WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokJUNK")) return;
+    }
+  });
+  Target t = HttpTarget("excess", server.port());
+  t.probe.period = milliseconds(20);
+  Start({t});
+  ExpectAllOk(t, 5);
+  EXPECT_GE(server.accepted(), 5);
+}
+
 TEST_P(ConnectionTest, ChunkedBodiesAreDecodedForTheBodyRegex) {
   RawServer server([](int fd, const std::atomic<bool>& stopping) {
     while (RawServer::ReadRequestHead(fd, stopping)) {
