@@ -20,6 +20,7 @@ struct Figures {
   double lag_p99_ms = 0;
   double lag_max_ms = 0;
   double other_cpu_seconds = 0;  // e.g. blackbox_exporter's CPU for its probes
+  int64_t time_wait = -1;        // IPv4 sockets in TIME_WAIT at the window's end (-1: not read)
 
   double probes_per_second() const {
     return seconds > 0 ? static_cast<double>(probes) / seconds : 0;
@@ -61,6 +62,21 @@ inline double RssMb() {
   }
   std::fclose(f);
   return kb / 1024.0;
+}
+
+// IPv4 TCP sockets in TIME_WAIT on this host (state 06 in /proc/net/tcp):
+// what fresh connections leave behind if they are closed the usual way.
+inline int64_t TimeWaitSockets() {
+  FILE* f = std::fopen("/proc/net/tcp", "r");
+  if (f == nullptr) return -1;
+  char line[512];
+  int64_t n = 0;
+  unsigned state = 0;
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    if (std::sscanf(line, " %*d: %*s %*s %x", &state) == 1 && state == 0x06) ++n;
+  }
+  std::fclose(f);
+  return n;
 }
 
 }  // namespace registrar::bench

@@ -143,6 +143,7 @@ Figures RunProber(const Backends& backends, int n, bool reuse, bool direct, cons
   f.probes = observer.probes_.load();
   f.failures = observer.failures_.load();
   f.rss_mb = RssMb();
+  f.time_wait = TimeWaitSockets();
   prober->Stop();
   SetLags(f, observer.lags_);
   return f;
@@ -199,15 +200,16 @@ Figures InChild(const std::function<Figures()>& run) {
 }
 
 void PrintHeader() {
-  std::printf("%-11s %6s %-6s %9s %9s %8s %8s %8s %8s %8s %8s\n", "engine", "N", "conns",
+  std::printf("%-11s %6s %-6s %9s %9s %8s %8s %8s %8s %8s %8s %9s\n", "engine", "N", "conns",
               "probes/s", "failures", "CPU us/p", "cores", "RSS MB", "lag p50", "lag p99",
-              "lag max");
+              "lag max", "TIME_WAIT");
 }
 
 void Print(const char* engine, int n, const char* conns, const Figures& f) {
-  std::printf("%-11s %6d %-6s %9.0f %9lld %8.1f %8.3f %8.1f %8.2f %8.2f %8.2f\n", engine, n, conns,
-              f.probes_per_second(), static_cast<long long>(f.failures), f.cpu_us_per_probe(),
-              f.cores(), f.rss_mb, f.lag_p50_ms, f.lag_p99_ms, f.lag_max_ms);
+  std::printf("%-11s %6d %-6s %9.0f %9lld %8.1f %8.3f %8.1f %8.2f %8.2f %8.2f %9lld\n", engine, n,
+              conns, f.probes_per_second(), static_cast<long long>(f.failures),
+              f.cpu_us_per_probe(), f.cores(), f.rss_mb, f.lag_p50_ms, f.lag_p99_ms, f.lag_max_ms,
+              static_cast<long long>(f.time_wait));
   std::fflush(stdout);
 }
 
