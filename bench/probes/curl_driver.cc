@@ -129,7 +129,7 @@ Figures RunCurlDriver(const DriverOptions& o) {
   // An overloaded loop notices the window's end late: divide by the real span.
   f.seconds = std::chrono::duration<double>(Clock::now() - window_start).count();
   f.rss_mb = RssMb();
-  f.time_wait = TimeWaitSockets();
+  f.time_wait = NewTimeWaitSockets(o.measure_s);
   SetLags(f, lags);
   for (auto& r : reqs) {
     if (r.in_flight) curl_multi_remove_handle(multi, r.easy);

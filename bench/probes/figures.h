@@ -20,7 +20,7 @@ struct Figures {
   double lag_p99_ms = 0;
   double lag_max_ms = 0;
   double other_cpu_seconds = 0;  // e.g. blackbox_exporter's CPU for its probes
-  int64_t time_wait = -1;        // IPv4 sockets in TIME_WAIT at the window's end (-1: not read)
+  int64_t time_wait = -1;        // sockets that entered TIME_WAIT in the window (-1: not read)
 
   double probes_per_second() const {
     return seconds > 0 ? static_cast<double>(probes) / seconds : 0;
@@ -64,16 +64,24 @@ inline double RssMb() {
   return kb / 1024.0;
 }
 
-// IPv4 TCP sockets in TIME_WAIT on this host (state 06 in /proc/net/tcp):
-// what fresh connections leave behind if they are closed the usual way.
-inline int64_t TimeWaitSockets() {
+// IPv4 TCP sockets that entered TIME_WAIT in the last `seconds` (what fresh
+// connections leave behind when closed the usual way), from /proc/net/tcp:
+// state 06 with its 60 s timer (in 1/100 s) at more than 60 − seconds left,
+// so sockets left by earlier rows are not counted.
+inline int64_t NewTimeWaitSockets(double seconds) {
   FILE* f = std::fopen("/proc/net/tcp", "r");
   if (f == nullptr) return -1;
   char line[512];
   int64_t n = 0;
   unsigned state = 0;
+  unsigned timer = 0;
+  unsigned long left = 0;
+  auto threshold = static_cast<unsigned long>((60.0 - seconds) * 100.0);
   while (std::fgets(line, sizeof(line), f) != nullptr) {
-    if (std::sscanf(line, " %*d: %*s %*s %x", &state) == 1 && state == 0x06) ++n;
+    if (std::sscanf(line, " %*d: %*s %*s %x %*x:%*x %x:%lx", &state, &timer, &left) == 3 &&
+        state == 0x06 && left > threshold) {
+      ++n;
+    }
   }
   std::fclose(f);
   return n;

@@ -143,7 +143,7 @@ Figures RunProber(const Backends& backends, int n, bool reuse, bool direct, cons
   f.probes = observer.probes_.load();
   f.failures = observer.failures_.load();
   f.rss_mb = RssMb();
-  f.time_wait = TimeWaitSockets();
+  f.time_wait = NewTimeWaitSockets(args.seconds);
   prober->Stop();
   SetLags(f, observer.lags_);
   return f;
