@@ -64,6 +64,22 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool HasHeader(const HttpGetAction& http, std::string_view name) {
+  return std::any_of(http.http_headers.begin(), http.http_headers.end(),
+                     [&](const HttpHeader& h) { return EqualsIgnoringCase(h.name, name); });
+}
+
+bool SendsZeroLength(const HttpGetAction& http) {
+  return http.method == "POST" && !HasHeader(http, "Content-Length");
+}
+
 std::string FormatDuration(Duration d) {
   using std::chrono::duration_cast;
   using std::chrono::microseconds;
@@ -107,6 +123,7 @@ Check::Check(const Target& target, TrustStores& trust) : spec_(target.probe), tr
   for (const auto& h : http.http_headers) {
     headers_ = curl_slist_append(headers_, (h.name + ": " + h.value).c_str());
   }
+  if (SendsZeroLength(http)) headers_ = curl_slist_append(headers_, "Content-Length: 0");
   try {
     if (!http.body_regex.empty()) body_regex_.emplace(http.body_regex, std::regex::ECMAScript);
     if (!http.body_not_regex.empty()) {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <string_view>
 
 #include "probes/spec.h"
 #include "probes/trust_stores.h"
@@ -31,6 +32,13 @@ inline constexpr const char* kUserAgent = "etcd-registrar-probe/0.1";
 
 // The probe reason for a failed connect (errno): "connection refused", …
 std::string ConnectFailure(long os_errno);
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b);
+// Whether the spec configures header `name` (case-insensitive).
+bool HasHeader(const HttpGetAction& http, std::string_view name);
+// POST probes send no body but say so ("Content-Length: 0") unless the
+// spec sets the header: some servers refuse a POST without a length.
+bool SendsZeroLength(const HttpGetAction& http);
 
 struct Verdict {
   bool ok = false;

@@ -43,13 +43,6 @@ int PortOf(const Target& t) {
   return t.probe.http_get.port.value_or(t.port);
 }
 
-bool EqualsNoCase(const std::string& a, const char* b) {
-  return a.size() == std::strlen(b) && std::equal(a.begin(), a.end(), b, [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // The request libcurl would send for this spec: request line, Host (without
 // the default port), User-Agent, Accept, then the configured headers, which
 // replace ours of the same name (an empty value drops the header).
@@ -61,19 +54,14 @@ std::string BuildRequest(const Target& t) {
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   int port = PortOf(t);
   if (port != 80) host += ":" + std::to_string(port);
-  auto configured = [&](const char* name) {
-    return std::any_of(http.http_headers.begin(), http.http_headers.end(),
-                       [&](const HttpHeader& h) { return EqualsNoCase(h.name, name); });
-  };
   std::string r = method + " " + path + " HTTP/1.1\r\n";
-  if (!configured("Host")) r += "Host: " + host + "\r\n";
-  if (!configured("User-Agent")) r += std::string("User-Agent: ") + kUserAgent + "\r\n";
-  if (!configured("Accept")) r += "Accept: */*\r\n";
-  bool has_body_semantics = method == "POST" || method == "PUT" || method == "PATCH";
-  if (has_body_semantics && !configured("Content-Length")) r += "Content-Length: 0\r\n";
+  if (!HasHeader(http, "Host")) r += "Host: " + host + "\r\n";
+  if (!HasHeader(http, "User-Agent")) r += std::string("User-Agent: ") + kUserAgent + "\r\n";
+  if (!HasHeader(http, "Accept")) r += "Accept: */*\r\n";
   for (const auto& h : http.http_headers) {
     if (!h.value.empty()) r += h.name + ": " + h.value + "\r\n";
   }
+  if (SendsZeroLength(http)) r += "Content-Length: 0\r\n";
   return r + "\r\n";
 }
 
@@ -85,7 +73,7 @@ bool SocketProbe::Supports(const Target& target) {
   if (!ParseAddress(HostOf(target), PortOf(target), &address, &len)) return false;
   if (target.probe.kind == ProbeKind::kTcpSocket) return true;
   const auto& http = target.probe.http_get;
-  return EqualsNoCase(http.scheme, "http") && !http.follow_redirects;
+  return EqualsIgnoringCase(http.scheme, "http") && !http.follow_redirects;
 }
 
 SocketProbe::SocketProbe(const Target& target, const Check& check, EventLoop& loop,

@@ -145,6 +145,7 @@ TEST_P(ProberTest, SendsTheConfiguredMethodPathAndHeaders) {
   EXPECT_EQ(head.rfind("POST /ready?deep=1 HTTP/1.1\r\n", 0), 0u) << head;
   EXPECT_NE(head.find("Host: api.internal\r\n"), std::string::npos) << head;
   EXPECT_NE(head.find("X-Probe: registrar\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Length: 0\r\n"), std::string::npos) << head;  // a bodiless POST
 }
 
 TEST_P(ProberTest, BodyRegexesMustMatchAndMustNotMatch) {
