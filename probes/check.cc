@@ -11,11 +11,6 @@
 namespace registrar::probes {
 namespace {
 
-std::string HostForUrl(const std::string& host) {
-  if (host.find(':') != std::string::npos) return "[" + host + "]";
-  return host;
-}
-
 // Fresh connections close with RST: no TIME_WAIT, no ephemeral-port pile-up.
 int SetLingerZero(void* /*clientp*/, curl_socket_t fd, curlsocktype purpose) {
   if (purpose == CURLSOCKTYPE_IPCXN) {
@@ -64,11 +59,25 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
+const std::string& ProbeHost(const Target& t) {
+  if (t.probe.kind == ProbeKind::kTcpSocket) {
+    return t.probe.tcp_socket.host.empty() ? t.host : t.probe.tcp_socket.host;
+  }
+  return t.probe.http_get.host.empty() ? t.host : t.probe.http_get.host;
+}
+
+int ProbePort(const Target& t) {
+  if (t.probe.kind == ProbeKind::kTcpSocket) return t.probe.tcp_socket.port.value_or(t.port);
+  return t.probe.http_get.port.value_or(t.port);
+}
+
+std::string UrlHost(const std::string& host) {
+  if (host.find(':') != std::string::npos) return "[" + host + "]";
+  return host;
+}
+
+std::string ProbePath(const HttpGetAction& http) {
+  return http.path.empty() || http.path[0] != '/' ? "/" + http.path : http.path;
 }
 
 bool HasHeader(const HttpGetAction& http, std::string_view name) {
@@ -100,25 +109,23 @@ std::string FormatDuration(Duration d) {
 }
 
 Check::Check(const Target& target, TrustStores& trust) : spec_(target.probe), trust_(trust) {
+  const std::string& host = ProbeHost(target);
+  int port = ProbePort(target);
   if (spec_.kind == ProbeKind::kTcpSocket) {
-    const auto& tcp = spec_.tcp_socket;
-    url_ = "http://" + HostForUrl(tcp.host.empty() ? target.host : tcp.host) + ":" +
-           std::to_string(tcp.port.value_or(target.port)) + "/";
+    url_ = "http://" + UrlHost(host) + ":" + std::to_string(port) + "/";
     return;
   }
   const auto& http = spec_.http_get;
-  std::string host = http.host.empty() ? target.host : http.host;
-  int port = http.port.value_or(target.port);
-  std::string scheme = Lower(http.scheme) == "https" ? "https" : "http";
-  std::string path = http.path.empty() || http.path[0] != '/' ? "/" + http.path : http.path;
+  std::string scheme = EqualsIgnoringCase(http.scheme, "https") ? "https" : "http";
+  std::string path = ProbePath(http);
   if (!http.tls.server_name.empty() && scheme == "https") {
     // Name in the URL (SNI, verification, Host), connection to the real host.
-    url_ = scheme + "://" + HostForUrl(http.tls.server_name) + ":" + std::to_string(port) + path;
-    connect_to_ = http.tls.server_name + ":" + std::to_string(port) + ":" + HostForUrl(host) + ":" +
+    url_ = scheme + "://" + UrlHost(http.tls.server_name) + ":" + std::to_string(port) + path;
+    connect_to_ = http.tls.server_name + ":" + std::to_string(port) + ":" + UrlHost(host) + ":" +
                   std::to_string(port);
     connect_to_list_ = curl_slist_append(nullptr, connect_to_.c_str());
   } else {
-    url_ = scheme + "://" + HostForUrl(host) + ":" + std::to_string(port) + path;
+    url_ = scheme + "://" + UrlHost(host) + ":" + std::to_string(port) + path;
   }
   for (const auto& h : http.http_headers) {
     headers_ = curl_slist_append(headers_, (h.name + ": " + h.value).c_str());

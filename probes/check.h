@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "probes/http_response.h"
 #include "probes/spec.h"
 #include "probes/trust_stores.h"
 
@@ -33,7 +34,14 @@ inline constexpr const char* kUserAgent = "etcd-registrar-probe/0.1";
 // The probe reason for a failed connect (errno): "connection refused", …
 std::string ConnectFailure(long os_errno);
 
-bool EqualsIgnoringCase(std::string_view a, std::string_view b);
+// Where a target's probe goes: the spec's host/port, else the endpoint's.
+const std::string& ProbeHost(const Target& target);
+int ProbePort(const Target& target);
+// The host as a URL or Host header writes it: "[v6]" for IPv6.
+std::string UrlHost(const std::string& host);
+// The HTTP probe's path, always starting with "/".
+std::string ProbePath(const HttpGetAction& http);
+
 // Whether the spec configures header `name` (case-insensitive).
 bool HasHeader(const HttpGetAction& http, std::string_view name);
 // POST probes send no body but say so ("Content-Length: 0") unless the

@@ -9,13 +9,6 @@ namespace {
 
 constexpr size_t kMaxLineBytes = 4096;  // a chunk-size or trailer line
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
@@ -27,7 +20,7 @@ std::string_view Trim(std::string_view s) {
 bool HasToken(std::string_view list, std::string_view token) {
   while (!list.empty()) {
     size_t comma = list.find(',');
-    if (EqualsNoCase(Trim(list.substr(0, comma)), token)) return true;
+    if (EqualsIgnoringCase(Trim(list.substr(0, comma)), token)) return true;
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
@@ -50,6 +43,13 @@ size_t HeadEnd(const std::string& buf, size_t from) {
 }
 
 }  // namespace
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
 
 void ResponseReader::Reset(bool head_request, int64_t max_body_bytes, bool keep_body) {
   head_request_ = head_request;
@@ -237,7 +237,7 @@ ResponseReader::State ResponseReader::ParseHead() {
     if (colon == std::string_view::npos || colon == 0) return Fail("invalid HTTP response");
     std::string_view name = line.substr(0, colon);
     std::string_view value = Trim(line.substr(colon + 1));
-    if (EqualsNoCase(name, "Content-Length")) {
+    if (EqualsIgnoringCase(name, "Content-Length")) {
       int64_t n = -1;
       auto [p, e] = std::from_chars(value.data(), value.data() + value.size(), n);
       if (e != std::errc() || p != value.data() + value.size() || n < 0 ||
@@ -245,10 +245,10 @@ ResponseReader::State ResponseReader::ParseHead() {
         return Fail("invalid HTTP response: bad Content-Length");
       }
       length = n;
-    } else if (EqualsNoCase(name, "Transfer-Encoding")) {
+    } else if (EqualsIgnoringCase(name, "Transfer-Encoding")) {
       has_encoding = true;
-      chunked = EqualsNoCase(LastToken(value), "chunked");
-    } else if (EqualsNoCase(name, "Connection")) {
+      chunked = EqualsIgnoringCase(LastToken(value), "chunked");
+    } else if (EqualsIgnoringCase(name, "Connection")) {
       close = close || HasToken(value, "close");
       keep_alive = keep_alive || HasToken(value, "keep-alive");
     }
@@ -266,23 +266,16 @@ ResponseReader::State ResponseReader::ParseHead() {
   head_.clear();
   if (status == 101) return Done(false);
   if (head_request_ || status == 204 || status == 304) return Done(true);
-  if (has_encoding) {
-    if (!chunked) {
-      phase_ = Phase::kToClose;
-      keep_alive_ = false;
-      return state_;
-    }
+  if (chunked) {
     phase_ = Phase::kChunkSize;
-    return state_;
-  }
-  if (length >= 0) {
-    if (length == 0) return Done(true);
+  } else if (!has_encoding && length == 0) {
+    return Done(true);
+  } else if (!has_encoding && length > 0) {
     remaining_ = length;
     phase_ = Phase::kFixedBody;
-    return state_;
+  } else {
+    phase_ = Phase::kToClose;  // ends at close, never reusable (Done(false))
   }
-  phase_ = Phase::kToClose;
-  keep_alive_ = false;
   return state_;
 }
 

@@ -18,6 +18,9 @@
 
 namespace registrar::probes {
 
+// HTTP names (header fields, schemes) compare ignoring ASCII case.
+bool EqualsIgnoringCase(std::string_view a, std::string_view b);
+
 class ResponseReader final {
  public:
   enum class State { kMore, kDone, kError };

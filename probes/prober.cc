@@ -324,12 +324,9 @@ void ProberImpl::FireDueTimers() {
 void ProberImpl::DrainCompleted() {
   loop_.DrainCompleted(
       [this](int shard, CURL* easy, CURLcode code) { FinishProbe(shard, easy, code); });
-  // FinishDirect may start nothing, but Complete() can queue more: swap first.
-  std::vector<std::shared_ptr<Session>> done;
-  done.swap(direct_done_);
-  for (const auto& s : done) FinishDirect(s);
-  done.clear();
-  if (direct_done_.empty()) direct_done_.swap(done);  // keep the capacity
+  // Finishing starts no probe, so nothing is added to the list meanwhile.
+  for (const auto& s : direct_done_) FinishDirect(s);
+  direct_done_.clear();
   StartQueued();
 }
 
@@ -454,11 +451,8 @@ void ProberImpl::ReturnHandle(CURL* easy) { pool_.push_back(easy); }
 void ProberImpl::Shutdown() {
   std::lock_guard lock(mu_);
   for (const auto& [id, s] : sessions_) {
+    AbortProbe(*s);
     s->direct.reset();  // closes its connection while the loop still exists
-    if (s->easy == nullptr) continue;
-    curl_multi_remove_handle(loop_.multi(s->shard), s->easy);
-    curl_easy_cleanup(s->easy);
-    s->easy = nullptr;
   }
   loop_.Close();  // closes kept-alive connections too
   for (CURL* easy : pool_) curl_easy_cleanup(easy);

@@ -4,9 +4,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -31,30 +29,16 @@ bool ParseAddress(const std::string& host, int port, sockaddr_storage* out, sock
   return false;
 }
 
-const std::string& HostOf(const Target& t) {
-  if (t.probe.kind == ProbeKind::kTcpSocket) {
-    return t.probe.tcp_socket.host.empty() ? t.host : t.probe.tcp_socket.host;
-  }
-  return t.probe.http_get.host.empty() ? t.host : t.probe.http_get.host;
-}
-
-int PortOf(const Target& t) {
-  if (t.probe.kind == ProbeKind::kTcpSocket) return t.probe.tcp_socket.port.value_or(t.port);
-  return t.probe.http_get.port.value_or(t.port);
-}
-
 // The request libcurl would send for this spec: request line, Host (without
 // the default port), User-Agent, Accept, then the configured headers, which
 // replace ours of the same name (an empty value drops the header).
 std::string BuildRequest(const Target& t) {
   const auto& http = t.probe.http_get;
   std::string method = http.method.empty() ? "GET" : http.method;
-  std::string path = http.path.empty() || http.path[0] != '/' ? "/" + http.path : http.path;
-  std::string host = HostOf(t);
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  int port = PortOf(t);
+  std::string host = UrlHost(ProbeHost(t));
+  int port = ProbePort(t);
   if (port != 80) host += ":" + std::to_string(port);
-  std::string r = method + " " + path + " HTTP/1.1\r\n";
+  std::string r = method + " " + ProbePath(http) + " HTTP/1.1\r\n";
   if (!HasHeader(http, "Host")) r += "Host: " + host + "\r\n";
   if (!HasHeader(http, "User-Agent")) r += std::string("User-Agent: ") + kUserAgent + "\r\n";
   if (!HasHeader(http, "Accept")) r += "Accept: */*\r\n";
@@ -70,7 +54,7 @@ std::string BuildRequest(const Target& t) {
 bool SocketProbe::Supports(const Target& target) {
   sockaddr_storage address{};
   socklen_t len = 0;
-  if (!ParseAddress(HostOf(target), PortOf(target), &address, &len)) return false;
+  if (!ParseAddress(ProbeHost(target), ProbePort(target), &address, &len)) return false;
   if (target.probe.kind == ProbeKind::kTcpSocket) return true;
   const auto& http = target.probe.http_get;
   return EqualsIgnoringCase(http.scheme, "http") && !http.follow_redirects;
@@ -79,7 +63,7 @@ bool SocketProbe::Supports(const Target& target) {
 SocketProbe::SocketProbe(const Target& target, const Check& check, EventLoop& loop,
                          std::function<void()> on_done)
     : check_(check), loop_(loop), on_done_(std::move(on_done)) {
-  ParseAddress(HostOf(target), PortOf(target), &address_, &address_len_);
+  ParseAddress(ProbeHost(target), ProbePort(target), &address_, &address_len_);
   tcp_only_ = target.probe.kind == ProbeKind::kTcpSocket;
   reuse_ = !tcp_only_ && target.probe.reuse_connections;
   if (!tcp_only_) {
@@ -109,10 +93,10 @@ void SocketProbe::Connect() {
     Finish({false, std::string("cannot open socket: ") + std::strerror(errno), 0}, false);
     return;
   }
-  if (!reuse_) {  // closed after this probe: with RST, leaving no TIME_WAIT
-    linger lg{1, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-  }
+  // Whenever it is closed (after a fresh probe, or a kept-alive connection
+  // retired), it closes with RST: no TIME_WAIT on our side.
+  linger lg{1, 0};
+  setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
   if (connect(fd_, reinterpret_cast<const sockaddr*>(&address_), address_len_) != 0 &&
       errno != EINPROGRESS) {
     Finish({false, ConnectFailure(errno), 0}, false);
@@ -144,12 +128,10 @@ void SocketProbe::Send() {
       sent_ += static_cast<size_t>(n);
       continue;
     }
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      if (errno == EAGAIN) {
-        loop_.Watch(fd_, EPOLLOUT, this);
-        return;
-      }
-      continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      loop_.Watch(fd_, EPOLLOUT, this);
+      return;
     }
     int err = errno;
     if (RetryFresh()) return;
@@ -250,10 +232,6 @@ void SocketProbe::Finish(Verdict verdict, bool keep_connection) {
 
 void SocketProbe::CloseConnection() {
   if (fd_ < 0) return;
-  if (reuse_) {  // a kept-alive connection: RST as well, no TIME_WAIT on our side
-    linger lg{1, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-  }
   loop_.Forget(fd_);
   close(fd_);
   fd_ = -1;

@@ -74,11 +74,10 @@ inline int64_t NewTimeWaitSockets(double seconds) {
   char line[512];
   int64_t n = 0;
   unsigned state = 0;
-  unsigned timer = 0;
   unsigned long left = 0;
   auto threshold = static_cast<unsigned long>((60.0 - seconds) * 100.0);
   while (std::fgets(line, sizeof(line), f) != nullptr) {
-    if (std::sscanf(line, " %*d: %*s %*s %x %*x:%*x %x:%lx", &state, &timer, &left) == 3 &&
+    if (std::sscanf(line, " %*d: %*s %*s %x %*x:%*x %*x:%lx", &state, &left) == 2 &&
         state == 0x06 && left > threshold) {
       ++n;
     }
