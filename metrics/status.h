@@ -12,12 +12,28 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "probes/prober.h"
 
 namespace registrar::metrics {
+
+// An operator took a target out of discovery (drain); it is still probed.
+struct DrainInfo {
+  std::string reason;
+  std::string by;  // who drained it (user, member id, "cli")
+  WallTime at;
+  std::optional<WallTime> until;  // expires by itself then; empty: until undrained
+};
+
+// One live replica of the registrar's cluster.
+struct MemberView {
+  std::string id;
+  bool self = false;
+  int64_t owned_targets = 0;
+};
 
 // The etcd side of the registrar as the controller sees it right now.
 struct RegistrationView {
@@ -28,6 +44,13 @@ struct RegistrationView {
   int64_t registered_keys = 0;
   std::string last_error;                             // last etcd error, empty if none
   std::map<std::string, std::string> keys_by_target;  // Target::Id() → registered key
+  // Several replicas: the live members and each target's owner (member id).
+  // Empty member list: membership not (yet) known.
+  std::vector<MemberView> members;
+  std::map<std::string, std::string> owner_by_target;  // Target::Id() → member id
+  std::map<std::string, DrainInfo> drained;            // Target::Id() → why it is drained
+  std::vector<std::string> fail_open_services;         // keeping registrations (fail-open)
+  std::map<std::string, std::string> rejected_keys;    // key → why etcd refused it
 };
 
 // /readyz: ready once config is loaded, the lease is held and the first

@@ -61,12 +61,43 @@ struct TcpSocketAction {
   bool operator==(const TcpSocketAction&) const = default;
 };
 
-enum class ProbeKind { kHttpGet, kTcpSocket };
+// grpc.health.v1.Health/Check (the gRPC Health Checking Protocol).
+struct GrpcAction {
+  std::optional<int> port;  // empty: the endpoint's port
+  std::string service;      // the service name asked about; empty: the server as a whole
+  bool tls = false;         // TLS with `tls_options` (same options as HTTPS)
+  TlsOptions tls_options;
+  std::string authority;  // :authority sent; empty: host:port
+  bool operator==(const GrpcAction&) const = default;
+};
+
+// A TLS handshake with verification, no application protocol.
+struct TlsSocketAction {
+  std::string host;         // empty: the endpoint's host
+  std::optional<int> port;  // empty: the endpoint's port
+  TlsOptions tls;
+  bool operator==(const TlsSocketAction&) const = default;
+};
+
+// A command run without a shell; exit status 0 is healthy. Only when the
+// config allows exec probes (probes.allowExec).
+struct ExecAction {
+  std::vector<std::string> command;  // argv; command[0] looked up in PATH
+  bool operator==(const ExecAction&) const = default;
+};
+
+enum class ProbeKind { kHttpGet, kTcpSocket, kGrpc, kTlsSocket, kExec };
 
 struct ProbeSpec {
   ProbeKind kind = ProbeKind::kHttpGet;
   HttpGetAction http_get;      // when kind == kHttpGet
   TcpSocketAction tcp_socket;  // when kind == kTcpSocket
+  GrpcAction grpc;             // when kind == kGrpc
+  TlsSocketAction tls_socket;  // when kind == kTlsSocket
+  ExecAction exec;             // when kind == kExec
+  // TLS kinds (HTTPS, grpc with TLS, tlsSocket): fail when the leaf
+  // certificate expires within this long; zero: only an expired one fails.
+  Duration min_cert_validity = Duration::zero();
   Duration initial_delay = Duration::zero();
   Duration period = std::chrono::seconds(10);
   Duration timeout = std::chrono::seconds(1);

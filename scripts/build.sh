@@ -3,6 +3,14 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
-  -DREGISTRAR_WERROR=ON >/dev/null
-cmake --build build -j"${JOBS:-$(nproc)}"
+build=${BUILD_DIR:-build}
+# ccache (when installed) keeps rebuilds of a fresh clone or another work tree
+# cheap; paths are hashed relative to the tree so clones share the cache.
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}" CCACHE_NOHASHDIR=1
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
+  -DREGISTRAR_WERROR=ON "${launcher[@]}" >/dev/null
+cmake --build "$build" -j"${JOBS:-$(nproc)}" "$@"

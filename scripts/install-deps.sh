@@ -5,16 +5,21 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build pkg-config git clang-format
+  g++ cmake ninja-build pkg-config git clang-format ccache
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libcurl4-openssl-dev libssl-dev libcpp-httplib-dev prometheus-cpp-dev libspdlog-dev
   libfmt-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
+  libmicrohttpd-dev libgnutls28-dev libc-ares-dev grpc-proto libcrypt-dev
+  # sanitizer and fuzzing builds
+  clang-14 libclang-rt-14-dev lld-14
   # real peers for tests, demo and benchmarks
   etcd-server etcd-client openssl curl procps iproute2 prometheus
   prometheus-blackbox-exporter nginx-light wrk hyperfine chromium
   # deployment checks (helm comes from an npm package, see scripts/install-tools.sh)
   nodejs systemd unzip
+  # image and package builds without a container engine
+  buildah mmdebstrap uidmap dpkg-dev fakeroot
 )
 # Debian's nodejs comes without npm (a separate package); other builds bundle it.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
