@@ -62,6 +62,12 @@ void CurlTransport::Start() {
 
 void CurlTransport::OnFinished(CURL* easy, CURLcode code) {
   Verdict v = check_.Judge(easy, code);
+  if (code == CURLE_COULDNT_CONNECT && v.local_error.empty()) {
+    long os_errno = 0;
+    curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+    int open_errno = os_errno == 0 ? env_.loop.TakeOpenError() : 0;
+    if (IsLocalError(open_errno)) v = LocalFailure("cannot open socket", open_errno);
+  }
   Detach();
   Finish(std::move(v));
 }
