@@ -5,9 +5,9 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "metrics/render.h"
+#include "admin/render.h"
 
-namespace registrar::metrics {
+namespace registrar::admin {
 
 std::string FormatTime(WallTime time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromChrono(time), absl::UTCTimeZone());
@@ -78,4 +78,4 @@ std::string RenderTargetsJson(const StatusSnapshot& s) {
   return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
-}  // namespace registrar::metrics
+}  // namespace registrar::admin

@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "controller/controller.h"
-#include "metrics/status.h"
+#include "admin/status.h"
 #include "probes/prober.h"
 
-namespace registrar::metrics {
+namespace registrar::admin {
 
 class LiveStatus final : public StatusProvider {
  public:
@@ -41,4 +41,4 @@ class LiveStatus final : public StatusProvider {
   std::atomic<bool> config_loaded_{false};
 };
 
-}  // namespace registrar::metrics
+}  // namespace registrar::admin

@@ -3,9 +3,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "metrics/render.h"
+#include "admin/render.h"
 
-namespace registrar::metrics {
+namespace registrar::admin {
 namespace {
 
 constexpr char kStyle[] = R"css(
@@ -187,4 +187,4 @@ std::string RenderStatusPage(const StatusSnapshot& s, int refresh_seconds) {
   return page;
 }
 
-}  // namespace registrar::metrics
+}  // namespace registrar::admin

@@ -1,4 +1,4 @@
-#include "metrics/admin_server.h"
+#include "admin/admin_server.h"
 
 #include <httplib.h>
 
@@ -12,13 +12,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "metrics/render.h"
+#include "admin/render.h"
 #include "prometheus/collectable.h"
 #include "prometheus/metric_family.h"
 #include "prometheus/text_serializer.h"
 #include "spdlog/spdlog.h"
 
-namespace registrar::metrics {
+namespace registrar::admin {
 namespace {
 
 constexpr char kTextPlain[] = "text/plain; charset=utf-8";
@@ -256,4 +256,4 @@ void AdminServer::InstallHandlers() {
   });
 }
 
-}  // namespace registrar::metrics
+}  // namespace registrar::admin

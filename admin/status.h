@@ -18,7 +18,7 @@
 
 #include "probes/prober.h"
 
-namespace registrar::metrics {
+namespace registrar::admin {
 
 // An operator took a target out of discovery (drain); it is still probed.
 struct DrainInfo {
@@ -69,4 +69,4 @@ class StatusProvider {
   virtual Readiness Ready() const = 0;
 };
 
-}  // namespace registrar::metrics
+}  // namespace registrar::admin

@@ -24,7 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
-#include "metrics/status.h"
+#include "admin/status.h"
 
 namespace httplib {
 class Server;
@@ -33,7 +33,7 @@ namespace prometheus {
 class Collectable;
 }
 
-namespace registrar::metrics {
+namespace registrar::admin {
 
 struct AdminServerOptions {
   // "host:port", "[v6]:port" or ":port" (all interfaces); port 0 picks a free one.
@@ -79,4 +79,4 @@ class AdminServer final {
   std::thread thread_;
 };
 
-}  // namespace registrar::metrics
+}  // namespace registrar::admin

@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "metrics/status.h"
+#include "admin/status.h"
 #include "probes/prober.h"
 
-namespace registrar::metrics {
+namespace registrar::admin {
 
 struct StatusSnapshot {
   std::vector<probes::TargetStatus> targets;
@@ -36,4 +36,4 @@ std::string FormatTime(WallTime time);
 // Lease ids the way etcdctl prints them: lowercase hex.
 std::string LeaseIdHex(int64_t lease_id);
 
-}  // namespace registrar::metrics
+}  // namespace registrar::admin
