@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -32,6 +33,13 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
 .muted{color:#7a8190}.err{color:#d64545}
 footer{padding:8px 24px 24px;color:#7a8190;font-size:12px}
 a{color:#2b6cb0}
+form.filters{display:flex;gap:10px;align-items:center;flex-wrap:wrap;margin:8px 0 10px}
+form.filters input,form.filters select{font:inherit;padding:4px 8px;border:1px solid #c9ced8;border-radius:6px;background:#fff}
+form.filters button{font:inherit;padding:4px 14px;border:0;border-radius:6px;background:#2b6cb0;color:#fff;cursor:pointer}
+.pager{margin:8px 0;color:#5b6475}.pager a{margin:0 6px}
+thead th a{color:inherit;text-decoration:none}thead th a.on{color:#1d2330}
+.drained{background:#b7791f;color:#fff;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600}
+.version{color:#aab3c5;font-size:13px;margin-left:auto}
 )css";
 
 std::string Ago(WallTime now, WallTime then) {
@@ -67,7 +75,14 @@ std::string Row(const StatusSnapshot& s, const probes::TargetStatus& t) {
   std::string row =
       absl::StrCat("<tr data-target=\"", HtmlEscape(id), "\" data-state=\"", state, "\"><td>",
                    HtmlEscape(t.target.service), "</td><td><code>", HtmlEscape(t.target.Address()),
-                   "</code></td>", "<td><span class=\"state ", state, "\">", state, "</span></td>");
+                   "</code></td>", "<td><span class=\"state ", state, "\">", state, "</span>");
+  if (auto d = s.registration.drained.find(id); d != s.registration.drained.end()) {
+    absl::StrAppend(&row, " <span class=\"drained\" title=\"",
+                    HtmlEscape(absl::StrCat(d->second.reason, " (by ", d->second.by, " at ",
+                                            FormatTime(d->second.at), ")")),
+                    "\">drained</span>");
+  }
+  absl::StrAppend(&row, "</td>");
   absl::StrAppend(&row, "<td title=\"", HtmlEscape(FormatTime(t.since)), "\">",
                   HtmlEscape(Ago(s.now, t.since)), "</td>");
   if (t.recent.empty()) {
@@ -90,7 +105,12 @@ std::string Row(const StatusSnapshot& s, const probes::TargetStatus& t) {
   } else {
     absl::StrAppend(&row, "<td><code>", HtmlEscape(key->second), "</code></td>");
   }
-  absl::StrAppend(&row, "</tr>\n");
+  auto owner = s.registration.owner_by_target.find(id);
+  absl::StrAppend(&row, "<td>",
+                  owner == s.registration.owner_by_target.end()
+                      ? "<span class=\"muted\">&mdash;</span>"
+                      : HtmlEscape(owner->second),
+                  "</td></tr>\n");
   return row;
 }
 
@@ -123,7 +143,159 @@ std::string HtmlEscape(const std::string& text) {
   return out;
 }
 
-std::string RenderStatusPage(const StatusSnapshot& s, int refresh_seconds) {
+namespace {
+
+// A link to this page with `q` as its query string.
+std::string Href(const TargetQuery& q) {
+  const std::string query = FormatTargetQuery(q);
+  return HtmlEscape(query.empty() ? "/" : absl::StrCat("/?", query));
+}
+
+std::string Option(const std::string& value, const std::string& label,
+                   const std::string& selected) {
+  return absl::StrCat("<option value=\"", HtmlEscape(value), "\"",
+                      value == selected ? " selected" : "", ">", HtmlEscape(label), "</option>");
+}
+
+void AppendInfo(const StatusSnapshot& s, std::string& page) {
+  const RegistrationView& reg = s.registration;
+  absl::StrAppend(&page, "<h2>Registrar</h2><table class=\"kv\" id=\"etcd\">");
+  auto row = [&](const char* name, const std::string& html) {
+    absl::StrAppend(&page, "<tr><th>", name, "</th><td>", html, "</td></tr>");
+  };
+  row("Version", HtmlEscape(s.process.version.empty() ? "-" : s.process.version));
+  row("Config file",
+      absl::StrCat("<code>",
+                   HtmlEscape(s.process.config_file.empty() ? "-" : s.process.config_file),
+                   "</code>"));
+  row("Last reload",
+      !s.process.last_reload
+          ? std::string("<span class=\"muted\">none since start</span>")
+          : absl::StrCat(HtmlEscape(FormatTime(*s.process.last_reload)),
+                         s.process.last_reload_ok ? "" : " <span class=\"err\">rejected</span>"));
+  row("etcd endpoint",
+      absl::StrCat("<code>", HtmlEscape(reg.etcd_endpoint.empty() ? "-" : reg.etcd_endpoint),
+                   "</code>"));
+  row("Connection", reg.etcd_connected ? "<span class=\"state healthy\">connected</span>"
+                                       : "<span class=\"state unhealthy\">disconnected</span>");
+  row("Lease", reg.lease_id != 0 ? absl::StrCat("<code>", LeaseIdHex(reg.lease_id), "</code> (TTL ",
+                                                reg.lease_ttl_seconds, " s)")
+                                 : std::string("<span class=\"muted\">none held</span>"));
+  if (!reg.last_error.empty())
+    row("Last error", absl::StrCat("<span class=\"err\">", HtmlEscape(reg.last_error), "</span>"));
+  if (!reg.members.empty()) {
+    std::string members;
+    for (const MemberView& m : reg.members) {
+      absl::StrAppend(&members, members.empty() ? "" : ", ", "<code>", HtmlEscape(m.id), "</code>",
+                      m.self ? " (this one)" : "", " owns ", m.owned_targets);
+    }
+    row("Cluster members", members);
+  }
+  if (!reg.fail_open_services.empty()) {
+    std::string list;
+    for (const std::string& f : reg.fail_open_services)
+      absl::StrAppend(&list, list.empty() ? "" : ", ", HtmlEscape(f));
+    row("Fail-open (keeping registrations)", absl::StrCat("<span class=\"err\">", list, "</span>"));
+  }
+  for (const auto& [key, why] : reg.rejected_keys) {
+    row("Rejected by etcd", absl::StrCat("<code>", HtmlEscape(key), "</code>: <span class=\"err\">",
+                                         HtmlEscape(why), "</span>"));
+  }
+  row("Drain API", s.drain_enabled ? "enabled" : "<span class=\"muted\">disabled</span>");
+  absl::StrAppend(&page, "</table>\n");
+}
+
+void AppendServices(const StatusSnapshot& s, const QueryResult& result, const TargetQuery& query,
+                    std::string& page) {
+  absl::StrAppend(&page,
+                  "<h2>Services</h2><table id=\"services\"><thead><tr><th>Service</th>"
+                  "<th>Healthy / total</th><th>Unhealthy</th><th>Registered</th><th>Drained</th>"
+                  "</tr></thead><tbody>");
+  for (const ServiceSummary& v : result.services) {
+    TargetQuery q;
+    q.service = v.service;
+    q.limit = query.limit;
+    TargetQuery bad = q;
+    bad.state = "unhealthy";
+    absl::StrAppend(
+        &page, "<tr data-service=\"", HtmlEscape(v.service), "\"><td><a href=\"", Href(q), "\">",
+        HtmlEscape(v.service), "</a></td><td>", v.healthy, " / ", v.total, "</td><td>",
+        v.unhealthy == 0
+            ? std::string("0")
+            : absl::StrCat("<a class=\"err\" href=\"", Href(bad), "\">", v.unhealthy, "</a>"),
+        "</td><td>", v.registered, "</td><td>", v.drained, "</td></tr>");
+  }
+  if (result.services.empty())
+    absl::StrAppend(&page, "<tr><td colspan=\"5\" class=\"muted\">no services</td></tr>");
+  absl::StrAppend(&page, "</tbody></table>\n");
+  (void)s;
+}
+
+void AppendFilters(const QueryResult& result, const TargetQuery& q, std::string& page) {
+  absl::StrAppend(&page,
+                  "<form class=\"filters\" id=\"filters\" method=\"get\" action=\"/\">"
+                  "<label>State <select name=\"state\" id=\"f-state\">");
+  for (const char* st :
+       {"", "unhealthy", "unknown", "healthy", "drained", "registered", "unregistered"}) {
+    absl::StrAppend(&page, Option(st, *st ? st : "all", q.state));
+  }
+  absl::StrAppend(&page,
+                  "</select></label><label>Service <select name=\"service\" id=\"f-service\">",
+                  Option("", "all", q.service));
+  for (const ServiceSummary& v : result.services)
+    absl::StrAppend(&page, Option(v.service, v.service, q.service));
+  absl::StrAppend(
+      &page, "</select></label><label>Search <input type=\"search\" name=\"q\" id=\"f-q\" value=\"",
+      HtmlEscape(q.text),
+      "\" placeholder=\"address, key, reason, owner\"></label>"
+      "<label>Per page <select name=\"limit\" id=\"f-limit\">");
+  for (const char* n : {"50", "100", "500", "1000"})
+    absl::StrAppend(&page, Option(n, n, absl::StrCat(q.limit)));
+  absl::StrAppend(&page, "</select></label>");
+  if (!q.sort.empty())
+    absl::StrAppend(&page, "<input type=\"hidden\" name=\"sort\" value=\"", HtmlEscape(q.sort),
+                    "\">");
+  if (q.descending) absl::StrAppend(&page, "<input type=\"hidden\" name=\"order\" value=\"desc\">");
+  absl::StrAppend(
+      &page,
+      "<button type=\"submit\" id=\"f-apply\">Filter</button> <a href=\"/\">reset</a></form>\n");
+}
+
+std::string Pager(const QueryResult& result, const TargetQuery& q) {
+  const int64_t first = result.total == 0 ? 0 : std::min(result.total, q.offset + 1);
+  const int64_t last = std::min(result.total, q.offset + q.limit);
+  std::string out =
+      absl::StrCat("<div class=\"pager\" id=\"pager\">Showing <b id=\"shown\">", first, "&ndash;",
+                   last, "</b> of <b id=\"matching\">", result.total, "</b> matching targets");
+  if (q.offset > 0) {
+    TargetQuery prev = q;
+    prev.offset = std::max<int64_t>(0, q.offset - q.limit);
+    absl::StrAppend(&out, "<a id=\"prev\" href=\"", Href(prev), "\">&larr; previous</a>");
+  }
+  if (last < result.total) {
+    TargetQuery next = q;
+    next.offset = q.offset + q.limit;
+    absl::StrAppend(&out, "<a id=\"next\" href=\"", Href(next), "\">next &rarr;</a>");
+  }
+  absl::StrAppend(&out, "</div>\n");
+  return out;
+}
+
+std::string SortHeader(const TargetQuery& q, const char* column, const char* label) {
+  TargetQuery sorted = q;
+  sorted.offset = 0;
+  const bool on = q.sort == column;
+  sorted.sort = column;
+  sorted.descending = on && !q.descending;
+  return absl::StrCat("<th><a href=\"", Href(sorted), "\"", on ? " class=\"on\"" : "",
+                      " data-sort=\"", column, "\">", label,
+                      on ? (q.descending ? " &darr;" : " &uarr;") : "", "</a></th>");
+}
+
+}  // namespace
+
+std::string RenderStatusPage(const StatusSnapshot& s, const TargetQuery& query,
+                             int refresh_seconds) {
   int64_t healthy = 0, unhealthy = 0, unknown = 0;
   for (const probes::TargetStatus& t : s.targets) {
     if (t.health == probes::Health::kHealthy) ++healthy;
@@ -131,6 +303,7 @@ std::string RenderStatusPage(const StatusSnapshot& s, int refresh_seconds) {
     if (t.health == probes::Health::kUnknown) ++unknown;
   }
   const RegistrationView& reg = s.registration;
+  const QueryResult result = RunTargetQuery(s.targets, reg, query);
   std::string page = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
@@ -146,40 +319,34 @@ std::string RenderStatusPage(const StatusSnapshot& s, int refresh_seconds) {
     absl::StrAppend(&page, "<span class=\"badge notready\" id=\"readiness\">not ready: ",
                     HtmlEscape(s.readiness.reason), "</span>");
   }
-  absl::StrAppend(&page, "</header>\n<main><section class=\"cards\" id=\"summary\">",
-                  Card("total", static_cast<int64_t>(s.targets.size()), "targets"),
-                  Card("healthy", healthy, "healthy"), Card("unhealthy", unhealthy, "unhealthy"),
-                  Card("unknown", unknown, "unknown"),
-                  Card("keys", reg.registered_keys, "registered keys"), "</section>\n");
-
-  absl::StrAppend(&page,
-                  "<h2>etcd</h2><table class=\"kv\" id=\"etcd\"><tr><th>Endpoint</th><td><code>",
-                  HtmlEscape(reg.etcd_endpoint.empty() ? "-" : reg.etcd_endpoint),
-                  "</code></td></tr><tr><th>Connection</th><td>",
-                  reg.etcd_connected ? "<span class=\"state healthy\">connected</span>"
-                                     : "<span class=\"state unhealthy\">disconnected</span>",
-                  "</td></tr><tr><th>Lease</th><td>");
-  if (reg.lease_id != 0) {
-    absl::StrAppend(&page, "<code>", LeaseIdHex(reg.lease_id), "</code> (TTL ",
-                    reg.lease_ttl_seconds, " s)");
-  } else {
-    absl::StrAppend(&page, "<span class=\"muted\">none held</span>");
+  if (!s.process.version.empty()) {
+    absl::StrAppend(&page, "<span class=\"version\">", HtmlEscape(s.process.version), "</span>");
   }
-  absl::StrAppend(&page, "</td></tr>");
-  if (!reg.last_error.empty()) {
-    absl::StrAppend(&page, "<tr><th>Last error</th><td class=\"err\">", HtmlEscape(reg.last_error),
-                    "</td></tr>");
-  }
-  absl::StrAppend(&page,
-                  "</table>\n<h2>Targets</h2><table class=\"targets\" id=\"targets\"><thead><tr>"
-                  "<th>Service</th><th>Address</th><th>State</th><th>Since</th>"
-                  "<th>Last result</th><th>Latency</th><th>History</th><th>Registered key</th>"
+  absl::StrAppend(
+      &page, "</header>\n<main><section class=\"cards\" id=\"summary\">",
+      Card("total", static_cast<int64_t>(s.targets.size()), "targets"),
+      Card("healthy", healthy, "healthy"), Card("unhealthy", unhealthy, "unhealthy"),
+      Card("unknown", unknown, "unknown"), Card("keys", reg.registered_keys, "registered keys"),
+      Card("drained", static_cast<int64_t>(reg.drained.size()), "drained"), "</section>\n");
+  AppendServices(s, result, query, page);
+  AppendInfo(s, page);
+  absl::StrAppend(&page, "<h2>Targets</h2>");
+  AppendFilters(result, query, page);
+  page += Pager(result, query);
+  absl::StrAppend(&page, "<table class=\"targets\" id=\"targets\"><thead><tr>",
+                  SortHeader(query, "service", "Service"), SortHeader(query, "address", "Address"),
+                  SortHeader(query, "state", "State"), SortHeader(query, "since", "Since"),
+                  SortHeader(query, "result", "Last result"),
+                  SortHeader(query, "latency", "Latency"), "<th>History</th>",
+                  SortHeader(query, "key", "Registered key"), SortHeader(query, "owner", "Owner"),
                   "</tr></thead><tbody>\n");
-  for (const probes::TargetStatus& t : s.targets) page += Row(s, t);
+  for (const probes::TargetStatus* t : result.page) page += Row(s, *t);
   if (s.targets.empty()) {
-    absl::StrAppend(&page, "<tr><td colspan=\"8\" class=\"muted\">no targets configured</td></tr>");
+    absl::StrAppend(&page, "<tr><td colspan=\"9\" class=\"muted\">no targets configured</td></tr>");
+  } else if (result.page.empty()) {
+    absl::StrAppend(&page, "<tr><td colspan=\"9\" class=\"muted\">no target matches</td></tr>");
   }
-  absl::StrAppend(&page, "</tbody></table></main>\n<footer>Generated ",
+  absl::StrAppend(&page, "</tbody></table>", Pager(result, query), "</main>\n<footer>Generated ",
                   HtmlEscape(FormatTime(s.now)),
                   " &middot; <a href=\"/api/v1/targets\">JSON</a> &middot; "
                   "<a href=\"/metrics\">metrics</a> &middot; <a href=\"/?refresh=5\">auto-refresh "
