@@ -50,7 +50,7 @@ const Key kKeys[] = {
      .type = K::kStringList,
      .doc = "etcd client URLs: `host:port` or `http(s)://host:port`. Required unless "
             "`--etcd-endpoints` / `REGISTRAR_ETCD_ENDPOINTS` is set.",
-     .example = "[\"127.0.0.1:2379\"]",
+     .example = "[\"etcd-0.etcd:2379\", \"etcd-1.etcd:2379\"]",
      .reload = kRestart,
      .pattern = "^(https?://)?([^\\s/"
                 ":\\[\\]]+|\\[[0-9A-Fa-f:.]+\\]):(0*[1-9][0-9]{0,3}|0*[1-5][0-9]{4}|0*6[0-4][0-9]{"
