@@ -290,7 +290,7 @@ TEST(ConfigLimitsE2E, AliasBombIsRefusedWithBoundedMemory) {
   std::string first;
   std::getline(err, first);
   EXPECT_EQ(first, path +
-                       ":7:19: services[63].metadata.a: the config expands to more than 64 MiB "
+                       ":6:19: services[63].metadata.a: the config expands to more than 64 MiB "
                        "(YAML aliases repeat their value at every use); stopped here");
   EXPECT_LT(usage.ru_maxrss, 200 * 1024) << "peak RSS in KiB";
 }
