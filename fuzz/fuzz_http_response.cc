@@ -32,8 +32,10 @@ struct Mode {
 Outcome Read(const Mode& mode, std::string_view input, size_t split, bool eof) {
   ResponseReader reader;
   reader.Reset(mode.head_request, mode.max_body_bytes, mode.keep_body);
-  ResponseReader::State state = reader.Feed(input.substr(0, split));
-  if (state == ResponseReader::State::kMore) state = reader.Feed(input.substr(split));
+  // Both parts always: bytes after the response's end are part of the
+  // contract (they make the connection not reusable).
+  reader.Feed(input.substr(0, split));
+  ResponseReader::State state = reader.Feed(input.substr(split));
   if (state == ResponseReader::State::kMore && eof) state = reader.Eof();
   if (state != reader.state()) __builtin_trap();
   if (mode.keep_body && static_cast<int64_t>(reader.body().size()) > mode.max_body_bytes) {
@@ -47,9 +49,7 @@ Outcome ReadByteByByte(const Mode& mode, std::string_view input, bool eof) {
   ResponseReader reader;
   reader.Reset(mode.head_request, mode.max_body_bytes, mode.keep_body);
   ResponseReader::State state = ResponseReader::State::kMore;
-  for (size_t i = 0; i < input.size() && state == ResponseReader::State::kMore; ++i) {
-    state = reader.Feed(input.substr(i, 1));
-  }
+  for (size_t i = 0; i < input.size(); ++i) state = reader.Feed(input.substr(i, 1));
   if (state == ResponseReader::State::kMore && eof) state = reader.Eof();
   return {reader.state(),      reader.status(), reader.reusable(), reader.truncated(),
           reader.body_bytes(), reader.body(),   reader.error()};

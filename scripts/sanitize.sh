@@ -74,7 +74,7 @@ fuzz_one() {
 fuzz() {
   stage_start fuzz
   [ -d build-asan ] || configure build-asan "address,undefined" ON
-  local targets=(fuzz_config fuzz_http_response fuzz_discovery_parse fuzz_keys)
+  local targets=(fuzz_config fuzz_http_response fuzz_discovery_parse fuzz_keys fuzz_admin_handler)
   cmake --build build-asan -j"$jobs" --target "${targets[@]}"
   local failed=0 i
   # Two at a time: one per core.

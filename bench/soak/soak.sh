@@ -17,10 +17,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 minutes=${1:-60}
 targets=${2:-5000}
-flap_seconds=${FLAP_SECONDS:-60}
+flap_seconds=${FLAP_SECONDS:-120}
 flap_percent=${FLAP_PERCENT:-2}
 reload_seconds=${RELOAD_SECONDS:-5}
-period=${PERIOD_SECONDS:-5}
+period=${PERIOD_SECONDS:-10}
 settle=${SETTLE_SECONDS:-$((4 * period + 10))}
 services=50
 registrar=${REGISTRAR:-$root/build/bin/etcd-registrar}
@@ -92,7 +92,7 @@ ctl() { ETCDCTL_API=3 etcdctl --endpoints="${endpoints//\"/}" --dial-timeout=2s 
 for _ in $(seq 60); do ctl endpoint health >/dev/null 2>&1 && break; sleep 1; done
 leader() {
   ETCDCTL_API=3 etcdctl --endpoints="${endpoints//\"/}" --command-timeout=2s endpoint status -w fields 2>/dev/null |
-    awk -F' : ' '/"Endpoint"/{e=$2} /"MemberID"/{id=$2} /"Leader"/{if ($2==id) print e}' | tr -d '"' | head -1
+    awk -F' : ' '/"MemberID"/{id=$2} /"Leader"/{l=$2} /"Endpoint"/{if (l==id) print $2}' | tr -d '"' | head -1
 }
 
 # --- the registrar ---
