@@ -70,6 +70,20 @@ class RecordingObserver final : public RequestObserver {
 class FailoverTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(server_.Start().ok()) << server_.log(); }
+  // Starts `other`, connects a client to server_ then `other` with short
+  // timeouts, and stops (SIGSTOP) server_.
+  std::unique_ptr<Client> ClientWithFirstEndpointHung(testing::EtcdServer& other) {
+    if (absl::Status started = other.Start(); !started.ok()) {
+      ADD_FAILURE() << started << other.log();
+      return nullptr;
+    }
+    std::unique_ptr<Client> client = NewClient({.endpoints = {server_.endpoint(), other.endpoint()},
+                                                .dial_timeout = milliseconds(500),
+                                                .request_timeout = milliseconds(500)});
+    ValueOrDie(client->Put("/t/a", "v"));
+    server_.Pause();
+    return client;
+  }
   // An address where nothing listens.
   std::string DeadEndpoint() const { return "127.0.0.1:" + std::to_string(testing::FreePort()); }
 
@@ -106,12 +120,8 @@ TEST_F(FailoverTest, CallsMoveBackWhenTheCurrentEndpointDies) {
 
 TEST_F(FailoverTest, AHungEndpointTimesOutAWriteOnceThenCallsGoToTheNext) {
   testing::EtcdServer other;
-  ASSERT_TRUE(other.Start().ok()) << other.log();
-  std::unique_ptr<Client> client = NewClient({.endpoints = {server_.endpoint(), other.endpoint()},
-                                              .dial_timeout = milliseconds(500),
-                                              .request_timeout = milliseconds(500)});
-  ValueOrDie(client->Put("/t/a", "v"));
-  server_.Pause();
+  std::unique_ptr<Client> client = ClientWithFirstEndpointHung(other);
+  ASSERT_NE(client, nullptr);
   // SIGSTOP lands asynchronously: a call may still be answered just after it.
   // A write is not repeated on another member after its deadline.
   EXPECT_TRUE(testing::WaitFor(
@@ -127,12 +137,8 @@ TEST_F(FailoverTest, AHungEndpointTimesOutAWriteOnceThenCallsGoToTheNext) {
 
 TEST_F(FailoverTest, AReadOnAHungEndpointIsAnsweredByTheNextInTheSameCall) {
   testing::EtcdServer other;
-  ASSERT_TRUE(other.Start().ok()) << other.log();
-  std::unique_ptr<Client> client = NewClient({.endpoints = {server_.endpoint(), other.endpoint()},
-                                              .dial_timeout = milliseconds(500),
-                                              .request_timeout = milliseconds(500)});
-  ValueOrDie(client->Put("/t/a", "v"));
-  server_.Pause();
+  std::unique_ptr<Client> client = ClientWithFirstEndpointHung(other);
+  ASSERT_NE(client, nullptr);
   // Every read succeeds: the one that meets the stopped member is repeated on
   // the other (the other is not written to: these are the other's own keys).
   bool all_ok = true;
