@@ -7,5 +7,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/install-deps.sh
 scripts/build.sh
-cd build
-ctest --output-on-failure --timeout 600 -j"${TEST_JOBS:-2}" "$@"
+(cd build && ctest --output-on-failure --timeout 600 -j"${TEST_JOBS:-2}" "$@")
+# Sanitizers (ASan+UBSan over the whole suite, TSan over the threaded suites)
+# and bounded fuzzing; see scripts/sanitize.sh.
+if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
+  scripts/sanitize.sh
+fi
