@@ -17,9 +17,6 @@
 source "$(dirname "$0")/lib.sh"
 BUILD=$(cd "${1:-$BUILD}" && pwd)
 need buildah "scripts/install-deps.sh"
-need etcd "scripts/install-deps.sh (etcd-server)"
-need etcdctl "scripts/install-deps.sh (etcd-client)"
-export ETCDCTL_API=3
 images="$BUILD/images"
 bah() { buildah --root "$images/storage" --runroot "$images/run" --storage-driver vfs "$@"; }
 version=$(sed -n 's/^project(etcd-registrar VERSION \([0-9.]*\).*/\1/p' "$ROOT/CMakeLists.txt")
@@ -27,33 +24,13 @@ image="localhost/etcd-registrar:$version"
 # IMAGE_BUILT=1: the image is already built (scripts/package-test.sh builds it once).
 [[ ${IMAGE_BUILT:-0} == 1 ]] || "$ROOT/scripts/build-image.sh" "$BUILD"
 
-pids=() ctr=""
-cleanup_all() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  [[ -n $ctr ]] && bah rm "$ctr" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup_all EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# wait_until SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds or time runs out.
-wait_until() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do ((SECONDS < deadline)) || return 1; sleep 0.2; done
-}
-
-client=$(free_port) peer=$(free_port)
-etcd_url="http://127.0.0.1:$client"
-etcd --name image-test --data-dir "$WORK/etcd" --listen-client-urls "$etcd_url" \
-  --advertise-client-urls "$etcd_url" --listen-peer-urls "http://127.0.0.1:$peer" \
-  --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
-  --initial-cluster "image-test=http://127.0.0.1:$peer" --log-level warn >"$WORK/etcd.log" 2>&1 &
-pids+=($!)
-wait_until 60 etcdctl --endpoints "$etcd_url" endpoint health || { cat "$WORK/etcd.log"; exit 1; }
+ctr=""
+trap '{ kill_spawned; wait; } 2>/dev/null; [[ -n $ctr ]] && bah rm "$ctr" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+start_etcd image-test
+etcd_url=$ETCD_URL client=$ETCD_PORT
 good=$(free_port) bad=$(free_port) admin=$(free_port)
-"$BUILD/bin/sample-backend" --listen "127.0.0.1:$good" --status 200 >"$WORK/good.log" 2>&1 &
-pids+=($!)
-"$BUILD/bin/sample-backend" --listen "127.0.0.1:$bad" --status 503 >"$WORK/bad.log" 2>&1 &
-pids+=($!)
+spawn "$BUILD/bin/sample-backend" --listen "127.0.0.1:$good" --status 200 >"$WORK/good.log" 2>&1
+spawn "$BUILD/bin/sample-backend" --listen "127.0.0.1:$bad" --status 503 >"$WORK/bad.log" 2>&1
 cat >"$WORK/config.yaml" <<YAML
 etcd:
   endpoints: ["127.0.0.1:$client"]
@@ -100,9 +77,8 @@ root_read_only() {
 }
 expect_ok "the root is read-only for the image's user" root_read_only
 
-run_ro sh -c '"$@"; echo "exit status $?"' sh "${entry[@]}" >"$WORK/registrar.log" 2>&1 &
-runner=$!
-pids+=($runner)
+spawn run_ro sh -c '"$@"; echo "exit status $?"' sh "${entry[@]}" >"$WORK/registrar.log" 2>&1
+runner=${SPAWNED[-1]}
 has_key() { [[ $(etcdctl --endpoints "$etcd_url" get --print-value-only "$1") == "127.0.0.1:${1##*:}" ]]; }
 # status_of COMMAND...: runs COMMAND in the container; succeeds if it said "exit status 0".
 status_of() {
