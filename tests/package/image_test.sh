@@ -25,7 +25,9 @@ image="localhost/etcd-registrar:$version"
 [[ ${IMAGE_BUILT:-0} == 1 ]] || "$ROOT/scripts/build-image.sh" "$BUILD"
 
 ctr=""
-trap '{ kill_spawned; wait; } 2>/dev/null; [[ -n $ctr ]] && bah rm "$ctr" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+pid=""
+# The registrar runs under buildah's chroot helpers: kill it by its own pid too.
+trap '{ [[ -n $pid ]] && kill -KILL "$pid"; kill_spawned; wait; } 2>/dev/null; [[ -n $ctr ]] && bah rm "$ctr" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
 start_etcd image-test
 etcd_url=$ETCD_URL client=$ETCD_PORT
 good=$(free_port) bad=$(free_port) admin=$(free_port)
@@ -79,6 +81,16 @@ expect_ok "the root is read-only for the image's user" root_read_only
 
 spawn run_ro sh -c '"$@"; echo "exit status $?"' sh "${entry[@]}" >"$WORK/registrar.log" 2>&1
 runner=${SPAWNED[-1]}
+# registrar_pid PID: the etcd-registrar process among PID's descendants.
+registrar_pid() {
+  local child
+  for child in $(ps -o pid= --ppid "$1"); do
+    [[ $(cat "/proc/$child/comm" 2>/dev/null) == etcd-registrar ]] && { echo "$child"; return; }
+    registrar_pid "$child"
+  done
+}
+found_registrar() { pid=$(registrar_pid "$runner"); [[ -n $pid ]]; }
+wait_until 60 found_registrar || true
 has_key() { [[ $(etcdctl --endpoints "$etcd_url" get --print-value-only "$1") == "127.0.0.1:${1##*:}" ]]; }
 # status_of COMMAND...: runs COMMAND in the container; succeeds if it said "exit status 0".
 status_of() {
@@ -96,15 +108,6 @@ only_good() {
   [[ $(etcdctl --endpoints "$etcd_url" get --prefix --keys-only /services/ | sed '/^$/d') == "/services/web/127.0.0.1:$good" ]]
 }
 expect_ok "the failing backend has no key" only_good
-# registrar_pid PID: the etcd-registrar process among PID's descendants.
-registrar_pid() {
-  local child
-  for child in $(ps -o pid= --ppid "$1"); do
-    [[ $(cat "/proc/$child/comm" 2>/dev/null) == etcd-registrar ]] && { echo "$child"; return; }
-    registrar_pid "$child"
-  done
-}
-pid=$(registrar_pid "$runner")
 expect_ok "the registrar runs as uid 65532 (pid ${pid:-none})" \
   bash -c '[[ -n $1 ]] && [[ $(stat -c %u "/proc/$1") == 65532 ]]' _ "$pid"
 [[ -n $pid ]] && kill -TERM "$pid"
