@@ -32,25 +32,8 @@ registrar() {
   ADMIN=$(free_port)
   printf '%s' "$2" >"$WORK/$1.password"
   chmod 0600 "$WORK/$1.password"
-  cat >"$WORK/$1.yaml" <<YAML
-etcd:
-  endpoints: ["127.0.0.1:$ETCD_PORT"]
-  username: $1
-  passwordFile: $WORK/$1.password
-registration:
-  prefix: /services/
-  leaseTTL: 10s
-server:
-  listen: 127.0.0.1:$ADMIN
-defaults:
-  periodSeconds: 1
-  timeoutSeconds: 0.5
-services:
-  - name: web
-    probe:
-      httpGet: {path: /healthz}
-    endpoints: ["127.0.0.1:$good"]
-YAML
+  web_config "$ETCD_PORT" "$ADMIN" "[\"127.0.0.1:$good\"]" \
+    "$(printf '  username: %s\n  passwordFile: %s' "$1" "$WORK/$1.password")" >"$WORK/$1.yaml"
   spawn "$bin/etcd-registrar" --config "$WORK/$1.yaml" >"$WORK/$1.log" 2>&1
   PID=${SPAWNED[-1]}
 }

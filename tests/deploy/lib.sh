@@ -116,3 +116,27 @@ start_etcd() {
     --initial-cluster "$1=http://127.0.0.1:$peer" --log-level warn >"$WORK/etcd-$1.log" 2>&1
   wait_until 60 etcdctl --endpoints "$ETCD_URL" endpoint health || { cat "$WORK/etcd-$1.log" >&2; return 1; }
 }
+
+# web_config ETCD_PORT ADMIN_PORT ENDPOINTS [ETCD_LINES]: a config with one service
+# "web" probing /healthz every second on ENDPOINTS (a YAML flow list); ETCD_LINES are
+# extra lines of the etcd section (indented two spaces).
+web_config() {
+  cat <<YAML
+etcd:
+  endpoints: ["127.0.0.1:$1"]
+${4:-}
+registration:
+  prefix: /services/
+  leaseTTL: 10s
+server:
+  listen: 127.0.0.1:$2
+defaults:
+  periodSeconds: 1
+  timeoutSeconds: 0.5
+services:
+  - name: web
+    probe:
+      httpGet: {path: /healthz}
+    endpoints: $3
+YAML
+}

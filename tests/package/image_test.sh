@@ -33,23 +33,7 @@ etcd_url=$ETCD_URL client=$ETCD_PORT
 good=$(free_port) bad=$(free_port) admin=$(free_port)
 spawn "$BUILD/bin/sample-backend" --listen "127.0.0.1:$good" --status 200 >"$WORK/good.log" 2>&1
 spawn "$BUILD/bin/sample-backend" --listen "127.0.0.1:$bad" --status 503 >"$WORK/bad.log" 2>&1
-cat >"$WORK/config.yaml" <<YAML
-etcd:
-  endpoints: ["127.0.0.1:$client"]
-registration:
-  prefix: /services/
-  leaseTTL: 10s
-server:
-  listen: 127.0.0.1:$admin
-defaults:
-  periodSeconds: 1
-  timeoutSeconds: 0.5
-services:
-  - name: web
-    probe:
-      httpGet: {path: /healthz}
-    endpoints: ["127.0.0.1:$good", "127.0.0.1:$bad"]
-YAML
+web_config "$client" "$admin" "[\"127.0.0.1:$good\", \"127.0.0.1:$bad\"]" >"$WORK/config.yaml"
 chmod 0644 "$WORK/config.yaml"
 
 ctr=$(bah from -q "$image")
