@@ -27,7 +27,8 @@ image="localhost/etcd-registrar:$version"
 ctr=""
 pid=""
 # The registrar runs under buildah's chroot helpers: kill it by its own pid too.
-trap '{ [[ -n $pid ]] && kill -KILL "$pid"; kill_spawned; wait; } 2>/dev/null; [[ -n $ctr ]] && bah rm "$ctr" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+trap '{ if [[ -n $pid ]]; then kill -KILL "$pid" || true; fi; kill_spawned; wait; } 2>/dev/null
+  if [[ -n $ctr ]]; then bah rm "$ctr" >/dev/null 2>&1 || true; fi; rm -rf "$WORK"' EXIT
 start_etcd image-test
 etcd_url=$ETCD_URL client=$ETCD_PORT
 good=$(free_port) bad=$(free_port) admin=$(free_port)
