@@ -55,8 +55,19 @@ case "$binary" in
   *) echo "build-image: BINARY must be prebuilt or source" >&2; exit 2 ;;
 esac
 
+# The runtime stage's apt runs on hard-linked copies of this machine's package lists and
+# downloaded packages (RUN-time volumes: nothing of them enters the image), so on a
+# machine that installed the build dependencies it downloads next to nothing.
+apt_cache="$images/apt-cache"
+rm -rf "$apt_cache"
+mkdir -p "$apt_cache/archives/partial" "$apt_cache/lists/partial"
+cp -al /var/cache/apt/archives/*.deb "$apt_cache/archives/" 2>/dev/null || true
+cp -a /var/lib/apt/lists/*_Packages* /var/lib/apt/lists/*Release* "$apt_cache/lists/" 2>/dev/null || true
+args+=(-v "$apt_cache/archives:/var/cache/apt/archives" -v "$apt_cache/lists:/var/lib/apt/lists")
+
 echo "build-image: buildah bud (BINARY=$binary) -> $image" >&2
 bah bud --isolation chroot --layers --quiet -f "$root/deploy/docker/Dockerfile" "${args[@]}" -t "$image" "$context" >&2
+rm -rf "$apt_cache"
 [[ $binary == prebuilt ]] && rm -rf "$context"
 size=$(bah images --format '{{.Size}}' "$image")
 echo "build-image: $image $size (base $(bah images --format '{{.Size}}' "$base"))"
