@@ -75,13 +75,18 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
   CLI::App* check = app.add_subcommand(
       "check-config", "validate a config file and print a summary; exit 0 if valid, 2 if not");
   check->add_option("file", check_path, "configuration file (default: --config)");
+  check->footer(
+      "Exit codes: 0 valid (the summary says where each service's keys go), 2 invalid (every "
+      "error at file:line:col).");
   check->fallthrough();
 
   CLI::App* docs = app.add_subcommand(
       "config-docs", "print the configuration reference (docs/configuration.md) as Markdown");
+  docs->footer("Exit code 0.");
   std::string chart_values;
   CLI::App* schema =
       app.add_subcommand("config-schema", "print the JSON Schema of the config file");
+  schema->footer("Exit codes: 0 printed, 1 the --chart-values file is not JSON, 2 usage error.");
   schema
       ->add_option("--chart-values", chart_values,
                    "print this values.schema.json with definitions.registrarConfig replaced by the "
@@ -92,6 +97,9 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
   if (hooks.add_discover_options) {
     discover = app.add_subcommand("discover", "list and watch registrations under a prefix");
     hooks.add_discover_options(*discover);
+    discover->footer(
+        "stdout carries only endpoint lines (text) or JSON lines (-o json); logs go to stderr.\n"
+        "Exit codes: 0 stopped (SIGINT/SIGTERM, or --once done), 1 etcd failure, 2 usage error.");
   }
 
   Command command;

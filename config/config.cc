@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config/services.h"
+#include "controller/keys.h"
 
 namespace registrar::config {
 
@@ -96,7 +97,8 @@ std::string Summary(const Config& config) {
   }
   if (config.etcd.tls) out << " (TLS)";
   if (!config.etcd.username.empty()) out << " as " << config.etcd.username;
-  out << "\nregistration: prefix " << config.registration.prefix << ", lease TTL "
+  out << "\nregistration: prefix " << config.registration.prefix
+      << " (skydns: " << config.registration.skydns_prefix << "), lease TTL "
       << FormatDuration(config.registration.lease_ttl)
       << (config.registration.dry_run ? ", dry run" : "") << "\n";
   out << "server: " << config.server.listen << "\n";
@@ -108,7 +110,11 @@ std::string Summary(const Config& config) {
     out << "  " << s.registration.service << ": " << s.targets.size()
         << (s.targets.size() == 1 ? " endpoint" : " endpoints");
     if (!s.endpoints_file.empty()) out << " (" << s.endpoints_file << ")";
-    out << ", format " << internal::FormatName(s.registration.format) << ", probe ";
+    out << ", format " << internal::FormatName(s.registration.format) << ", keys under "
+        << (s.registration.format == controller::ValueFormat::kSkyDns
+                ? controller::SkyDnsServicePath(s.registration, config.registration)
+                : config.registration.prefix + s.registration.service + "/")
+        << ", probe ";
     if (p.kind == probes::ProbeKind::kHttpGet) {
       out << "httpGet " << p.http_get.scheme << " " << p.http_get.path;
     } else {

@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/duration.h"
 #include "controller/registration.h"
 #include "probes/spec.h"
 
@@ -140,10 +141,9 @@ absl::StatusOr<Config> LoadConfig(const std::string& path, const Overrides& over
 LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
                        const std::string& base_dir, const Overrides& overrides = {});
 
-// Parses "500ms", "10s", "1m30s", "1.5h" (units ns, us, ms, s, m, h).
-std::optional<Duration> ParseDuration(const std::string& text);
-// The shortest exact form of `d` in those units: "500ms", "10s", "1m30s".
-std::string FormatDuration(Duration d);
+// Durations as the config spells them (common/duration.h).
+using ::registrar::FormatDuration;
+using ::registrar::ParseDuration;
 
 // What changed between two target sets, matched by Target::Id().
 struct TargetDiff {
