@@ -132,6 +132,17 @@ TEST(CheckConfigSummary, SaysWhereEachServicesKeysGo) {
       << summary;
 }
 
+// The table's format choices are the controller's names, in order.
+TEST(KeyTable, FormatChoicesAreTheControllersNames) {
+  std::vector<std::string_view> names;
+  for (auto f : {controller::ValueFormat::kPlain, controller::ValueFormat::kJson,
+                 controller::ValueFormat::kGrpcNaming, controller::ValueFormat::kSkyDns}) {
+    names.push_back(controller::ValueFormatName(f));
+  }
+  EXPECT_EQ(Choices(KeyAt("service", "format")), names);
+  EXPECT_EQ(Choices(KeyAt("registration", "format")), names);
+}
+
 TEST(KeyTable, EveryKeyHasADocAndEveryExampleParses) {
   for (const Key& k : AllKeys()) {
     EXPECT_FALSE(k.doc.empty()) << k.block << "." << k.name;
