@@ -65,7 +65,7 @@ mkdir -p "$work/nginx"
   echo "  map \$server_port \$health { default 200; include $work/flap.conf; }"
   echo "  server {"
   for ((i = 0; i < targets; i++)); do echo "    listen 127.0.0.1:$((base + i));"; done
-  echo "    location /healthz { return \$health; }"
+  echo "    location /healthz { if (\$health = 503) { return 503; } return 200; }"
   echo "  }"
   echo "}"
 } >"$work/nginx.conf"
