@@ -126,7 +126,8 @@ TEST_F(StatusPageScaleTest, ChromiumRendersTheFirstPageFastAndTheFiltersWorkByCl
   auto page = BrowserPage::Open();
   ASSERT_TRUE(page.ok()) << page.status();
   BrowserPage& b = **page;
-  ASSERT_TRUE(b.Navigate(Base() + "/").ok());
+  absl::Status loaded = b.Navigate(Base() + "/");
+  ASSERT_TRUE(loaded.ok()) << loaded;
   auto load_ms = b.Evaluate(
       "(() => { const n = performance.getEntriesByType('navigation')[0];"
       " return Math.round(n.loadEventEnd - n.startTime); })()");

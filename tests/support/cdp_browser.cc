@@ -68,23 +68,16 @@ absl::StatusOr<std::unique_ptr<BrowserPage>> BrowserPage::Open(Duration timeout)
   page->from_browser_ = out[0];
   if (rc != 0) return absl::InternalError("cannot start chromium");
 
-  // Attach to the first page target (flat session).
-  const auto deadline = SteadyClock::now() + timeout;
-  while (SteadyClock::now() < deadline) {
-    auto targets = page->Call("Target.getTargets", "{}", false, std::chrono::seconds(10));
-    if (!targets.ok()) return targets.status();
-    for (const json& t : json::parse(*targets)["targetInfos"]) {
-      if (t.value("type", "") != "page") continue;
-      auto attached = page->Call("Target.attachToTarget",
-                                 json({{"targetId", t["targetId"]}, {"flatten", true}}).dump(),
-                                 false, std::chrono::seconds(10));
-      if (!attached.ok()) return attached.status();
-      page->session_ = json::parse(*attached)["sessionId"].get<std::string>();
-      return page;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return absl::DeadlineExceededError("chromium showed no page");
+  // A page of our own, attached as a flat session.
+  auto created = page->Call("Target.createTarget", R"({"url":"about:blank"})", false, timeout);
+  if (!created.ok()) return created.status();
+  const std::string target_id = json::parse(*created)["targetId"].get<std::string>();
+  auto attached =
+      page->Call("Target.attachToTarget", json({{"targetId", target_id}, {"flatten", true}}).dump(),
+                 false, timeout);
+  if (!attached.ok()) return attached.status();
+  page->session_ = json::parse(*attached)["sessionId"].get<std::string>();
+  return page;
 }
 
 BrowserPage::~BrowserPage() {
@@ -139,7 +132,11 @@ absl::Status BrowserPage::Navigate(const std::string& url, Duration timeout) {
   // wait for the new URL too.
   const std::string check =
       "document.readyState === 'complete' && location.href === " + json(url).dump();
-  if (!WaitUntil(check, timeout)) return absl::DeadlineExceededError("page did not load: " + url);
+  if (!WaitUntil(check, timeout)) {
+    auto where = Evaluate("location.href + ' ' + document.readyState", std::chrono::seconds(5));
+    return absl::DeadlineExceededError("page did not load: " + url + "; page is at " +
+                                       (where.ok() ? *where : where.status().ToString()));
+  }
   return absl::OkStatus();
 }
 
