@@ -6,8 +6,11 @@
 #include <atomic>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
+
 #include "admin/admin_server.h"
 #include "admin/live_status.h"
+#include "admin/web_config.h"
 #include "cmd/logging.h"
 #include "cmd/wiring.h"
 #include "config/watcher.h"
@@ -95,9 +98,17 @@ int Daemon::Start() {
   status_ = std::make_unique<admin::LiveStatus>(*prober_, *controller_);
   status_->SetConfigLoaded(true);
 
-  auto admin = admin::AdminServer::Start(
-      {.listen_address = config_.server.listen, .collectables = metrics_->Collectables()},
-      *status_);
+  status_->SetProcess({.version = absl::StrCat(version_.version, " (", version_.revision, ")"),
+                       .config_file = config_.source_path});
+  absl::StatusOr<admin::WebConfig> web = admin::LoadWebConfig(config_.server.web_config_file);
+  if (!web.ok()) {
+    spdlog::error("{}", std::string(web.status().message()));
+    return config::kExitUsage;
+  }
+  auto admin = admin::AdminServer::Start({.listen_address = config_.server.listen,
+                                          .collectables = metrics_->Collectables(),
+                                          .web_config = std::move(*web)},
+                                         *status_);
   if (!admin.ok()) {
     spdlog::error("admin server: {}", admin.status().ToString());
     return config::kExitRuntimeFailure;
@@ -122,7 +133,19 @@ void Daemon::Reload(const char* why) {
   spdlog::info("config: reloading {} ({})", config_.source_path, why);
   config::LoadResult loaded = config::LoadConfigDetailed(command_.config_path, command_.overrides);
   const WallTime now = RealClock().WallNow();
-  if (!loaded.config) {
+  // The web config reloads with the rest: a bad one rejects the reload.
+  absl::Status web = absl::OkStatus();
+  if (loaded.config) {
+    absl::StatusOr<admin::WebConfig> next_web =
+        admin::LoadWebConfig(config_.server.web_config_file);
+    web = next_web.ok() ? admin_->SetWebConfig(*next_web) : next_web.status();
+    if (!web.ok()) loaded.errors.push_back({.message = std::string(web.message())});
+  }
+  status_->SetProcess({.version = absl::StrCat(version_.version, " (", version_.revision, ")"),
+                       .config_file = config_.source_path,
+                       .last_reload = now,
+                       .last_reload_ok = loaded.config && web.ok()});
+  if (!loaded.config || !web.ok()) {
     for (const auto& e : loaded.errors) spdlog::error("config: {}", e.ToString());
     spdlog::error("config: reload rejected ({} errors); still running on the previous config",
                   loaded.errors.size());

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <ostream>
+#include <string>
 
 namespace registrar::config {
 namespace {
@@ -11,24 +12,31 @@ namespace {
 // The flags that override the file, with their environment variables.
 struct OverrideFlag {
   const char* flag;
+  const char* alias;  // the older spelling, still accepted; null if none
   const char* env;
   const char* help;
   std::optional<OverrideValue> Overrides::*field;
 };
 
 const OverrideFlag kOverrideFlags[] = {
-    {"--etcd-endpoints", "REGISTRAR_ETCD_ENDPOINTS",
+    {"--etcd-endpoints", nullptr, "REGISTRAR_ETCD_ENDPOINTS",
      "etcd endpoints, comma-separated host:port or http(s)://host:port (replaces etcd.endpoints)",
      &Overrides::etcd_endpoints},
-    {"--listen", "REGISTRAR_LISTEN", "admin HTTP address [host]:port (replaces server.listen)",
-     &Overrides::listen},
-    {"--prefix", "REGISTRAR_PREFIX", "etcd key prefix (replaces registration.prefix)",
+    // Exporter spellings first (as Prometheus exporters name them); the
+    // older ones stay as aliases.
+    {"--web.listen-address", "--listen", "REGISTRAR_LISTEN",
+     "admin HTTP address [host]:port (replaces server.listen)", &Overrides::listen},
+    {"--web.config.file", nullptr, "REGISTRAR_WEB_CONFIG_FILE",
+     "TLS and basic auth of the admin port, exporter-toolkit format (replaces "
+     "server.webConfigFile)",
+     &Overrides::web_config_file},
+    {"--prefix", nullptr, "REGISTRAR_PREFIX", "etcd key prefix (replaces registration.prefix)",
      &Overrides::prefix},
-    {"--lease-ttl", "REGISTRAR_LEASE_TTL", "lease TTL, e.g. 10s (replaces registration.leaseTTL)",
-     &Overrides::lease_ttl},
-    {"--log-level", "REGISTRAR_LOG_LEVEL", "trace, debug, info, warn or error (replaces log.level)",
-     &Overrides::log_level},
-    {"--log-format", "REGISTRAR_LOG_FORMAT", "text or json (replaces log.format)",
+    {"--lease-ttl", nullptr, "REGISTRAR_LEASE_TTL",
+     "lease TTL, e.g. 10s (replaces registration.leaseTTL)", &Overrides::lease_ttl},
+    {"--log.level", "--log-level", "REGISTRAR_LOG_LEVEL",
+     "trace, debug, info, warn or error (replaces log.level)", &Overrides::log_level},
+    {"--log.format", "--log-format", "REGISTRAR_LOG_FORMAT", "text or json (replaces log.format)",
      &Overrides::log_format},
 };
 
@@ -64,7 +72,8 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
   CLI::Option* options[std::size(kOverrideFlags)];
   for (size_t i = 0; i < std::size(kOverrideFlags); ++i) {
     const OverrideFlag& f = kOverrideFlags[i];
-    options[i] = app.add_option(f.flag, values[i], f.help)->envname(f.env);
+    const std::string names = f.alias != nullptr ? std::string(f.flag) + "," + f.alias : f.flag;
+    options[i] = app.add_option(names, values[i], f.help)->envname(f.env);
   }
   bool dry_run = false;
   CLI::Option* dry_run_option =
@@ -114,8 +123,10 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
   for (size_t i = 0; i < std::size(kOverrideFlags); ++i) {
     if (options[i]->count() == 0) continue;
     const OverrideFlag& f = kOverrideFlags[i];
-    command.overrides.*f.field =
-        OverrideValue{values[i], OnCommandLine(argc, argv, f.flag) ? f.flag : f.env};
+    const char* source = OnCommandLine(argc, argv, f.flag)                          ? f.flag
+                         : f.alias != nullptr && OnCommandLine(argc, argv, f.alias) ? f.alias
+                                                                                    : f.env;
+    command.overrides.*f.field = OverrideValue{values[i], source};
   }
   if (dry_run_option->count() > 0) command.overrides.dry_run = dry_run;
 

@@ -32,6 +32,7 @@ std::vector<probes::Target> Config::Targets() const {
 std::vector<std::string> Config::WatchedFiles() const {
   std::vector<std::string> files;
   if (!source_path.empty()) files.push_back(source_path);
+  if (!server.web_config_file.empty()) files.push_back(server.web_config_file);
   for (const ServiceConfig& service : services) {
     if (!service.endpoints_file.empty()) files.push_back(service.endpoints_file);
   }

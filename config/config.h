@@ -55,6 +55,9 @@ struct ServerConfig {
   std::string listen = ":9464";  // as written; empty host = every interface
   std::string host = "0.0.0.0";  // resolved bind host (IPv6 without brackets)
   int port = 9464;
+  // --web.config.file (admin/web_config.h): TLS and basic auth; re-read on
+  // every reload. Empty: plain HTTP, no auth.
+  std::string web_config_file;
   bool operator==(const ServerConfig&) const = default;
 };
 
@@ -100,6 +103,7 @@ struct OverrideValue {
 struct Overrides {
   std::optional<OverrideValue> etcd_endpoints;  // comma-separated list
   std::optional<OverrideValue> listen;
+  std::optional<OverrideValue> web_config_file;
   std::optional<OverrideValue> prefix;
   std::optional<OverrideValue> lease_ttl;
   std::optional<OverrideValue> log_level;

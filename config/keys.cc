@@ -176,6 +176,15 @@ const Key kKeys[] = {
      .default_value = ":9464",
      .example = "127.0.0.1:9464",
      .reload = kRestart},
+    {.block = "server",
+     .name = "webConfigFile",
+     .type = K::kString,
+     .doc = "TLS and basic auth of the admin port, in the Prometheus exporter-toolkit web "
+            "config format (`--web.config.file`); relative names inside it are relative to it. "
+            "Its contents are re-read on every reload; an invalid one rejects the reload.",
+     .default_value = "",
+     .example = "/etc/etcd-registrar/web.yml",
+     .reload = kRestart},
 
     // log.
     {.block = "log",

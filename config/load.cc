@@ -187,6 +187,9 @@ void ParseServer(const std::optional<Field>& field, ServerConfig* server, Errors
   if (!field) return;
   MapReader m(*field, errors, KeyNames("server"));
   if (!m.valid()) return;
+  if (auto f = m.Get("webConfigFile")) {
+    if (auto v = internal::ReadString(*f, errors)) server->web_config_file = *v;
+  }
   if (auto f = m.Get("listen")) {
     if (auto v = internal::ReadString(*f, errors)) {
       if (auto hp = ParseListen(*v)) {
@@ -232,11 +235,14 @@ void ApplyOverrides(const Overrides& o, Config* config, Errors& errors) {
   }
   if (o.listen) {
     if (auto hp = ParseListen(o.listen->value)) {
-      config->server = ServerConfig{o.listen->value, hp->host, hp->port};
+      config->server.listen = o.listen->value;
+      config->server.host = hp->host;
+      config->server.port = hp->port;
     } else {
       bad(*o.listen, kListenExpected + Quote(o.listen->value));
     }
   }
+  if (o.web_config_file) config->server.web_config_file = o.web_config_file->value;
   if (o.prefix) {
     if (IsKeyPrefix(o.prefix->value)) {
       config->registration.prefix = o.prefix->value;
