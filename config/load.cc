@@ -311,15 +311,15 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
   }
   Config config;
   MapReader top(Field{root, YAML::Mark(), ""}, errors,
-                {"etcd", "registration", "server", "log", "defaults", "services"});
+                {"etcd", "registration", "server", "log", "probes", "defaults", "services"});
   if (top.valid()) {
     ParseEtcd(top.Get("etcd"), &config.etcd, overrides.etcd_endpoints.has_value(), errors,
               base_dir);
     ParseRegistration(top.Get("registration"), &config.registration, errors);
     ParseServer(top.Get("server"), &config.server, errors);
     ParseLog(top.Get("log"), &config.log, errors);
-    internal::ProbeDefaults defaults =
-        internal::ParseProbeDefaults(top.Get("defaults"), errors, base_dir);
+    internal::ProbeDefaults defaults = internal::ParseProbeDefaults(
+        top.Get("defaults"), errors, base_dir, internal::ParseAllowExec(top.Get("probes"), errors));
     config.services = internal::ParseServices(top.Get("services"), defaults,
                                               ParseDefaultFormat(top.Get("registration"), errors),
                                               errors, base_dir);

@@ -18,8 +18,10 @@
 
 #include "probes/curl_transport.h"
 #include "probes/event_loop.h"
+#include "probes/exec_transport.h"
 #include "probes/in_flight_limit.h"
 #include "probes/keep_alive.h"
+#include "probes/resolver.h"
 #include "probes/schedule.h"
 #include "probes/transport.h"
 #include "probes/trust_stores.h"
@@ -109,6 +111,11 @@ class ProberImpl final : public Prober {
       spdlog::error("prober: cannot start: {}", status.ToString());
       return;
     }
+    if (auto status = resolver_.Init(); status.ok()) {
+      env_.resolver = &resolver_;
+    } else {
+      spdlog::warn("prober: host names go through libcurl: {}", status.ToString());
+    }
     spdlog::info(
         "prober: open-file budget: up to {} probes in flight and {} kept-alive connections "
         "(targets beyond it are probed on fresh connections)",
@@ -184,7 +191,9 @@ class ProberImpl final : public Prober {
   EventLoop loop_;
   CurlPool curl_{loop_};  // idle easy handles (connections live in the multi handles)
   KeepAliveBudget keep_alive_{0};
-  TransportEnv env_{loop_, trust_, curl_, keep_alive_, clock_, options_.direct_sockets, nullptr};
+  ExecRunner exec_{loop_, options_.max_exec};
+  Resolver resolver_{loop_, clock_, options_.dns_min_ttl, options_.dns_servers};
+  TransportEnv env_{loop_, trust_, curl_, keep_alive_, clock_, options_.direct_sockets, &exec_};
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
   std::deque<std::shared_ptr<Session>> queue_;  // due, waiting for a slot (FIFO)
   std::vector<std::shared_ptr<Session>> done_;  // probes ended, to finish
@@ -230,9 +239,11 @@ void ProberImpl::Run() {
     // Transfers just added may finish inside curl's timer run; collect them
     // (which may free slots and arm timers) before deciding how long to wait.
     loop_.ActOnDueTimers();
+    resolver_.ActOnTimers();
     DrainCompleted();
     Duration wait = std::chrono::seconds(1);
     if (!timers_.empty()) wait = std::min(wait, timers_.top().due - clock_.Now());
+    wait = resolver_.NextTimeout(wait);
     loop_.Poll(wait);
     DrainCompleted();
   }
@@ -473,6 +484,7 @@ void ProberImpl::Shutdown() {
     AbortProbe(*s);
     s->transport.reset();  // closes its connection while the loop still exists
   }
+  exec_.KillAll();
   loop_.Close();  // closes kept-alive connections too
 }
 

@@ -43,5 +43,27 @@ TEST(SocketProbeTest, PlainHttpAndTcpToAddressesRunDirectNamesTlsAndRedirectsDoN
   }
 }
 
+TEST(SocketProbeTest, WithAResolverNamesRunDirectButZonesTlsAndRedirectsDoNot) {
+  auto tcp = [](ProbeSpec& p) { p.kind = ProbeKind::kTcpSocket; };
+  auto none = [](ProbeSpec&) {};
+  const std::vector<Case> cases = {
+      {"a name", "localhost", none, true},
+      {"TCP to a name", "db.internal", tcp, true},
+      {"a named probe host", "127.0.0.1", [](ProbeSpec& p) { p.http_get.host = "api.internal"; },
+       true},
+      {"an IPv6 zone", "fe80::1%eth0", none, false},
+      {"HTTPS to a name", "localhost", [](ProbeSpec& p) { p.http_get.scheme = "HTTPS"; }, false},
+      {"redirects", "localhost", [](ProbeSpec& p) { p.http_get.follow_redirects = true; }, false},
+  };
+  for (const auto& c : cases) {
+    Target t;
+    t.service = "s";
+    t.host = c.host;
+    t.port = 8080;
+    c.change(t.probe);
+    EXPECT_EQ(SocketProbe::Supports(t, /*names=*/true), c.direct) << c.what;
+  }
+}
+
 }  // namespace
 }  // namespace registrar::probes
