@@ -206,8 +206,11 @@ class ProberImpl final : public Prober {
 };
 
 // Room the rest of the process needs: etcd's channels, the admin server and
-// its clients, config files and their watcher, logs, exec pipes.
-size_t ReservedFds(size_t limit) { return std::clamp<size_t>(limit / 10, 64, 1024); }
+// its clients, config files and their watcher, logs, exec pipes — and the
+// loop's own (epoll, curl's wake-up pair per multi handle).
+size_t ReservedFds(size_t limit) {
+  return std::clamp<size_t>(limit / 10, 64, 1024) + 2 * EventLoop::kShards + 8;
+}
 
 size_t OpenFileLimit() {
   rlimit rl{};
@@ -298,9 +301,13 @@ void ProberImpl::ApplyTargets(std::vector<Target> targets) {
   // half the keep-alive budget; the direct path's connections get the rest.
   size_t curl_targets = 0;
   for (const auto& [id, s] : sessions_) curl_targets += s->route->make == &CurlTransport::Make;
+  // (A multi handle keeps at least one: curl's share is a whole number per
+  // shard.)
   size_t curl_keep = std::min(curl_targets, keep_capacity_ / 2);
-  loop_.SetMaxConnections(static_cast<long>(curl_keep * 2 / EventLoop::kShards + 2));
-  keep_alive_.set_capacity(keep_capacity_ - curl_keep);
+  size_t per_shard = std::max<size_t>(1, curl_keep / EventLoop::kShards);
+  loop_.SetMaxConnections(static_cast<long>(per_shard));
+  size_t curl_share = curl_targets == 0 ? 0 : per_shard * EventLoop::kShards;
+  keep_alive_.set_capacity(keep_capacity_ - std::min(curl_share, keep_capacity_));
 }
 
 // Under mu_. Thresholds change now; the check and period from the next probe.

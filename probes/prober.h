@@ -16,8 +16,8 @@
 //
 // File descriptors: the process's soft RLIMIT_NOFILE (read at Create; raise it
 // to the hard limit first, as cmd/ does) is split into a reserve for the rest
-// of the process (a tenth, 64..1024: etcd, the admin server, config files,
-// logs), probes in flight (at most half the rest, and max_in_flight) and
+// of the process (a tenth, 64..1024, plus the loop's own: etcd, the admin
+// server, config files, logs), probes in flight (at most half the rest, and max_in_flight) and
 // connections kept alive between probes (the remainder). Targets beyond the
 // keep-alive budget are probed on fresh connections; idle connections unused
 // for over twice their period are retired least-recently-used when room is
