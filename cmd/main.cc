@@ -11,6 +11,7 @@
 #include "cmd/version.h"
 #include "config/cli.h"
 #include "config/config.h"
+#include "config/keys.h"
 #include "etcd/discovery_cli.h"
 
 namespace {
@@ -76,6 +77,11 @@ int main(int argc, char** argv) {
     case CommandKind::kCheckConfig:
       return registrar::config::RunCheckConfig(command.config_path, command.overrides, std::cout,
                                                std::cerr);
+    case CommandKind::kConfigDocs:
+      std::cout << registrar::config::ConfigReferenceMarkdown();
+      return registrar::config::kExitOk;
+    case CommandKind::kConfigSchema:
+      return registrar::config::RunConfigSchema(command.chart_values, std::cout, std::cerr);
     case CommandKind::kDiscover:
       return Discover(discover, signals);
     case CommandKind::kRun:

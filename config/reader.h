@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "config/keys.h"
 
 namespace registrar::config::internal {
 
@@ -46,8 +47,13 @@ struct Field {
   std::string path;
 };
 
-// `"text"` with quotes and backslashes escaped.
+// `"text"` with quotes and backslashes escaped. Text longer than
+// kMaxQuotedBytes is cut there (at a character boundary) and ends `…" (N
+// bytes)`, so a huge value never makes a huge error line.
+inline constexpr size_t kMaxQuotedBytes = 80;
 std::string Quote(std::string_view text);
+// A key as shown in a key path: cut to kMaxQuotedBytes (with "…").
+std::string ShortKey(std::string_view key);
 // How a node looks in "got …": a quoted scalar, "a mapping", "a list", "null".
 std::string Describe(const YAML::Node& node);
 
@@ -82,10 +88,29 @@ class MapReader {
   std::vector<Entry> entries_;
 };
 
+// The config as the parser will see it, with every alias expanded where it
+// is used, may hold at most this many bytes (scalars plus kNodeCost per
+// node). yaml-cpp shares an aliased node, but the parser copies it at each
+// use, so a small file can otherwise ask for gigabytes. 64 MiB is about 300
+// times the largest config we know of (100 000 endpoints and their probes
+// take ~10 MiB) and keeps a load's peak memory to a few hundred MiB.
+inline constexpr size_t kMaxExpandedBytes = 64 << 20;
+inline constexpr size_t kNodeCost = 32;
+inline constexpr int kMaxDepth = 64;
+// Walks `root` counting the expanded size; stops at the first node that
+// passes `budget` or kMaxDepth and reports it (position and key path).
+// Returns false if it did.
+bool CheckExpandedSize(const YAML::Node& root, Errors& errors, size_t budget = kMaxExpandedBytes);
+
 std::optional<std::string> ReadString(const Field& f, Errors& errors);
 // An integer in [min, max]; `expected` describes the range ("an integer 1-65535").
 std::optional<int64_t> ReadInt(const Field& f, Errors& errors, int64_t min, int64_t max,
                                std::string_view expected);
+// An integer in the range of `key` (the key table).
+std::optional<int64_t> ReadInt(const Field& f, Errors& errors, const Key& key,
+                               std::string_view expected);
+// A string that is one of the choices of the kEnum `key`.
+std::optional<std::string> ReadChoice(const Field& f, Errors& errors, const Key& key);
 std::optional<bool> ReadBool(const Field& f, Errors& errors);
 // A number of seconds (integer or decimal): > 0, or >= 0 with allow_zero.
 std::optional<Duration> ReadSeconds(const Field& f, Errors& errors, bool allow_zero);
