@@ -33,6 +33,11 @@ const Key kKeys[] = {
      .child = "server"},
     {.block = "", .name = "log", .type = K::kSection, .doc = "Logging (stderr).", .child = "log"},
     {.block = "",
+     .name = "probes",
+     .type = K::kSection,
+     .doc = "Prober-wide settings.",
+     .child = "probes"},
+    {.block = "",
      .name = "defaults",
      .type = K::kSection,
      .doc = "Probe fields every service's `probe` starts from (any probe field; an action "
@@ -204,6 +209,16 @@ const Key kKeys[] = {
      .reload = kRestart,
      .choices = "text|json"},
 
+    // probes: prober-wide settings.
+    {.block = "probes",
+     .name = "allowExec",
+     .type = K::kBool,
+     .doc = "Allow `exec` probes. Off by default: they run commands as the registrar's user, "
+            "with its credentials readable, so whoever writes the config may run commands "
+            "on the host.",
+     .default_value = "false",
+     .example = "true"},
+
     // probe: under `defaults` and a service's `probe` (kubelet's names).
     {.block = "probe",
      .name = "httpGet",
@@ -215,6 +230,13 @@ const Key kKeys[] = {
      .type = K::kSection,
      .doc = "Probe by opening a TCP connection (one of httpGet or tcpSocket).",
      .child = "probe.tcpSocket"},
+    {.block = "probe",
+     .name = "exec",
+     .type = K::kSection,
+     .doc = "Probe by running a command without a shell (exit 0 passes; needs "
+            "`probes.allowExec`). The target is in `TARGET_HOST`, `TARGET_PORT`, "
+            "`TARGET_SERVICE`, `TARGET_ADDRESS`; `timeoutSeconds` kills its process group.",
+     .child = "probe.exec"},
     {.block = "probe",
      .name = "initialDelaySeconds",
      .type = K::kSeconds,
@@ -391,6 +413,12 @@ const Key kKeys[] = {
      .example = "5432",
      .min = 1,
      .max = 65535},
+    {.block = "probe.exec",
+     .name = "command",
+     .type = K::kStringList,
+     .doc = "The command and its arguments (`command[0]` looked up in `PATH`; no shell).",
+     .example = "[\"pg_isready\", \"-q\", \"-h\", \"127.0.0.1\"]",
+     .required = true},
 
     // A service (an item of `services`).
     {.block = "service",

@@ -321,8 +321,8 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
     ParseRegistration(top.Get("registration"), &config.registration, errors);
     ParseServer(top.Get("server"), &config.server, errors);
     ParseLog(top.Get("log"), &config.log, errors);
-    internal::ProbeDefaults defaults =
-        internal::ParseProbeDefaults(top.Get("defaults"), errors, base_dir);
+    internal::ProbeDefaults defaults = internal::ParseProbeDefaults(
+        top.Get("defaults"), errors, base_dir, internal::ParseAllowExec(top.Get("probes"), errors));
     internal::ServiceContext context{defaults, ParseDefaultFormat(top.Get("registration"), errors),
                                      config.registration, config.etcd.max_request_bytes, base_dir};
     config.services = internal::ParseServices(top.Get("services"), context, errors);
