@@ -48,6 +48,7 @@ class Daemon {
  private:
   int Start();
   void Reload(const char* why);
+  void PushTargets(const std::shared_ptr<const controller::TargetSet>& targets);
   void Shutdown();
 
   config::Config config_;
@@ -68,11 +69,17 @@ class Daemon {
 };
 
 int Daemon::Start() {
-  const std::vector<probes::Target> targets = config_.Targets();
+  if (absl::Status s = controller::ValidateRegistrationOptions(config_.registration); !s.ok()) {
+    spdlog::error("config: {}", std::string(s.message()));
+    return config::kExitUsage;
+  }
+  // One immutable target set, pushed in one place (PushTargets); the prober
+  // gets the subset this replica owns from the controller.
+  auto targets = std::make_shared<const controller::TargetSet>(config_.Targets());
   auto metrics =
       metrics::Metrics::Create({.version = version_.version,
                                 .revision = version_.revision,
-                                .per_target_series = targets.size() <= kMaxPerTargetSeries});
+                                .per_target_series = targets->size() <= kMaxPerTargetSeries});
   if (!metrics.ok()) {
     spdlog::error("metrics: {}", metrics.status().ToString());
     return config::kExitRuntimeFailure;
@@ -92,6 +99,9 @@ int Daemon::Start() {
                                                          Registrations(config_), metrics_.get());
   fanout_ = std::make_unique<ProbeFanout>(*metrics_, *controller_);
   prober_ = probes::Prober::Create(RealClock(), prober_random_, {}, fanout_.get());
+  controller_->SetOwnedTargetsCallback([prober = prober_.get()](controller::TargetSet owned) {
+    prober->SetTargets(std::move(owned));
+  });
   status_ = std::make_unique<metrics::LiveStatus>(*prober_, *controller_);
   status_->SetConfigLoaded(true);
 
@@ -104,16 +114,14 @@ int Daemon::Start() {
   }
   admin_ = std::move(*admin);
 
-  metrics_->SetTargets(targets);
-  fanout_->SetTargets(targets);
-  prober_->SetTargets(targets);
+  PushTargets(targets);
   controller_->Start();
   prober_->Start();
 
   watcher_ = std::make_unique<config::ConfigWatcher>(config_.WatchedFiles(),
                                                      [this] { reload_requested_.store(true); });
   spdlog::info("etcd-registrar {} ({}) running: {} targets, admin on {}{}", version_.version,
-               version_.revision, targets.size(), admin_->address(),
+               version_.revision, targets->size(), admin_->address(),
                config_.registration.dry_run ? ", dry run: nothing is written" : "");
   return config::kExitOk;
 }
@@ -134,14 +142,10 @@ void Daemon::Reload(const char* why) {
   for (const auto& path : config::ChangesNeedingRestart(config_, next)) {
     spdlog::warn("config: {} changed; this takes effect only after a restart", path);
   }
-  const std::vector<probes::Target> targets = next.Targets();
-  const config::TargetDiff diff = config::Diff(config_.Targets(), targets);
-  metrics_->SetTargets(targets);
+  auto targets = std::make_shared<const controller::TargetSet>(next.Targets());
+  const config::TargetDiff diff = config::Diff(config_.Targets(), *targets);
   controller_->SetServices(Registrations(next));
-  // The fanout first: from here on a late transition of a removed target is
-  // dropped, and the controller forgets it (its key goes).
-  fanout_->SetTargets(targets);
-  prober_->SetTargets(targets);
+  PushTargets(targets);
   watcher_->SetFiles(next.WatchedFiles());
   metrics_->OnConfigReload(true, now);
   spdlog::info("config: reloaded: {} added, {} removed, {} changed targets", diff.added.size(),
@@ -153,8 +157,17 @@ void Daemon::Reload(const char* why) {
   config_ = std::move(next);
 }
 
+void Daemon::PushTargets(const std::shared_ptr<const controller::TargetSet>& targets) {
+  metrics_->SetTargets(*targets);
+  // The fanout first: from here on a late transition of a removed target is
+  // dropped, and the controller forgets it (its key goes).
+  fanout_->SetTargets(*targets);
+  // The controller computes what this replica owns and hands that to the prober.
+  controller_->SetTargets(targets);
+}
+
 void Daemon::Shutdown() {
-  spdlog::info("stopping: probes first, then the lease (every key goes at once)");
+  spdlog::info("stopping: probes first, then hand-over to other members or revoke the lease");
   watcher_.reset();
   prober_->Stop();
   controller_->Stop(/*revoke=*/true);

@@ -30,6 +30,9 @@ const OverrideFlag kOverrideFlags[] = {
      &Overrides::log_level},
     {"--log-format", "REGISTRAR_LOG_FORMAT", "text or json (replaces log.format)",
      &Overrides::log_format},
+    {"--member-id", "REGISTRAR_MEMBER_ID",
+     "this replica's id in its cluster, e.g. the pod name (default: hostname-pid)",
+     &Overrides::member_id},
 };
 
 // True if argv names `flag` ("--flag value" or "--flag=value"), so the value
