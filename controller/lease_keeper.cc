@@ -141,7 +141,7 @@ void LeaseKeeper::Renew(std::unique_lock<std::mutex>& lock) {
     if (!stream.ok()) {
       retry_at_ = clock_.Now() + std::min<Duration>(backoff_.Next(), timing_.ttl() / 6);
       lock.unlock();
-      if (events_.keepalive_failed) events_.keepalive_failed();
+      if (events_.keepalive_failed) events_.keepalive_failed(stream.status());
       lock.lock();
       return;
     }
@@ -163,7 +163,7 @@ void LeaseKeeper::Renew(std::unique_lock<std::mutex>& lock) {
   }
   stream_.reset();
   lock.unlock();
-  if (events_.keepalive_failed) events_.keepalive_failed();
+  if (events_.keepalive_failed) events_.keepalive_failed(ttl.status());
   lock.lock();
   if (held_.id != id || stop_) return;
   if (ttl.status().code() == absl::StatusCode::kNotFound) {

@@ -84,8 +84,13 @@ Controller::Impl::Impl(etcd::Client& client, Clock& clock, Random& random,
                      Wake(true);
                    },
                .keepalive_failed =
-                   [this] {
+                   [this](const absl::Status& status) {
                      if (observer_) observer_->OnKeepAliveFailure();
+                     std::lock_guard lock(mu_);
+                     snapshot_.etcd_connected = false;
+                     snapshot_.last_error = "keepalive: " + std::string(status.message());
+                     relist_requested_ = true;  // a success there says etcd is back
+                     MarkDirtyLocked(false);
                    }}),
       observed_([this] { Wake(false); }),
       backoff_(tuning.backoff, random_) {
