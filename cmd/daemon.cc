@@ -10,6 +10,7 @@
 #include "admin/live_status.h"
 #include "cmd/logging.h"
 #include "cmd/wiring.h"
+#include "config/reloader.h"
 #include "config/watcher.h"
 #include "controller/controller.h"
 #include "etcd/client.h"
@@ -66,6 +67,7 @@ class Daemon {
   std::unique_ptr<admin::AdminServer> admin_;
   std::atomic<bool> reload_requested_{false};
   std::unique_ptr<config::ConfigWatcher> watcher_;
+  std::unique_ptr<config::Reloader> reloader_;
 };
 
 int Daemon::Start() {
@@ -118,6 +120,8 @@ int Daemon::Start() {
   controller_->Start();
   prober_->Start();
 
+  reloader_ = std::make_unique<config::Reloader>(command_.config_path, command_.overrides,
+                                                 std::make_shared<const config::Config>(config_));
   watcher_ = std::make_unique<config::ConfigWatcher>(config_.WatchedFiles(),
                                                      [this] { reload_requested_.store(true); });
   spdlog::info("etcd-registrar {} ({}) running: {} targets, admin on {}{}", version_.version,
@@ -127,29 +131,15 @@ int Daemon::Start() {
 }
 
 void Daemon::Reload(const char* why) {
-  spdlog::info("config: reloading {} ({})", config_.source_path, why);
-  config::LoadResult loaded = config::LoadConfigDetailed(command_.config_path, command_.overrides);
-  const WallTime now = RealClock().WallNow();
-  if (!loaded.config) {
-    for (const auto& e : loaded.errors) spdlog::error("config: {}", e.ToString());
-    spdlog::error("config: reload rejected ({} errors); still running on the previous config",
-                  loaded.errors.size());
-    metrics_->OnConfigReload(false, now);
-    return;
-  }
-  for (const auto& w : loaded.warnings) spdlog::warn("config: {}", w.ToString());
-  config::Config next = std::move(*loaded.config);
-  for (const auto& path : config::ChangesNeedingRestart(config_, next)) {
-    spdlog::warn("config: {} changed; this takes effect only after a restart", path);
-  }
-  auto targets = std::make_shared<const controller::TargetSet>(next.Targets());
-  const config::TargetDiff diff = config::Diff(config_.Targets(), *targets);
+  // config::Reloader is the one reload path: it loads, logs errors and the
+  // settings that need a restart, and keeps the old config on a bad file.
+  const config::ReloadOutcome outcome = reloader_->Reload(why);
+  metrics_->OnConfigReload(outcome.ok, RealClock().WallNow());
+  if (!outcome.ok) return;
+  config::Config next = *outcome.config;
   controller_->SetServices(Registrations(next));
-  PushTargets(targets);
+  PushTargets(std::make_shared<const controller::TargetSet>(next.Targets()));
   watcher_->SetFiles(next.WatchedFiles());
-  metrics_->OnConfigReload(true, now);
-  spdlog::info("config: reloaded: {} added, {} removed, {} changed targets", diff.added.size(),
-               diff.removed.size(), diff.changed.size());
   // Settings that need a restart stay as they were.
   next.etcd = config_.etcd;
   next.server = config_.server;

@@ -38,7 +38,7 @@ struct HeldLease {
 struct LeaseKeeperEvents {
   std::function<void(const HeldLease&, bool regrant)> granted;  // a new lease is held
   std::function<void(int64_t lease_id)> lost;                   // that lease is gone
-  std::function<void(const absl::Status&)> keepalive_failed;  // one renewal failed
+  std::function<void(const absl::Status&)> keepalive_failed;    // one renewal failed
 };
 
 class LeaseKeeper {

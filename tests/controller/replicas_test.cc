@@ -215,7 +215,8 @@ TEST_F(Replicas, ThreeReplicasShareThreeHundredTargetsEachProbedAndRegisteredByE
       [&] {
         for (auto& b : backends_) {
           std::map<std::string, int64_t> per_path;
-          for (const auto& [k, n] : b->HitsByPathAndReplica()) per_path[k.substr(0, k.find(' '))] += n;
+          for (const auto& [k, n] : b->HitsByPathAndReplica())
+            per_path[k.substr(0, k.find(' '))] += n;
           if (per_path.size() != kServices) return false;
           for (const auto& [path, n] : per_path) {
             if (n < 3) return false;
@@ -260,8 +261,8 @@ TEST_F(Replicas, KillNineOfOneReplicaDeletesNoKeyAndItsTargetsAreAdoptedInTime) 
               ToSeconds(took), kSessionTtl, kLeaseTtl);
   // Before the dead replica's registrations could expire: no gap.
   EXPECT_LT(took, seconds(kLeaseTtl));
-  EXPECT_TRUE(events.deletes().empty()) << events.deletes().size() << " keys deleted, first "
-                                        << events.deletes().front();
+  EXPECT_TRUE(events.deletes().empty())
+      << events.deletes().size() << " keys deleted, first " << events.deletes().front();
 }
 
 TEST_F(Replicas, AReplicaPausedLongerThanItsSessionLosesNoKeyAndRejoinsWithoutPingPong) {
@@ -333,8 +334,8 @@ TEST_F(Replicas, AnUpgradeThatChangesTheTargetListKeepsTheKeysOfTargetsInBoth) {
   auto new1 = Start("new1", 0, 12);
   old1->Signal(SIGTERM);
   EXPECT_EQ(old1->Wait(seconds(30)), 0);
-  ASSERT_TRUE(WaitFor([&] { return keys_are_new_set() && Converged(kTargets, 2, 0.8); },
-                      seconds(60)));
+  ASSERT_TRUE(
+      WaitFor([&] { return keys_are_new_set() && Converged(kTargets, 2, 0.8); }, seconds(60)));
   for (const auto& key : events.deletes()) {
     EXPECT_TRUE(key.starts_with("/services/s8/") || key.starts_with("/services/s9/"))
         << key << " is in both configs and lost its key";
