@@ -71,7 +71,7 @@ TEST_F(ControllerTest, AValueEtcdRefusesCostsOnlyItsOwnKey) {
         return true;
       },
       seconds(20)));
-  EXPECT_TRUE(c.Ready());
+  EXPECT_TRUE(WaitFor([&] { return c.Ready(); }));
 }
 
 }  // namespace

@@ -115,7 +115,9 @@ class Replicas : public ::testing::Test {
       << "registration:\n  prefix: /services/\n  leaseTTL: " << kLeaseTtl << "s\n"
       << "cluster:\n  sessionTTL: " << kSessionTtl << "s\n  handoverTimeout: 10s\n"
       << "server:\n  listen: 127.0.0.1:" << FreePort() << "\n"
-      << "defaults:\n  periodSeconds: 1\n  timeoutSeconds: 0.5\n"
+      // Generous timeout and threshold: on a loaded machine a slow answer must
+      // not look like a failing backend (these tests are about the registrar).
+      << "defaults:\n  periodSeconds: 2\n  timeoutSeconds: 1.5\n  failureThreshold: 10\n"
       << "services:\n";
     for (int s = first; s < last; ++s) {
       c << "  - name: s" << s << "\n    probe:\n      httpGet:\n        path: /h/s" << s
@@ -241,7 +243,7 @@ TEST_F(Replicas, ThreeReplicasShareThreeHundredTargetsEachProbedAndRegisteredByE
   for (const auto& [replica, n] : probed_by) {
     EXPECT_NEAR(static_cast<double>(n), kTargets / 3.0, kTargets / 3.0 * 0.2) << replica;
   }
-  EXPECT_TRUE(Converged(kTargets, 3, 0.8));
+  EXPECT_TRUE(WaitFor([&] { return Converged(kTargets, 3, 0.8); }, seconds(30)));
 }
 
 TEST_F(Replicas, KillNineOfOneReplicaDeletesNoKeyAndItsTargetsAreAdoptedInTime) {
@@ -279,7 +281,9 @@ TEST_F(Replicas, AReplicaPausedLongerThanItsSessionLosesNoKeyAndRejoinsWithoutPi
   r1->Signal(SIGCONT);
   ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 3, 0.8); }, seconds(60)))
       << Logs({r0.get(), r1.get(), r2.get()});
-  EXPECT_TRUE(events.deletes().empty()) << events.deletes().size() << " keys deleted";
+  EXPECT_TRUE(events.deletes().empty())
+      << events.deletes().size() << " keys deleted, first " << events.deletes().front() << "\n"
+      << Logs({r0.get(), r1.get(), r2.get()});
   // Each key moved at most twice: to its adopter, and back when r1 rejoined.
   EXPECT_LE(events.MaxLeaseChanges(), 2u);
   EXPECT_NE(r1->Log().find("joined as r1"), std::string::npos);
