@@ -108,6 +108,7 @@ struct Overrides {
   std::optional<OverrideValue> lease_ttl;
   std::optional<OverrideValue> log_level;
   std::optional<OverrideValue> log_format;
+  std::optional<OverrideValue> member_id;  // registration.cluster.member_id
   std::optional<bool> dry_run;
 };
 

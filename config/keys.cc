@@ -27,6 +27,12 @@ const Key kKeys[] = {
      .doc = "Where and how keys are written.",
      .child = "registration"},
     {.block = "",
+     .name = "cluster",
+     .type = K::kSection,
+     .doc = "Several replicas on one prefix form a cluster and share the targets "
+            "(deploy/README.md, \"Several replicas\"). Every field has a default.",
+     .child = "cluster"},
+    {.block = "",
      .name = "server",
      .type = K::kSection,
      .doc = "The admin HTTP server (`/metrics`, `/healthz`, `/readyz`, `/api/v1/targets`, `/`).",
@@ -171,6 +177,39 @@ const Key kKeys[] = {
             "they belong to someone else and are never touched.",
      .default_value = "false",
      .example = "true",
+     .reload = kRestart},
+
+    // cluster: membership is set up once at start.
+    {.block = "cluster",
+     .name = "name",
+     .type = K::kString,
+     .doc = "Cluster name (default: `registration.prefix` without slashes, e.g. `services`), "
+            "so replicas started with the same config coordinate.",
+     .example = "discovery",
+     .reload = kRestart},
+    {.block = "cluster",
+     .name = "coordinationPrefix",
+     .type = K::kString,
+     .doc = "Where member keys live (default `/etcd-registrar/<name>/`); must not overlap "
+            "`registration.prefix`.",
+     .example = "/etcd-registrar/discovery/",
+     .reload = kRestart,
+     .pattern = "^/(.*/)?$"},
+    {.block = "cluster",
+     .name = "sessionTTL",
+     .type = K::kDuration,
+     .doc = "TTL of the member session lease: a dead or paused replica's targets move to the "
+            "others after this long. Shorter than `registration.leaseTTL` (else half of it).",
+     .default_value = "5s",
+     .example = "3s",
+     .reload = kRestart},
+    {.block = "cluster",
+     .name = "handoverTimeout",
+     .type = K::kDuration,
+     .doc = "On SIGTERM with other members alive: how long to wait for them to adopt our "
+            "keys before exiting without revoking.",
+     .default_value = "10s",
+     .example = "20s",
      .reload = kRestart},
 
     // server.
