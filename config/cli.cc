@@ -38,7 +38,7 @@ const OverrideFlag kOverrideFlags[] = {
      "trace, debug, info, warn or error (replaces log.level)", &Overrides::log_level},
     {"--log.format", "--log-format", "REGISTRAR_LOG_FORMAT", "text or json (replaces log.format)",
      &Overrides::log_format},
-    {"--member-id", "REGISTRAR_MEMBER_ID",
+    {"--member-id", nullptr, "REGISTRAR_MEMBER_ID",
      "this replica's id in its cluster, e.g. the pod name (default: hostname-pid)",
      &Overrides::member_id},
 };
