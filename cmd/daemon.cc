@@ -154,7 +154,8 @@ void Daemon::Reload(const char* why) {
         admin::LoadWebConfig(outcome.config->server.web_config_file);
     web = next_web.ok() ? admin_->SetWebConfig(*next_web) : next_web.status();
     if (!web.ok()) {
-      spdlog::error("config: web config rejected, keeping the previous one: {}", std::string(web.message()));
+      spdlog::error("config: web config rejected, keeping the previous one: {}",
+                    std::string(web.message()));
     }
   }
   status_->SetProcess({.version = absl::StrCat(version_.version, " (", version_.revision, ")"),
