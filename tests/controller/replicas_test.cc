@@ -132,6 +132,17 @@ class Replicas : public ::testing::Test {
     return path;
   }
 
+  // Starts replicas r0, r1 and r2 on the whole config and waits until they
+  // share it (at least 80 % of the targets registered).
+  void StartThree(std::unique_ptr<Process>& r0, std::unique_ptr<Process>& r1,
+                  std::unique_ptr<Process>& r2) {
+    r0 = Start("r0");
+    r1 = Start("r1");
+    r2 = Start("r2");
+    ASSERT_TRUE(WaitFor([&] { return Converged(kBackends * kServices, 3, 0.8); }, seconds(60)))
+        << Logs({r0.get(), r1.get(), r2.get()});
+  }
+
   std::unique_ptr<Process> Start(const std::string& id, int first = 0, int last = kServices) {
     const std::string config = WriteConfig(id, id, first, last);
     auto p = Process::Start({REGISTRAR_BINARY, "--config", config, "--member-id", id},
@@ -207,11 +218,8 @@ class Replicas : public ::testing::Test {
 constexpr size_t kTargets = kBackends * kServices;
 
 TEST_F(Replicas, ThreeReplicasShareThreeHundredTargetsEachProbedAndRegisteredByExactlyOne) {
-  auto r0 = Start("r0");
-  auto r1 = Start("r1");
-  auto r2 = Start("r2");
-  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 3, 0.8); }, seconds(60)))
-      << Logs({r0.get(), r1.get(), r2.get()});
+  std::unique_ptr<Process> r0, r1, r2;
+  ASSERT_NO_FATAL_FAILURE(StartThree(r0, r1, r2));
   // Once every replica's view has caught up with the others (the registry shows
   // three members before each replica has read all of them), a window of
   // probes shows every target probed by exactly one replica.
@@ -262,11 +270,8 @@ TEST_F(Replicas, ThreeReplicasShareThreeHundredTargetsEachProbedAndRegisteredByE
 }
 
 TEST_F(Replicas, KillNineOfOneReplicaDeletesNoKeyAndItsTargetsAreAdoptedInTime) {
-  auto r0 = Start("r0");
-  auto r1 = Start("r1");
-  auto r2 = Start("r2");
-  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 3, 0.8); }, seconds(60)))
-      << Logs({r0.get(), r1.get(), r2.get()});
+  std::unique_ptr<Process> r0, r1, r2;
+  ASSERT_NO_FATAL_FAILURE(StartThree(r0, r1, r2));
   EventRecorder events(*reader_, Revision() + 1);
   r2->Signal(SIGKILL);
   r2->Wait(seconds(5));
@@ -283,11 +288,8 @@ TEST_F(Replicas, KillNineOfOneReplicaDeletesNoKeyAndItsTargetsAreAdoptedInTime) 
 }
 
 TEST_F(Replicas, AReplicaPausedLongerThanItsSessionLosesNoKeyAndRejoinsWithoutPingPong) {
-  auto r0 = Start("r0");
-  auto r1 = Start("r1");
-  auto r2 = Start("r2");
-  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 3, 0.8); }, seconds(60)))
-      << Logs({r0.get(), r1.get(), r2.get()});
+  std::unique_ptr<Process> r0, r1, r2;
+  ASSERT_NO_FATAL_FAILURE(StartThree(r0, r1, r2));
   EventRecorder events(*reader_, Revision() + 1);
   r1->Signal(SIGSTOP);
   ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 2); }, seconds(30)))
