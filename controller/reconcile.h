@@ -27,8 +27,7 @@
 
 namespace registrar::controller {
 
-// etcd's default --max-txn-ops.
-inline constexpr size_t kMaxTxnOps = 128;
+using etcd::kMaxTxnOps;
 
 struct ObservedKey {
   std::string value;

@@ -41,6 +41,7 @@
 // streams may outlive the Client that opened them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -53,6 +54,10 @@
 #include "common/clock.h"
 
 namespace registrar::etcd {
+
+// The most operations (and compares) one Txn may carry: etcd's default
+// --max-txn-ops.
+inline constexpr size_t kMaxTxnOps = 128;
 
 struct TlsConfig {
   std::string ca_file;      // PEM; empty: system roots
@@ -223,8 +228,7 @@ class Client {
   virtual absl::StatusOr<int64_t> Put(const std::string& key, const std::string& value,
                                       int64_t lease = 0) = 0;
   virtual absl::StatusOr<DeleteResult> Delete(const std::string& key, bool prefix = false) = 0;
-  // Up to 128 operations in total (etcd's default --max-txn-ops);
-  // kInvalidArgument beyond that.
+  // Up to kMaxTxnOps operations in total; kInvalidArgument beyond that.
   virtual absl::StatusOr<TxnResult> Txn(const std::vector<Compare>& compares,
                                         const std::vector<Op>& success,
                                         const std::vector<Op>& failure = {}) = 0;

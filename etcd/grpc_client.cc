@@ -7,11 +7,6 @@
 #include "etcd/failover_streams.h"
 
 namespace registrar::etcd::internal {
-namespace {
-
-constexpr size_t kMaxTxnOps = 128;  // etcd's default --max-txn-ops
-
-}  // namespace
 
 GrpcClient::GrpcClient(ClientOptions options, std::vector<std::unique_ptr<Connection>> connections)
     : cluster_(std::make_shared<Cluster>(std::move(options), std::move(connections))) {}
