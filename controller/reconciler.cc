@@ -621,7 +621,22 @@ void Controller::Impl::Published(const Desired& desired, const ObservedMap& obse
   snapshot_.keys_by_target = desired.keys_by_target;
   snapshot_.owner_by_target.clear();
   for (const auto& [id, entry] : targets_) snapshot_.owner_by_target[id] = entry.owner;
-  snapshot_.ready = options_.dry_run ? synced_ : (lease_id_ != 0 && view.joined);
+  snapshot_.ready = options_.dry_run ? synced_
+                                     : lease_id_ != 0 && view.joined && OwnedShareSettled(
+                                                                            desired, observed);
+}
+
+// Every target we own has a verdict of our probes, or its key is ours
+// (adopted as it was): until then a rollout must not count on this replica.
+bool Controller::Impl::OwnedShareSettled(const Desired& desired,
+                                         const ObservedMap& observed) const {
+  for (const auto& [id, entry] : targets_) {
+    if (!entry.owned || entry.health != probes::Health::kUnknown) continue;
+    auto key = desired.keys_by_target.find(id);
+    auto kv = key == desired.keys_by_target.end() ? observed.end() : observed.find(key->second);
+    if (kv == observed.end() || kv->second.lease != lease_id_) return false;
+  }
+  return true;
 }
 
 void Controller::Impl::Succeeded() {

@@ -105,6 +105,8 @@ class Controller::Impl {
   void Remember(const Plan& done);
   void Published(const Desired& desired, const ObservedMap& observed, std::string_view result,
                  Duration took, const MembershipView& view);
+  // Every owned target has a verdict or an adopted key (part of readiness).
+  bool OwnedShareSettled(const Desired& desired, const ObservedMap& observed) const;
   void Succeeded();
   bool Fail(std::string_view what, const absl::Status& status, bool locked = false);
   void Shutdown();

@@ -8,6 +8,8 @@
 
 #include <fstream>
 
+#include <httplib.h>
+
 #include "etcd/client.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/http_backend.h"
@@ -33,14 +35,17 @@ class RegistrarBinary : public ::testing::Test {
     reader_ = *std::move(client);
   }
 
+  // `defaults` are extra lines of the defaults section.
   std::unique_ptr<Process> StartRegistrar(const std::string& lease_ttl,
-                                          std::vector<std::string> extra = {}) {
+                                          std::vector<std::string> extra = {},
+                                          const std::string& defaults = "") {
     {
       std::ofstream config(dir_.File("config.yaml"));
       config << "etcd:\n  endpoints: [\"" << etcd_.endpoint() << "\"]\n"
              << "registration:\n  prefix: /services/\n  leaseTTL: " << lease_ttl << "\n"
-             << "server:\n  listen: 127.0.0.1:" << FreePort() << "\n"
+             << "server:\n  listen: 127.0.0.1:" << admin_port_ << "\n"
              << "defaults:\n  periodSeconds: 1\n  timeoutSeconds: 0.5\n"
+             << defaults
              << "services:\n  - name: web\n    probe:\n      httpGet: {path: /healthz}\n"
              << "    endpoints: [\"" << a_.address() << "\", \"" << b_.address() << "\"]\n";
     }
@@ -59,7 +64,16 @@ class RegistrarBinary : public ::testing::Test {
     return r.ok() ? r->count : -1;
   }
 
+  // The admin port's answer to GET path (0: no answer).
+  int Status(const std::string& path) {
+    httplib::Client client("127.0.0.1", admin_port_);
+    client.set_connection_timeout(1);
+    auto res = client.Get(path);
+    return res ? res->status : 0;
+  }
+
   EtcdServer etcd_;
+  int admin_port_ = FreePort();
   HttpBackend a_;
   HttpBackend b_;
   TempDir dir_;
@@ -119,6 +133,27 @@ TEST_F(RegistrarBinary, DryRunProbesButWritesNothing) {
   EXPECT_NE(etcd_.EtcdCtl({"lease", "list"}).find("found 0 leases"), std::string::npos);
   registrar->Signal(SIGTERM);
   EXPECT_EQ(registrar->Wait(seconds(15)), 0) << registrar->Log();
+}
+
+// /readyz stays 503 until every target this replica owns has a verdict (or an
+// adopted key), so a rollout does not take the old pod away while the new one
+// still knows nothing about a target: here a failing one that needs four
+// probes to be judged.
+TEST_F(RegistrarBinary, ReadyOnlyOnceEveryOwnedTargetHasAVerdict) {
+  b_.SetStatus(503);
+  auto r = StartRegistrar("10s", {}, "  failureThreshold: 4\n");
+  ASSERT_NE(r, nullptr);
+  int64_t hits_when_ready = 0;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        if (Status("/readyz") != 200) return false;
+        hits_when_ready = b_.hits();
+        return true;
+      },
+      seconds(30)))
+      << r->Log();
+  EXPECT_GE(hits_when_ready, 4) << "ready before the failing target was judged";
+  EXPECT_EQ(KeyCount(), 1);
 }
 
 }  // namespace
