@@ -11,6 +11,8 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
+#include <utility>
 #include <vector>
 
 #include "controller/controller.h"
@@ -26,6 +28,11 @@ class LiveStatus final : public StatusProvider {
       : prober_(prober), controller_(controller) {}
 
   void SetConfigLoaded(bool loaded) { config_loaded_.store(loaded); }
+  // Adds what neither the prober nor the controller knows (drains, fail-open)
+  // to every Registration(). Set once, before the first request; thread-safe.
+  void SetRegistrationExtras(std::function<void(RegistrationView&)> extras) {
+    extras_ = std::move(extras);
+  }
 
   std::vector<probes::TargetStatus> Targets() const override;
   RegistrationView Registration() const override;
@@ -39,6 +46,7 @@ class LiveStatus final : public StatusProvider {
   const probes::Prober& prober_;
   const controller::Controller& controller_;
   std::atomic<bool> config_loaded_{false};
+  std::function<void(RegistrationView&)> extras_;  // set before use
 };
 
 }  // namespace registrar::metrics
