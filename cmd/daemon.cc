@@ -5,35 +5,35 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 
 #include "cmd/logging.h"
 #include "cmd/wiring.h"
+#include "config/config.h"
 #include "config/watcher.h"
 #include "controller/controller.h"
+#include "controller/drain_store.h"
+#include "controller/registration_gate.h"
 #include "etcd/client.h"
 #include "metrics/admin_server.h"
 #include "metrics/live_status.h"
 #include "metrics/metrics.h"
+#include "metrics/target_collector.h"
 #include "probes/prober.h"
 
 namespace registrar {
 namespace {
 
-// Above this many targets, registrar_target_healthy{service,target} is off:
-// one series per target costs Prometheus more than it tells an operator.
-constexpr size_t kMaxPerTargetSeries = 5000;
-
-etcd::ClientOptions EtcdOptions(const config::EtcdConfig& c, etcd::RequestObserver* observer) {
-  etcd::ClientOptions o;
-  o.endpoints = c.endpoints;
-  o.dial_timeout = c.dial_timeout;
-  o.username = c.username;
-  o.password = c.password;
-  if (c.tls) {
-    o.tls = etcd::TlsConfig{c.tls->ca_file, c.tls->cert_file, c.tls->key_file, c.tls->server_name};
+metrics::PerTargetSeries PerTargetMode(const config::MetricsConfig& c) {
+  switch (c.per_target_series) {
+    case config::PerTargetSeries::kAlways:
+      return metrics::PerTargetSeries::kAlways;
+    case config::PerTargetSeries::kNever:
+      return metrics::PerTargetSeries::kNever;
+    case config::PerTargetSeries::kAuto:
+      break;
   }
-  o.observer = observer;
-  return o;
+  return metrics::PerTargetSeries::kAuto;
 }
 
 // Everything the daemon runs, in construction order (destroyed in reverse).
@@ -59,9 +59,12 @@ class Daemon {
   std::unique_ptr<metrics::Metrics> metrics_;
   std::unique_ptr<etcd::Client> client_;
   std::unique_ptr<controller::Controller> controller_;
+  std::unique_ptr<controller::RegistrationGate> gate_;
   std::unique_ptr<ProbeFanout> fanout_;
+  std::unique_ptr<controller::DrainStore> drains_;
   std::unique_ptr<probes::Prober> prober_;
   std::unique_ptr<metrics::LiveStatus> status_;
+  std::shared_ptr<metrics::TargetCollector> target_collector_;
   std::unique_ptr<metrics::AdminServer> admin_;
   std::atomic<bool> reload_requested_{false};
   std::unique_ptr<config::ConfigWatcher> watcher_;
@@ -70,9 +73,7 @@ class Daemon {
 int Daemon::Start() {
   const std::vector<probes::Target> targets = config_.Targets();
   auto metrics =
-      metrics::Metrics::Create({.version = version_.version,
-                                .revision = version_.revision,
-                                .per_target_series = targets.size() <= kMaxPerTargetSeries});
+      metrics::Metrics::Create({.version = version_.version, .revision = version_.revision});
   if (!metrics.ok()) {
     spdlog::error("metrics: {}", metrics.status().ToString());
     return config::kExitRuntimeFailure;
@@ -80,7 +81,7 @@ int Daemon::Start() {
   metrics_ = std::move(*metrics);
   metrics_->OnConfigLoaded(RealClock().WallNow());
 
-  auto client = etcd::Client::Create(EtcdOptions(config_.etcd, metrics_.get()));
+  auto client = etcd::Client::Create(EtcdClientOptions(config_.etcd, metrics_.get()));
   if (!client.ok()) {
     spdlog::error("etcd client: {}", client.status().ToString());
     return config::kExitUsage;
@@ -90,14 +91,27 @@ int Daemon::Start() {
   controller_ = std::make_unique<controller::Controller>(*client_, RealClock(), controller_random_,
                                                          config_.registration,
                                                          Registrations(config_), metrics_.get());
-  fanout_ = std::make_unique<ProbeFanout>(*metrics_, *controller_);
+  gate_ = std::make_unique<controller::RegistrationGate>(
+      [this](const probes::Target& t, bool registered) { controller_->SetHealthy(t, registered); });
+  fanout_ = std::make_unique<ProbeFanout>(*metrics_, *controller_, *gate_);
+  drains_ = std::make_unique<controller::DrainStore>(*client_, RealClock(),
+                                                     config::CoordinationPrefix(config_));
   prober_ = probes::Prober::Create(RealClock(), prober_random_, {}, fanout_.get());
   status_ = std::make_unique<metrics::LiveStatus>(*prober_, *controller_);
   status_->SetConfigLoaded(true);
+  status_->SetRegistrationExtras([this](metrics::RegistrationView& view) {
+    for (auto& [id, d] : drains_->Drained()) {
+      view.drained[id] = metrics::DrainInfo{d.reason, d.by, d.at, d.until};
+    }
+    view.fail_open_services = gate_->FailOpenServices();
+  });
+  target_collector_ =
+      std::make_shared<metrics::TargetCollector>(*status_, PerTargetMode(config_.metrics));
+  auto collectables = metrics_->Collectables();
+  collectables.push_back(target_collector_);
 
   auto admin = metrics::AdminServer::Start(
-      {.listen_address = config_.server.listen, .collectables = metrics_->Collectables()},
-      *status_);
+      {.listen_address = config_.server.listen, .collectables = std::move(collectables)}, *status_);
   if (!admin.ok()) {
     spdlog::error("admin server: {}", admin.status().ToString());
     return config::kExitRuntimeFailure;
@@ -105,8 +119,16 @@ int Daemon::Start() {
   admin_ = std::move(*admin);
 
   metrics_->SetTargets(targets);
-  fanout_->SetTargets(targets);
+  fanout_->SetTargets(targets, FailOpenThresholds(config_));
   prober_->SetTargets(targets);
+  // Until the drains are known nothing is registered (the gate holds), so a
+  // restart never re-registers a drained target even for a moment.
+  if (auto started =
+          drains_->Start([this](const std::set<std::string>& ids) { gate_->SetDrained(ids); });
+      !started.ok()) {
+    spdlog::error("drain watch: {}", started.ToString());
+    return config::kExitRuntimeFailure;
+  }
   controller_->Start();
   prober_->Start();
 
@@ -140,9 +162,10 @@ void Daemon::Reload(const char* why) {
   controller_->SetServices(Registrations(next));
   // The fanout first: from here on a late transition of a removed target is
   // dropped, and the controller forgets it (its key goes).
-  fanout_->SetTargets(targets);
+  fanout_->SetTargets(targets, FailOpenThresholds(next));
   prober_->SetTargets(targets);
   watcher_->SetFiles(next.WatchedFiles());
+  target_collector_->SetMode(PerTargetMode(next.metrics));
   metrics_->OnConfigReload(true, now);
   spdlog::info("config: reloaded: {} added, {} removed, {} changed targets", diff.added.size(),
                diff.removed.size(), diff.changed.size());
@@ -157,6 +180,7 @@ void Daemon::Shutdown() {
   spdlog::info("stopping: probes first, then the lease (every key goes at once)");
   watcher_.reset();
   prober_->Stop();
+  drains_->Stop();
   controller_->Stop(/*revoke=*/true);
   admin_->Stop();
   spdlog::info("stopped");

@@ -1,4 +1,4 @@
-// etcd-registrar: run (default), check-config, discover.
+// etcd-registrar: run (default), check-config, discover, drain, undrain.
 #include <signal.h>
 
 #include <atomic>
@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cmd/daemon.h"
+#include "cmd/drain_cli.h"
 #include "cmd/version.h"
 #include "config/cli.h"
 #include "config/config.h"
@@ -51,6 +52,9 @@ int main(int argc, char** argv) {
   hooks.add_discover_options = [&](CLI::App& app) {
     registrar::etcd::AddDiscoverCommand(app, discover);
   };
+  registrar::DrainCommandOptions drain;
+  hooks.add_drain_options = [&](CLI::App& app) { registrar::AddDrainOptions(app, drain); };
+  hooks.add_undrain_options = [&](CLI::App& app) { registrar::AddUndrainOptions(app, drain); };
   const registrar::config::Command command =
       registrar::config::ParseCommandLine(argc, argv, version, std::cout, std::cerr, hooks);
   switch (command.kind) {
@@ -61,6 +65,10 @@ int main(int argc, char** argv) {
                                                std::cerr);
     case CommandKind::kDiscover:
       return Discover(discover, signals);
+    case CommandKind::kDrain:
+    case CommandKind::kUndrain:
+      return registrar::RunDrainCommand(command, drain, command.kind == CommandKind::kUndrain,
+                                        std::cout, std::cerr);
     case CommandKind::kRun:
       break;
   }

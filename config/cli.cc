@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <ostream>
+#include <utility>
 
 namespace registrar::config {
 namespace {
@@ -83,6 +84,18 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
     hooks.add_discover_options(*discover);
   }
 
+  CLI::App* drain = nullptr;
+  CLI::App* undrain = nullptr;
+  if (hooks.add_drain_options) {
+    drain = app.add_subcommand("drain", "take targets out of discovery (still probed); --list");
+    drain->fallthrough();
+    hooks.add_drain_options(*drain);
+  }
+  if (hooks.add_undrain_options) {
+    undrain = app.add_subcommand("undrain", "put a drained target back (registered if healthy)");
+    undrain->fallthrough();
+    hooks.add_undrain_options(*undrain);
+  }
   Command command;
   try {
     app.parse(argc, argv);
@@ -103,6 +116,14 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
   if (discover != nullptr && discover->parsed()) {
     command.kind = CommandKind::kDiscover;
     return command;
+  }
+  for (auto [sub, kind] :
+       {std::pair{drain, CommandKind::kDrain}, {undrain, CommandKind::kUndrain}}) {
+    if (sub != nullptr && sub->parsed()) {
+      command.kind = kind;
+      command.config_path = config_path;
+      return command;
+    }
   }
   command.config_path = check->parsed() && !check_path.empty() ? check_path : config_path;
   command.kind = check->parsed() ? CommandKind::kCheckConfig : CommandKind::kRun;

@@ -20,6 +20,14 @@ std::string ConfigError::ToString() const {
   return out + message;
 }
 
+std::string CoordinationPrefix(const controller::RegistrationOptions& registration) {
+  std::string prefix = "/etcd-registrar";
+  if (!registration.prefix.starts_with('/')) prefix += '/';
+  prefix += registration.prefix;
+  if (!prefix.ends_with('/')) prefix += '/';
+  return prefix;
+}
+
 std::vector<probes::Target> Config::Targets() const {
   std::vector<probes::Target> targets;
   for (const ServiceConfig& service : services) {

@@ -218,6 +218,25 @@ void ParseLog(const std::optional<Field>& field, LogConfig* log, Errors& errors)
   }
 }
 
+void ParseMetrics(const std::optional<Field>& field, MetricsConfig* metrics, Errors& errors) {
+  if (!field) return;
+  MapReader m(*field, errors, {"perTargetSeries"});
+  if (!m.valid()) return;
+  if (auto f = m.Get("perTargetSeries")) {
+    if (auto v = internal::ReadString(*f, errors)) {
+      if (*v == "auto") {
+        metrics->per_target_series = PerTargetSeries::kAuto;
+      } else if (*v == "always") {
+        metrics->per_target_series = PerTargetSeries::kAlways;
+      } else if (*v == "never") {
+        metrics->per_target_series = PerTargetSeries::kNever;
+      } else {
+        errors.Add(f->mark, f->path, "expected auto, always or never, got " + Quote(*v));
+      }
+    }
+  }
+}
+
 // Command-line / environment values replace the file's; bad ones are
 // reported against their flag or variable.
 void ApplyOverrides(const Overrides& o, Config* config, Errors& errors) {
@@ -311,13 +330,14 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
   }
   Config config;
   MapReader top(Field{root, YAML::Mark(), ""}, errors,
-                {"etcd", "registration", "server", "log", "defaults", "services"});
+                {"etcd", "registration", "server", "log", "metrics", "defaults", "services"});
   if (top.valid()) {
     ParseEtcd(top.Get("etcd"), &config.etcd, overrides.etcd_endpoints.has_value(), errors,
               base_dir);
     ParseRegistration(top.Get("registration"), &config.registration, errors);
     ParseServer(top.Get("server"), &config.server, errors);
     ParseLog(top.Get("log"), &config.log, errors);
+    ParseMetrics(top.Get("metrics"), &config.metrics, errors);
     internal::ProbeDefaults defaults =
         internal::ParseProbeDefaults(top.Get("defaults"), errors, base_dir);
     config.services = internal::ParseServices(top.Get("services"), defaults,

@@ -1,0 +1,114 @@
+// RegistrationGate: drains and fail-open decide what the controller is told.
+#include "controller/registration_gate.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace registrar::controller {
+namespace {
+
+probes::Target T(const std::string& service, int port) {
+  probes::Target t;
+  t.service = service;
+  t.host = "127.0.0.1";
+  t.port = port;
+  return t;
+}
+
+class GateTest : public ::testing::Test {
+ protected:
+  GateTest()
+      : gate_([this](const probes::Target& t, bool r) { registered_[t.Id()] = r; },
+              [this](const std::string& s, bool open) {
+                changes_.push_back(s + (open ? "+" : "-"));
+              }) {}
+
+  // One probe round: results of every target, then the transitions they cause.
+  void Round(const std::vector<probes::Target>& targets, bool ok) {
+    for (const auto& t : targets) gate_.OnResult(t, ok);
+    for (const auto& t : targets) gate_.OnHealth(t, ok);
+  }
+  bool Registered(const probes::Target& t) {
+    auto it = registered_.find(t.Id());
+    return it != registered_.end() && it->second;
+  }
+
+  RegistrationGate gate_;
+  std::map<std::string, bool> registered_;
+  std::vector<std::string> changes_;
+};
+
+TEST_F(GateTest, NothingIsRegisteredBeforeTheDrainsAreKnown) {
+  const auto a = T("web", 1);
+  gate_.SetTargets({a}, {});
+  Round({a}, true);
+  EXPECT_FALSE(Registered(a));
+  gate_.SetDrained({});
+  EXPECT_TRUE(Registered(a));
+}
+
+TEST_F(GateTest, DrainRemovesAtOnceAndUndrainRestoresOnlyIfHealthy) {
+  const auto a = T("web", 1), b = T("web", 2);
+  gate_.SetTargets({a, b}, {});
+  gate_.SetDrained({});
+  Round({a, b}, true);
+  gate_.SetDrained({a.Id()});
+  EXPECT_FALSE(Registered(a));
+  EXPECT_TRUE(Registered(b));
+  Round({a, b}, true);  // healthy probes do not bring it back
+  EXPECT_FALSE(Registered(a));
+  gate_.OnResult(a, false);
+  gate_.OnHealth(a, false);
+  gate_.SetDrained({});
+  EXPECT_FALSE(Registered(a)) << "undrained while unhealthy";
+  gate_.OnResult(a, true);
+  gate_.OnHealth(a, true);
+  EXPECT_TRUE(Registered(a));
+}
+
+TEST_F(GateTest, FailOpenKeepsRegistrationsWhileTooFewPassAndResumesAfter) {
+  const auto a = T("web", 1), b = T("web", 2), c = T("web", 3), d = T("web", 4);
+  const auto other = T("api", 1);
+  gate_.SetTargets({a, b, c, d, other}, {{"web", 50}});
+  gate_.SetDrained({});
+  Round({a, b, c, d, other}, true);
+  // One real failure: 3 of 4 pass, judged normally.
+  Round({a}, false);
+  EXPECT_FALSE(Registered(a));
+  // A partition: every result fails before any threshold is crossed.
+  for (const auto& t : {b, c, d}) gate_.OnResult(t, false);
+  EXPECT_EQ(gate_.FailOpenServices(), std::vector<std::string>{"web"});
+  for (const auto& t : {b, c, d}) gate_.OnHealth(t, false);
+  EXPECT_TRUE(Registered(b) && Registered(c) && Registered(d)) << "kept";
+  EXPECT_FALSE(Registered(a)) << "fail-open keeps, it does not add";
+  // Another service is judged as always.
+  Round({other}, false);
+  EXPECT_FALSE(Registered(other));
+  // A drain still applies during fail-open.
+  gate_.SetDrained({b.Id()});
+  EXPECT_FALSE(Registered(b));
+  gate_.SetDrained({});
+  EXPECT_FALSE(Registered(b)) << "undrained while unhealthy: not restored by fail-open";
+  // Two of four pass again (50%, not below): judging resumes, c and d go.
+  Round({a, b}, true);
+  EXPECT_TRUE(gate_.FailOpenServices().empty());
+  EXPECT_TRUE(Registered(a) && Registered(b));
+  EXPECT_FALSE(Registered(c) || Registered(d));
+  EXPECT_EQ(changes_, (std::vector<std::string>{"web+", "web-"}));
+}
+
+TEST_F(GateTest, WithoutAThresholdAServiceNeverFailsOpen) {
+  const auto a = T("web", 1), b = T("web", 2);
+  gate_.SetTargets({a, b}, {});
+  gate_.SetDrained({});
+  Round({a, b}, true);
+  Round({a, b}, false);
+  EXPECT_FALSE(Registered(a) || Registered(b));
+  EXPECT_TRUE(gate_.FailOpenServices().empty());
+}
+
+}  // namespace
+}  // namespace registrar::controller
