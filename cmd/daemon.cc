@@ -7,6 +7,8 @@
 #include <memory>
 #include <set>
 
+#include "admin/admin_server.h"
+#include "admin/live_status.h"
 #include "cmd/logging.h"
 #include "cmd/wiring.h"
 #include "config/config.h"
@@ -15,8 +17,6 @@
 #include "controller/drain_store.h"
 #include "controller/registration_gate.h"
 #include "etcd/client.h"
-#include "metrics/admin_server.h"
-#include "metrics/live_status.h"
 #include "metrics/metrics.h"
 #include "metrics/target_collector.h"
 #include "probes/prober.h"
@@ -63,9 +63,10 @@ class Daemon {
   std::unique_ptr<ProbeFanout> fanout_;
   std::unique_ptr<controller::DrainStore> drains_;
   std::unique_ptr<probes::Prober> prober_;
-  std::unique_ptr<metrics::LiveStatus> status_;
+  std::unique_ptr<DrainApi> drain_api_;
+  std::unique_ptr<admin::LiveStatus> status_;
   std::shared_ptr<metrics::TargetCollector> target_collector_;
-  std::unique_ptr<metrics::AdminServer> admin_;
+  std::unique_ptr<admin::AdminServer> admin_;
   std::atomic<bool> reload_requested_{false};
   std::unique_ptr<config::ConfigWatcher> watcher_;
 };
@@ -97,11 +98,11 @@ int Daemon::Start() {
   drains_ = std::make_unique<controller::DrainStore>(*client_, RealClock(),
                                                      config::CoordinationPrefix(config_));
   prober_ = probes::Prober::Create(RealClock(), prober_random_, {}, fanout_.get());
-  status_ = std::make_unique<metrics::LiveStatus>(*prober_, *controller_);
+  status_ = std::make_unique<admin::LiveStatus>(*prober_, *controller_);
   status_->SetConfigLoaded(true);
-  status_->SetRegistrationExtras([this](metrics::RegistrationView& view) {
+  status_->SetRegistrationExtras([this](admin::RegistrationView& view) {
     for (auto& [id, d] : drains_->Drained()) {
-      view.drained[id] = metrics::DrainInfo{d.reason, d.by, d.at, d.until};
+      view.drained[id] = admin::DrainInfo{d.reason, d.by, d.at, d.until};
     }
     view.fail_open_services = gate_->FailOpenServices();
   });
@@ -110,8 +111,11 @@ int Daemon::Start() {
   auto collectables = metrics_->Collectables();
   collectables.push_back(target_collector_);
 
-  auto admin = metrics::AdminServer::Start(
-      {.listen_address = config_.server.listen, .collectables = std::move(collectables)}, *status_);
+  drain_api_ = std::make_unique<DrainApi>(*drains_, *fanout_);
+  auto admin = admin::AdminServer::Start({.listen_address = config_.server.listen,
+                                          .collectables = std::move(collectables),
+                                          .drain = drain_api_.get()},
+                                         *status_);
   if (!admin.ok()) {
     spdlog::error("admin server: {}", admin.status().ToString());
     return config::kExitRuntimeFailure;

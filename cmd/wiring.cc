@@ -35,6 +35,22 @@ std::vector<controller::ServiceRegistration> Registrations(const config::Config&
   return out;
 }
 
+bool ProbeFanout::Configured(const std::string& target_id) {
+  std::lock_guard lock(mu_);
+  return configured_.count(target_id) != 0;
+}
+
+absl::Status DrainApi::Drain(const std::string& target_id, const std::string& reason,
+                             std::optional<Duration> duration, const std::string& who) {
+  if (!fanout_.Configured(target_id)) return absl::NotFoundError("no target " + target_id);
+  return store_.Drain(target_id, reason, duration.value_or(Duration::zero()), who);
+}
+
+absl::Status DrainApi::Undrain(const std::string& target_id, const std::string& /*who*/) {
+  absl::Status s = store_.Undrain(target_id);
+  return s.code() == absl::StatusCode::kNotFound ? absl::OkStatus() : s;
+}
+
 std::map<std::string, int> FailOpenThresholds(const config::Config& config) {
   std::map<std::string, int> out;
   for (const auto& s : config.services) {

@@ -7,8 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "admin/drain_control.h"
 #include "config/config.h"
 #include "controller/controller.h"
+#include "controller/drain_store.h"
 #include "controller/registration_gate.h"
 #include "etcd/client.h"
 #include "metrics/metrics.h"
@@ -29,7 +31,12 @@ class ProbeFanout final : public probes::ProbeObserver {
   void OnResult(const probes::Target& target, const probes::ProbeResult& result,
                 Duration schedule_lag) override;
   void OnTransition(const probes::Target& target, const probes::Transition& transition) override;
+  void OnLocalError(const probes::Target& target, const std::string& reason) override {
+    metrics_.OnLocalError(target, reason);
+  }
 
+  // Whether `target_id` is configured now.
+  bool Configured(const std::string& target_id);
   // Replaces the configured set (and the services' fail-open thresholds); the
   // controller forgets the removed targets.
   void SetTargets(const std::vector<probes::Target>& targets,
@@ -41,6 +48,20 @@ class ProbeFanout final : public probes::ProbeObserver {
   controller::RegistrationGate& gate_;  // constant after construction
   std::mutex mu_;
   std::set<std::string> configured_;  // Target::Id(); guarded by mu_
+};
+
+// The admin API's drain endpoints on the etcd-backed store: only configured
+// targets can be drained; undrain of a target that is not drained is OK.
+class DrainApi final : public admin::DrainControl {
+ public:
+  DrainApi(controller::DrainStore& store, ProbeFanout& fanout) : store_(store), fanout_(fanout) {}
+  absl::Status Drain(const std::string& target_id, const std::string& reason,
+                     std::optional<Duration> duration, const std::string& who) override;
+  absl::Status Undrain(const std::string& target_id, const std::string& who) override;
+
+ private:
+  controller::DrainStore& store_;
+  ProbeFanout& fanout_;
 };
 
 // The per-service registration settings of a config.

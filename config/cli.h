@@ -41,19 +41,22 @@ struct VersionInfo {
 };
 
 enum class CommandKind {
-  kExit,         // help, version or a usage error was printed: exit with exit_code
-  kRun,          // run the daemon
-  kCheckConfig,  // call RunCheckConfig(config_path, overrides, …)
-  kDiscover,     // the discover subcommand; its options are bound by the hook
-  kDrain,        // the drain subcommand (config_path/overrides set; may be empty)
-  kUndrain,      // the undrain subcommand (the same)
+  kExit,          // help, version or a usage error was printed: exit with exit_code
+  kRun,           // run the daemon
+  kCheckConfig,   // call RunCheckConfig(config_path, overrides, …)
+  kDiscover,      // the discover subcommand; its options are bound by the hook
+  kConfigDocs,    // print docs/configuration.md (ConfigReferenceMarkdown)
+  kConfigSchema,  // print the config's JSON Schema, or with chart_values the chart's
+  kDrain,         // the drain subcommand (config_path/overrides set; may be empty)
+  kUndrain,       // the undrain subcommand (the same)
 };
 
 struct Command {
   CommandKind kind = CommandKind::kExit;
-  int exit_code = kExitOk;  // kExit only
-  std::string config_path;  // kRun, kCheckConfig, kDrain, kUndrain
-  Overrides overrides;      // kRun, kCheckConfig, kDrain, kUndrain
+  int exit_code = kExitOk;   // kExit only
+  std::string config_path;   // kRun, kCheckConfig, kDrain, kUndrain
+  Overrides overrides;       // kRun, kCheckConfig, kDrain, kUndrain
+  std::string chart_values;  // kConfigSchema: a values.schema.json to fill in, or empty
 };
 
 struct CliHooks {

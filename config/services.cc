@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "config/keys.h"
 #include "config/values.h"
 
 namespace registrar::config::internal {
@@ -181,9 +182,7 @@ void WarnAboutIneffectiveSettings(const MapReader& m, const ServiceConfig& servi
 std::optional<ServiceConfig> ParseService(const Field& field, const ProbeDefaults& defaults,
                                           ValueFormat default_format, Errors& errors,
                                           const std::string& base_dir) {
-  MapReader m(field, errors,
-              {"name", "format", "metadata", "dnsDomain", "dnsTTL", "probe", "endpoints",
-               "endpointsFile", "failOpen"});
+  MapReader m(field, errors, KeyNames("service"));
   if (!m.valid()) return std::nullopt;
   size_t errors_before = errors.size();
   ServiceConfig service;
@@ -225,10 +224,11 @@ std::optional<ServiceConfig> ParseService(const Field& field, const ProbeDefault
     }
   }
   if (auto f = m.Get("failOpen")) {
-    MapReader fail_open(*f, errors, {"belowHealthyPercent"});
+    MapReader fail_open(*f, errors, KeyNames("service.failOpen"));
     if (fail_open.valid()) {
       if (auto p = fail_open.Get("belowHealthyPercent")) {
-        if (auto v = ReadInt(*p, errors, 1, 100, "an integer percentage 1-100")) {
+        if (auto v = ReadInt(*p, errors, KeyAt("service.failOpen", "belowHealthyPercent"),
+                             "an integer percentage 1-100")) {
           service.fail_open_below_percent = static_cast<int>(*v);
         }
       } else {
@@ -237,7 +237,8 @@ std::optional<ServiceConfig> ParseService(const Field& field, const ProbeDefault
     }
   }
   if (auto f = m.Get("dnsTTL")) {
-    if (auto v = ReadInt(*f, errors, 1, 2'147'483'647, "an integer number of seconds >= 1")) {
+    if (auto v =
+            ReadInt(*f, errors, KeyAt("service", "dnsTTL"), "an integer number of seconds >= 1")) {
       service.registration.dns_ttl_seconds = static_cast<int>(*v);
     }
   }

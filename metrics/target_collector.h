@@ -30,7 +30,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "metrics/status.h"
+#include "admin/status.h"
 #include "prometheus/collectable.h"
 
 namespace registrar::metrics {
@@ -44,7 +44,7 @@ inline constexpr size_t kAutoPerTargetLimit = 5000;
 class TargetCollector final : public prometheus::Collectable {
  public:
   // `provider` must outlive this object.
-  TargetCollector(const StatusProvider& provider, PerTargetSeries mode)
+  TargetCollector(const admin::StatusProvider& provider, PerTargetSeries mode)
       : provider_(provider), mode_(mode) {}
 
   // Config reload.
@@ -53,7 +53,7 @@ class TargetCollector final : public prometheus::Collectable {
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
-  const StatusProvider& provider_;
+  const admin::StatusProvider& provider_;
   std::atomic<PerTargetSeries> mode_;
 };
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "metrics/admin_server.h"
+#include "admin/admin_server.h"
 #include "metrics/metrics.h"
 #include "metrics/target_collector.h"
 #include "probes/prober.h"
@@ -15,6 +15,9 @@
 
 namespace registrar::metrics {
 namespace {
+
+using admin::AdminServer;
+using admin::AdminServerOptions;
 
 using registrar::testing::HttpBackend;
 using registrar::testing::PrometheusServer;

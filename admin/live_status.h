@@ -12,14 +12,15 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <utility>
 #include <vector>
 
+#include "admin/status.h"
 #include "controller/controller.h"
-#include "metrics/status.h"
 #include "probes/prober.h"
 
-namespace registrar::metrics {
+namespace registrar::admin {
 
 class LiveStatus final : public StatusProvider {
  public:
@@ -28,6 +29,11 @@ class LiveStatus final : public StatusProvider {
       : prober_(prober), controller_(controller) {}
 
   void SetConfigLoaded(bool loaded) { config_loaded_.store(loaded); }
+  // What the status page shows about the process (version, config, reload).
+  void SetProcess(ProcessView process) {
+    std::lock_guard<std::mutex> lock(mu_);
+    process_ = std::move(process);
+  }
   // Adds what neither the prober nor the controller knows (drains, fail-open)
   // to every Registration(). Set once, before the first request; thread-safe.
   void SetRegistrationExtras(std::function<void(RegistrationView&)> extras) {
@@ -37,6 +43,10 @@ class LiveStatus final : public StatusProvider {
   std::vector<probes::TargetStatus> Targets() const override;
   RegistrationView Registration() const override;
   Readiness Ready() const override;
+  ProcessView Process() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return process_;
+  }
 
   // The same conversions, for other providers.
   static RegistrationView FromSnapshot(const controller::ControllerSnapshot& snapshot);
@@ -47,6 +57,8 @@ class LiveStatus final : public StatusProvider {
   const controller::Controller& controller_;
   std::atomic<bool> config_loaded_{false};
   std::function<void(RegistrationView&)> extras_;  // set before use
+  mutable std::mutex mu_;
+  ProcessView process_;  // guarded by mu_
 };
 
-}  // namespace registrar::metrics
+}  // namespace registrar::admin
