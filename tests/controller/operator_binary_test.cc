@@ -52,7 +52,7 @@ class OperatorControls : public ::testing::Test {
     config << "etcd:\n  endpoints: [\"" << etcd_.endpoint() << "\"]\n"
            << "registration:\n  prefix: /services/\n  leaseTTL: 10s\n"
            << "server:\n  listen: 127.0.0.1:" << admin_port_ << "\n"
-           << "defaults:\n  periodSeconds: 0.2\n  timeoutSeconds: 0.5\n  failureThreshold: 2\n"
+           << "defaults:\n  periodSeconds: 0.3\n  timeoutSeconds: 0.2\n  failureThreshold: 2\n"
            << "services:\n  - name: web\n    probe:\n      httpGet: {path: /healthz}\n"
            << service_extra << "    endpoints: [\"" << a_address_ << "\", \"" << b_address_
            << "\"]\n";
