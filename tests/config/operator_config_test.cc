@@ -49,11 +49,11 @@ TEST(OperatorConfig, BadEndpointObjectsAreErrorsWithLines) {
 )");
   ASSERT_FALSE(r.config);
   const std::string m = Messages(r);
-  EXPECT_NE(m.find("c.yaml:5:"), std::string::npos) << m;
-  EXPECT_NE(m.find("address"), std::string::npos) << m;
   EXPECT_NE(m.find("c.yaml:6:"), std::string::npos) << m;
+  EXPECT_NE(m.find("address"), std::string::npos) << m;
+  EXPECT_NE(m.find("c.yaml:7:"), std::string::npos) << m;
   EXPECT_NE(m.find("colour"), std::string::npos) << m;
-  EXPECT_NE(m.find("c.yaml:8:"), std::string::npos) << m;
+  EXPECT_NE(m.find("c.yaml:9:"), std::string::npos) << m;
 }
 
 TEST(OperatorConfig, FailOpenIsOffByDefaultAndTakesAPercentage) {
@@ -77,7 +77,7 @@ TEST(OperatorConfig, FailOpenIsOffByDefaultAndTakesAPercentage) {
     endpoints: [10.0.0.1:1]
 )");
   ASSERT_FALSE(bad.config);
-  EXPECT_NE(Messages(bad).find("c.yaml:3:"), std::string::npos) << Messages(bad);
+  EXPECT_NE(Messages(bad).find("c.yaml:4:"), std::string::npos) << Messages(bad);
 }
 
 TEST(OperatorConfig, PerTargetSeriesIsAutoAlwaysOrNever) {

@@ -72,7 +72,7 @@ const Case kCases[] = {
     {"UnknownKeyListsTheKnownOnes",
      Head() + kServices + "extra: 1\n",
      {"config.yaml:9:1: extra: unknown key; expected one of: etcd, registration, server, log, "
-      "defaults, services"}},
+      "metrics, defaults, services"}},
     {"DuplicateKey",
      Head() + "registration: {}\n",
      {"config.yaml:5:1: registration: duplicate key"}},
