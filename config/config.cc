@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "config/services.h"
+#include "controller/controller.h"
+#include "controller/keys.h"
 
 namespace registrar::config {
 
@@ -21,11 +23,7 @@ std::string ConfigError::ToString() const {
 }
 
 std::string CoordinationPrefix(const controller::RegistrationOptions& registration) {
-  std::string prefix = "/etcd-registrar";
-  if (!registration.prefix.starts_with('/')) prefix += '/';
-  prefix += registration.prefix;
-  if (!prefix.ends_with('/')) prefix += '/';
-  return prefix;
+  return controller::EffectiveCluster(registration).coordination_prefix;
 }
 
 std::vector<probes::Target> Config::Targets() const {
@@ -39,6 +37,7 @@ std::vector<probes::Target> Config::Targets() const {
 std::vector<std::string> Config::WatchedFiles() const {
   std::vector<std::string> files;
   if (!source_path.empty()) files.push_back(source_path);
+  if (!server.web_config_file.empty()) files.push_back(server.web_config_file);
   for (const ServiceConfig& service : services) {
     if (!service.endpoints_file.empty()) files.push_back(service.endpoints_file);
   }
@@ -84,7 +83,15 @@ std::vector<std::string> ChangesNeedingRestart(const Config& before, const Confi
   if (before.registration.lease_ttl != after.registration.lease_ttl) {
     changed.push_back("registration.leaseTTL");
   }
+  if (before.registration.resync_period != after.registration.resync_period) {
+    changed.push_back("registration.resyncPeriod");
+  }
+  if (before.registration.owns_prefix != after.registration.owns_prefix) {
+    changed.push_back("registration.ownsPrefix");
+  }
   if (before.server.listen != after.server.listen) changed.push_back("server.listen");
+  if (before.log.level != after.log.level) changed.push_back("log.level");
+  if (before.log.format != after.log.format) changed.push_back("log.format");
   return changed;
 }
 
@@ -96,7 +103,8 @@ std::string Summary(const Config& config) {
   }
   if (config.etcd.tls) out << " (TLS)";
   if (!config.etcd.username.empty()) out << " as " << config.etcd.username;
-  out << "\nregistration: prefix " << config.registration.prefix << ", lease TTL "
+  out << "\nregistration: prefix " << config.registration.prefix
+      << " (skydns: " << config.registration.skydns_prefix << "), lease TTL "
       << FormatDuration(config.registration.lease_ttl)
       << (config.registration.dry_run ? ", dry run" : "") << "\n";
   out << "server: " << config.server.listen << "\n";
@@ -108,7 +116,11 @@ std::string Summary(const Config& config) {
     out << "  " << s.registration.service << ": " << s.targets.size()
         << (s.targets.size() == 1 ? " endpoint" : " endpoints");
     if (!s.endpoints_file.empty()) out << " (" << s.endpoints_file << ")";
-    out << ", format " << internal::FormatName(s.registration.format) << ", probe ";
+    out << ", format " << internal::FormatName(s.registration.format) << ", keys under "
+        << (s.registration.format == controller::ValueFormat::kSkyDns
+                ? controller::SkyDnsServicePath(s.registration, config.registration)
+                : config.registration.prefix + s.registration.service + "/")
+        << ", probe ";
     if (p.kind == probes::ProbeKind::kHttpGet) {
       out << "httpGet " << p.http_get.scheme << " " << p.http_get.path;
     } else {

@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/duration.h"
 #include "controller/registration.h"
 #include "probes/spec.h"
 
@@ -45,6 +46,8 @@ struct EtcdConfig {
   std::string password;       // SECRET: read from passwordFile; never log it
   std::string password_file;  // absolute path, for display
   std::optional<TlsFiles> tls;
+  // etcd's --max-request-bytes: a key whose put cannot fit is a config error.
+  int64_t max_request_bytes = 1536 * 1024;
   bool operator==(const EtcdConfig&) const = default;
 };
 
@@ -52,6 +55,9 @@ struct ServerConfig {
   std::string listen = ":9464";  // as written; empty host = every interface
   std::string host = "0.0.0.0";  // resolved bind host (IPv6 without brackets)
   int port = 9464;
+  // --web.config.file (admin/web_config.h): TLS and basic auth; re-read on
+  // every reload. Empty: plain HTTP, no auth.
+  std::string web_config_file;
   bool operator==(const ServerConfig&) const = default;
 };
 
@@ -100,8 +106,9 @@ struct Config {
 
 // The registrar's own etcd prefix for coordination records (drains, and
 // cluster membership), outside the registration prefix so no discovery client
-// ever reads them: "/etcd-registrar" + registration.prefix, e.g.
-// "/etcd-registrar/services/" for the default prefix. Always ends with "/".
+// ever reads them: the cluster's coordination prefix (cluster.coordinationPrefix,
+// default "/etcd-registrar/<cluster name>/", e.g. "/etcd-registrar/services/"
+// for the default prefix; controller::EffectiveCluster). Always ends with "/".
 std::string CoordinationPrefix(const controller::RegistrationOptions& registration);
 inline std::string CoordinationPrefix(const Config& config) {
   return CoordinationPrefix(config.registration);
@@ -117,10 +124,12 @@ struct OverrideValue {
 struct Overrides {
   std::optional<OverrideValue> etcd_endpoints;  // comma-separated list
   std::optional<OverrideValue> listen;
+  std::optional<OverrideValue> web_config_file;
   std::optional<OverrideValue> prefix;
   std::optional<OverrideValue> lease_ttl;
   std::optional<OverrideValue> log_level;
   std::optional<OverrideValue> log_format;
+  std::optional<OverrideValue> member_id;  // registration.cluster.member_id
   std::optional<bool> dry_run;
 };
 
@@ -158,10 +167,9 @@ absl::StatusOr<Config> LoadConfig(const std::string& path, const Overrides& over
 LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
                        const std::string& base_dir, const Overrides& overrides = {});
 
-// Parses "500ms", "10s", "1m30s", "1.5h" (units ns, us, ms, s, m, h).
-std::optional<Duration> ParseDuration(const std::string& text);
-// The shortest exact form of `d` in those units: "500ms", "10s", "1m30s".
-std::string FormatDuration(Duration d);
+// Durations as the config spells them (common/duration.h).
+using ::registrar::FormatDuration;
+using ::registrar::ParseDuration;
 
 // What changed between two target sets, matched by Target::Id().
 struct TargetDiff {
@@ -174,7 +182,9 @@ TargetDiff Diff(const std::vector<probes::Target>& before,
                 const std::vector<probes::Target>& after);
 
 // Settings a reload cannot apply to a running process (etcd connection,
-// admin listen address, key prefixes, lease TTL): the key paths that differ.
+// admin listen address, key prefixes, lease TTL, resync, prefix ownership,
+// logging): the key paths that differ. The keys marked Reload::kNeedsRestart
+// in config/keys.cc, and no others (a test checks).
 // The caller logs them as "needs a restart" and applies the rest.
 std::vector<std::string> ChangesNeedingRestart(const Config& before, const Config& after);
 

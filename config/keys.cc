@@ -27,6 +27,12 @@ const Key kKeys[] = {
      .doc = "Where and how keys are written.",
      .child = "registration"},
     {.block = "",
+     .name = "cluster",
+     .type = K::kSection,
+     .doc = "Several replicas on one prefix form a cluster and share the targets "
+            "(deploy/README.md, \"Several replicas\"). Every field has a default.",
+     .child = "cluster"},
+    {.block = "",
      .name = "server",
      .type = K::kSection,
      .doc = "The admin HTTP server (`/metrics`, `/healthz`, `/readyz`, `/api/v1/targets`, `/`).",
@@ -37,6 +43,11 @@ const Key kKeys[] = {
      .type = K::kSection,
      .doc = "What `/metrics` exports (docs/metrics.md).",
      .child = "metrics"},
+    {.block = "",
+     .name = "probes",
+     .type = K::kSection,
+     .doc = "Prober-wide settings.",
+     .child = "probes"},
     {.block = "",
      .name = "defaults",
      .type = K::kSection,
@@ -55,7 +66,7 @@ const Key kKeys[] = {
      .type = K::kStringList,
      .doc = "etcd client URLs: `host:port` or `http(s)://host:port`. Required unless "
             "`--etcd-endpoints` / `REGISTRAR_ETCD_ENDPOINTS` is set.",
-     .example = "[\"127.0.0.1:2379\"]",
+     .example = "[\"etcd-0.etcd:2379\", \"etcd-1.etcd:2379\"]",
      .reload = kRestart,
      .pattern = "^(https?://)?([^\\s/"
                 ":\\[\\]]+|\\[[0-9A-Fa-f:.]+\\]):(0*[1-9][0-9]{0,3}|0*[1-5][0-9]{4}|0*6[0-4][0-9]{"
@@ -79,6 +90,15 @@ const Key kKeys[] = {
      .doc = "File holding the etcd password (a trailing newline is dropped); needs `username`.",
      .example = "/etc/etcd-registrar/password",
      .reload = kRestart},
+    {.block = "etcd",
+     .name = "maxRequestBytes",
+     .type = K::kInt,
+     .doc = "etcd's `--max-request-bytes` (bytes). A service whose key and value cannot fit one "
+            "request (e.g. a huge `metadata`) is a config error instead of a write etcd refuses.",
+     .default_value = "1572864",
+     .example = "10485760",
+     .min = 1024,
+     .max = 2'147'483'647},
     {.block = "etcd",
      .name = "tls",
      .type = K::kSection,
@@ -164,6 +184,39 @@ const Key kKeys[] = {
      .example = "true",
      .reload = kRestart},
 
+    // cluster: membership is set up once at start.
+    {.block = "cluster",
+     .name = "name",
+     .type = K::kString,
+     .doc = "Cluster name (default: `registration.prefix` without slashes, e.g. `services`), "
+            "so replicas started with the same config coordinate.",
+     .example = "discovery",
+     .reload = kRestart},
+    {.block = "cluster",
+     .name = "coordinationPrefix",
+     .type = K::kString,
+     .doc = "Where member keys live (default `/etcd-registrar/<name>/`); must not overlap "
+            "`registration.prefix`.",
+     .example = "/etcd-registrar/discovery/",
+     .reload = kRestart,
+     .pattern = "^/(.*/)?$"},
+    {.block = "cluster",
+     .name = "sessionTTL",
+     .type = K::kDuration,
+     .doc = "TTL of the member session lease: a dead or paused replica's targets move to the "
+            "others after this long. Shorter than `registration.leaseTTL` (else half of it).",
+     .default_value = "5s",
+     .example = "3s",
+     .reload = kRestart},
+    {.block = "cluster",
+     .name = "handoverTimeout",
+     .type = K::kDuration,
+     .doc = "On SIGTERM with other members alive: how long to wait for them to adopt our "
+            "keys before exiting without revoking.",
+     .default_value = "10s",
+     .example = "20s",
+     .reload = kRestart},
+
     // server.
     {.block = "server",
      .name = "listen",
@@ -171,6 +224,15 @@ const Key kKeys[] = {
      .doc = "Admin HTTP address `[host]:port`; an empty host is every interface.",
      .default_value = ":9464",
      .example = "127.0.0.1:9464",
+     .reload = kRestart},
+    {.block = "server",
+     .name = "webConfigFile",
+     .type = K::kString,
+     .doc = "TLS and basic auth of the admin port, in the Prometheus exporter-toolkit web "
+            "config format (`--web.config.file`); relative names inside it are relative to it. "
+            "Its contents are re-read on every reload; an invalid one rejects the reload.",
+     .default_value = "",
+     .example = "/etc/etcd-registrar/web.yml",
      .reload = kRestart},
 
     // log.
@@ -200,6 +262,15 @@ const Key kKeys[] = {
      .default_value = "auto",
      .example = "never",
      .choices = "auto|always|never"},
+    // probes: prober-wide settings.
+    {.block = "probes",
+     .name = "allowExec",
+     .type = K::kBool,
+     .doc = "Allow `exec` probes. Off by default: they run commands as the registrar's user, "
+            "with its credentials readable, so whoever writes the config may run commands "
+            "on the host.",
+     .default_value = "false",
+     .example = "true"},
 
     // probe: under `defaults` and a service's `probe` (kubelet's names).
     {.block = "probe",
@@ -212,6 +283,13 @@ const Key kKeys[] = {
      .type = K::kSection,
      .doc = "Probe by opening a TCP connection (one of httpGet or tcpSocket).",
      .child = "probe.tcpSocket"},
+    {.block = "probe",
+     .name = "exec",
+     .type = K::kSection,
+     .doc = "Probe by running a command without a shell (exit 0 passes; needs "
+            "`probes.allowExec`). The target is in `TARGET_HOST`, `TARGET_PORT`, "
+            "`TARGET_SERVICE`, `TARGET_ADDRESS`; `timeoutSeconds` kills its process group.",
+     .child = "probe.exec"},
     {.block = "probe",
      .name = "initialDelaySeconds",
      .type = K::kSeconds,
@@ -388,6 +466,12 @@ const Key kKeys[] = {
      .example = "5432",
      .min = 1,
      .max = 65535},
+    {.block = "probe.exec",
+     .name = "command",
+     .type = K::kStringList,
+     .doc = "The command and its arguments (`command[0]` looked up in `PATH`; no shell).",
+     .example = "[\"pg_isready\", \"-q\", \"-h\", \"127.0.0.1\"]",
+     .required = true},
 
     // A service (an item of `services`).
     {.block = "service",

@@ -191,6 +191,42 @@ void ApplyTcpSocket(const Field& field, probes::TcpSocketAction* a, Errors& erro
   ApplyPort(m, "probe.tcpSocket", &a->port, errors);
 }
 
+// exec: {command: [argv...]}; only with probes.allowExec (see ParseAllowExec).
+void ApplyExec(const Field& field, probes::ExecAction* a, bool allow_exec, Errors& errors) {
+  MapReader m(field, errors, KeyNames("probe.exec"));
+  if (!m.valid()) return;
+  if (!allow_exec) {
+    errors.Add(field.mark, field.path,
+               "exec probes are off: they run commands as the registrar's user, so set "
+               "probes.allowExec: true to allow them");
+    return;
+  }
+  auto f = m.Get("command");
+  if (!f) {
+    m.Missing("command", "expected the command to run, e.g. [pg_isready, -h, $(TARGET_HOST)]");
+    return;
+  }
+  auto items = ReadStringList(*f, errors);
+  if (!items) return;
+  if (items->empty()) {
+    errors.Add(f->mark, f->path, "expected a non-empty list (the command and its arguments)");
+    return;
+  }
+  a->command.clear();
+  for (const auto& item : *items) {
+    if (auto v = ReadString(item, errors)) a->command.push_back(*v);
+  }
+  if (!a->command.empty() && a->command[0].empty()) {
+    errors.Add(f->mark, f->path, "expected a command name, got an empty string");
+  }
+}
+
+// How many of the probe actions (httpGet, tcpSocket, exec) `m` sets.
+int Actions(const MapReader& m) {
+  return static_cast<int>(m.Has("httpGet")) + static_cast<int>(m.Has("tcpSocket")) +
+         static_cast<int>(m.Has("exec"));
+}
+
 // The timing, threshold and connection fields shared by defaults and probes.
 void ApplyCommonFields(const MapReader& m, ProbeSpec* spec, ProbeOrigins* origins, Errors& errors) {
   if (auto f = m.Get("initialDelaySeconds")) {
@@ -242,17 +278,30 @@ void CheckTimeoutBelowPeriod(const ProbeSpec& spec, const Origin& where, bool at
 
 }  // namespace
 
+bool ParseAllowExec(const std::optional<Field>& probes, Errors& errors) {
+  if (!probes) return false;
+  MapReader m(*probes, errors, KeyNames("probes"));
+  if (!m.valid()) return false;
+  if (auto f = m.Get("allowExec")) {
+    if (auto v = ReadBool(*f, errors)) return *v;
+  }
+  return false;
+}
+
 ProbeDefaults ParseProbeDefaults(const std::optional<Field>& defaults, Errors& errors,
-                                 const std::string& base_dir) {
+                                 const std::string& base_dir, bool allow_exec) {
   ProbeDefaults result;
+  result.allow_exec = allow_exec;
   if (!defaults) return result;
   MapReader m(*defaults, errors, KeyNames("probe"));
   if (!m.valid()) return result;
   ProbeOrigins origins;
   size_t errors_before = errors.size();
   ApplyCommonFields(m, &result.spec, &origins, errors);
-  if (m.Has("httpGet") && m.Has("tcpSocket")) {
-    errors.Add(m.mark(), m.path(), "expected at most one of httpGet or tcpSocket, got both");
+  if (Actions(m) > 1) {
+    errors.Add(m.mark(), m.path(),
+               m.Has("exec") ? "expected at most one of httpGet, tcpSocket or exec, got more"
+                             : "expected at most one of httpGet or tcpSocket, got both");
   } else if (auto f = m.Get("httpGet")) {
     result.has_http_get = true;
     result.spec.kind = probes::ProbeKind::kHttpGet;
@@ -261,6 +310,10 @@ ProbeDefaults ParseProbeDefaults(const std::optional<Field>& defaults, Errors& e
     result.has_tcp_socket = true;
     result.spec.kind = probes::ProbeKind::kTcpSocket;
     ApplyTcpSocket(*f, &result.spec.tcp_socket, errors);
+  } else if (auto f = m.Get("exec")) {
+    result.has_exec = true;
+    result.spec.kind = probes::ProbeKind::kExec;
+    ApplyExec(*f, &result.spec.exec, allow_exec, errors);
   }
   if (errors.size() == errors_before && (origins.period || origins.timeout)) {
     bool at_timeout = origins.timeout.has_value();
@@ -274,7 +327,7 @@ std::optional<ProbeSpec> ParseServiceProbe(const std::optional<Field>& probe,
                                            const MapReader& service, const ProbeDefaults& defaults,
                                            Errors& errors, const std::string& base_dir) {
   ProbeSpec spec = defaults.spec;
-  bool has_default_action = defaults.has_http_get || defaults.has_tcp_socket;
+  bool has_default_action = defaults.has_http_get || defaults.has_tcp_socket || defaults.has_exec;
   if (!probe) {
     if (has_default_action) return spec;
     service.Missing("probe", "expected a probe with httpGet or tcpSocket (or one under defaults)");
@@ -285,8 +338,10 @@ std::optional<ProbeSpec> ParseServiceProbe(const std::optional<Field>& probe,
   if (!m.valid()) return std::nullopt;
   ProbeOrigins origins;
   ApplyCommonFields(m, &spec, &origins, errors);
-  if (m.Has("httpGet") && m.Has("tcpSocket")) {
-    errors.Add(m.mark(), m.path(), "expected exactly one of httpGet or tcpSocket, got both");
+  if (Actions(m) > 1) {
+    errors.Add(m.mark(), m.path(),
+               m.Has("exec") ? "expected exactly one of httpGet, tcpSocket or exec, got more"
+                             : "expected exactly one of httpGet or tcpSocket, got both");
   } else if (auto f = m.Get("httpGet")) {
     spec.kind = probes::ProbeKind::kHttpGet;
     if (!defaults.has_http_get) spec.http_get = probes::HttpGetAction{};
@@ -295,6 +350,10 @@ std::optional<ProbeSpec> ParseServiceProbe(const std::optional<Field>& probe,
     spec.kind = probes::ProbeKind::kTcpSocket;
     if (!defaults.has_tcp_socket) spec.tcp_socket = probes::TcpSocketAction{};
     ApplyTcpSocket(*f, &spec.tcp_socket, errors);
+  } else if (auto f = m.Get("exec")) {
+    spec.kind = probes::ProbeKind::kExec;
+    if (!defaults.has_exec) spec.exec = probes::ExecAction{};
+    ApplyExec(*f, &spec.exec, defaults.allow_exec, errors);
   } else if (!has_default_action) {
     errors.Add(m.mark(), m.path(),
                "expected exactly one of httpGet or tcpSocket (or one under defaults), got "

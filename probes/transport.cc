@@ -4,13 +4,14 @@
 #include <array>
 
 #include "probes/curl_transport.h"
+#include "probes/exec_transport.h"
 #include "probes/socket_probe.h"
 
 namespace registrar::probes {
 namespace {
 
 bool DirectSupports(const Target& target, const TransportEnv& env) {
-  return env.direct_sockets && SocketProbe::Supports(target);
+  return env.direct_sockets && SocketProbe::Supports(target, env.resolver != nullptr);
 }
 
 std::unique_ptr<Transport> MakeDirect(const Target& target, TransportEnv& env,
@@ -19,7 +20,8 @@ std::unique_ptr<Transport> MakeDirect(const Target& target, TransportEnv& env,
 }
 
 // First match wins; the last row takes everything.
-const std::array<TransportKind, 2> kRoutes = {{
+const std::array<TransportKind, 3> kRoutes = {{
+    {"exec", &ExecTransport::Supports, &ExecTransport::Make},
     {"direct", &DirectSupports, &MakeDirect},
     {"curl", &CurlTransport::Supports, &CurlTransport::Make},
 }};

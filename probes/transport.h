@@ -40,6 +40,7 @@ class TrustStores;
 class CurlPool;
 class KeepAliveBudget;
 class ExecRunner;
+class Resolver;
 
 // What the prober lends every transport; all of it outlives the transports.
 // Fields may be added (never removed) as kinds need them.
@@ -49,8 +50,9 @@ struct TransportEnv {
   CurlPool& curl;               // pooled libcurl easy handles
   KeepAliveBudget& keep_alive;  // kept-alive connections' share of the fd limit
   Clock& clock;
-  bool direct_sockets = true;  // ProberOptions::direct_sockets
-  ExecRunner* exec = nullptr;  // null: exec probes are not allowed
+  bool direct_sockets = true;    // ProberOptions::direct_sockets
+  ExecRunner* exec = nullptr;    // null: exec probes are not allowed
+  Resolver* resolver = nullptr;  // null: host names go through libcurl
 };
 
 class Transport {

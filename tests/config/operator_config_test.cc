@@ -94,7 +94,11 @@ TEST(OperatorConfig, CoordinationPrefixIsOutsideTheRegistrationPrefix) {
   controller::RegistrationOptions o;
   EXPECT_EQ(CoordinationPrefix(o), "/etcd-registrar/services/");
   o.prefix = "/reg/a/";
-  EXPECT_EQ(CoordinationPrefix(o), "/etcd-registrar/reg/a/");
+  EXPECT_EQ(CoordinationPrefix(o), "/etcd-registrar/reg-a/");
+  o.cluster.name = "blue";
+  EXPECT_EQ(CoordinationPrefix(o), "/etcd-registrar/blue/");
+  o.cluster.coordination_prefix = "/coord/x";
+  EXPECT_EQ(CoordinationPrefix(o), "/coord/x/");
 }
 
 }  // namespace

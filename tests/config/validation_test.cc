@@ -71,8 +71,8 @@ const Case kCases[] = {
      {"config.yaml:5:1: servises: unknown key; did you mean \"services\"?"}},
     {"UnknownKeyListsTheKnownOnes",
      Head() + kServices + "extra: 1\n",
-     {"config.yaml:9:1: extra: unknown key; expected one of: etcd, registration, server, log, "
-      "metrics, defaults, services"}},
+     {"config.yaml:9:1: extra: unknown key; expected one of: etcd, registration, cluster, "
+      "server, log, metrics, probes, defaults, services"}},
     {"DuplicateKey",
      Head() + "registration: {}\n",
      {"config.yaml:5:1: registration: duplicate key"}},
@@ -279,7 +279,8 @@ const Case kCases[] = {
     {"DefaultsRejectUnknownKeys",
      Head() + "defaults: {period: 5}\n" + kServices,
      {"config.yaml:5:12: defaults.period: unknown key; expected one of: httpGet, tcpSocket, "
-      "initialDelaySeconds, periodSeconds, timeoutSeconds, successThreshold, failureThreshold, "
+      "exec, initialDelaySeconds, periodSeconds, timeoutSeconds, successThreshold, "
+      "failureThreshold, "
       "reuseConnections"}},
     {"StringExpectedGotMapping",
      Head() + "server: {listen: {port: 1}}\n",

@@ -45,7 +45,7 @@ class LiveStateTest : public ::testing::Test {
     collector_ = std::make_shared<TargetCollector>(*status_, PerTargetSeries::kAlways);
     options.collectables = metrics_->Collectables();
     options.collectables.push_back(collector_);
-    options.read_timeout = std::chrono::seconds(3);
+    options.idle_timeout = std::chrono::seconds(3);
     auto server = AdminServer::Start(options, *status_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
