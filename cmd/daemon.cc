@@ -112,9 +112,13 @@ int Daemon::Start() {
   drains_ = std::make_unique<controller::DrainStore>(*client_, RealClock(),
                                                      config::CoordinationPrefix(config_));
   prober_ = probes::Prober::Create(RealClock(), prober_random_, {}, fanout_.get());
-  controller_->SetOwnedTargetsCallback([prober = prober_.get()](controller::TargetSet owned) {
-    prober->SetTargets(std::move(owned));
-  });
+  // The gate first: it forgets targets that moved to another replica before
+  // the prober stops probing them, and judges returning ones afresh.
+  controller_->SetOwnedTargetsCallback(
+      [gate = gate_.get(), prober = prober_.get()](controller::TargetSet owned) {
+        gate->SetOwned(owned);
+        prober->SetTargets(std::move(owned));
+      });
   status_ = std::make_unique<admin::LiveStatus>(*prober_, *controller_);
   status_->SetConfigLoaded(true);
   status_->SetRegistrationExtras([this](admin::RegistrationView& view) {

@@ -37,7 +37,7 @@ void RegistrationGate::SetTargets(const std::vector<probes::Target>& targets,
 void RegistrationGate::OnResult(const probes::Target& target, bool ok) {
   std::lock_guard lock(mu_);
   auto it = targets_.find(target.Id());
-  if (it == targets_.end()) return;
+  if (it == targets_.end() || !it->second.owned) return;
   const int result = ok ? 1 : 0;
   if (it->second.last_result == result) return;
   it->second.last_result = result;
@@ -47,7 +47,7 @@ void RegistrationGate::OnResult(const probes::Target& target, bool ok) {
 void RegistrationGate::OnHealth(const probes::Target& target, bool healthy) {
   std::lock_guard lock(mu_);
   auto it = targets_.find(target.Id());
-  if (it == targets_.end()) return;
+  if (it == targets_.end() || !it->second.owned) return;
   it->second.healthy = healthy;
   Forward(it->second);
 }
@@ -57,6 +57,23 @@ void RegistrationGate::SetDrained(const std::set<std::string>& drained_ids) {
   drained_ = drained_ids;
   drains_known_ = true;
   for (auto& [id, entry] : targets_) Forward(entry);
+}
+
+void RegistrationGate::SetOwned(const std::vector<probes::Target>& owned) {
+  std::set<std::string> owned_ids;
+  for (const probes::Target& t : owned) owned_ids.insert(t.Id());
+  std::lock_guard lock(mu_);
+  std::set<std::string> services;
+  for (auto& [id, entry] : targets_) {
+    const bool owned = owned_ids.contains(id);
+    if (owned == entry.owned) continue;
+    // Either way the target starts over: the controller forgot it when it
+    // left, and whatever we knew of it then is stale when it comes back.
+    entry = Entry{.target = std::move(entry.target), .owned = owned};
+    services.insert(entry.target.service);
+    if (owned) Forward(entry);  // a drained one goes at once
+  }
+  for (const std::string& service : services) UpdateService(service);
 }
 
 std::vector<std::string> RegistrationGate::FailOpenServices() const {
@@ -69,7 +86,7 @@ void RegistrationGate::UpdateService(const std::string& service) {
   int with_result = 0, passed = 0;
   if (auto t = threshold_.find(service); t != threshold_.end()) {
     for (const auto& [id, entry] : targets_) {
-      if (entry.target.service != service || entry.last_result < 0) continue;
+      if (entry.target.service != service || !entry.owned || entry.last_result < 0) continue;
       ++with_result;
       passed += entry.last_result;
     }
@@ -96,10 +113,14 @@ void RegistrationGate::UpdateService(const std::string& service) {
 }
 
 void RegistrationGate::Forward(Entry& entry) {
-  const bool hold = fail_open_.contains(entry.target.service) && entry.forwarded;
-  const bool registered =
-      drains_known_ && !drained_.contains(entry.target.Id()) && (entry.healthy || hold);
-  if (registered == entry.forwarded) return;
+  if (!drains_known_ || !entry.owned) return;
+  const bool drained = drained_.contains(entry.target.Id());
+  // Without a verdict there is nothing to tell (the controller keeps an
+  // adopted key until the probes decide), unless the target is drained.
+  if (!drained && !entry.healthy) return;
+  const bool hold = fail_open_.contains(entry.target.service) && entry.forwarded == true;
+  const bool registered = !drained && (*entry.healthy || hold);
+  if (entry.forwarded == registered) return;
   entry.forwarded = registered;
   sink_(entry.target, registered);
 }

@@ -23,6 +23,14 @@
 // Nothing is forwarded as registered before the first SetDrained(): until the
 // drains are known, a drained target must not be registered even briefly.
 //
+// Ownership (several replicas): the gate judges only the targets this replica
+// owns (SetOwned; all configured targets until it is first called). The
+// controller forgets its verdict of a target that moves to another replica,
+// and so does the gate: when the target comes back, its first verdict is
+// forwarded whatever was forwarded before it left (a healthy target gets its
+// key again, an unhealthy one loses the key it was adopted with). Results of
+// targets owned elsewhere count toward no fail-open share.
+//
 // Thread-safety: thread-safe; `sink` is called with the gate's lock held, in
 // order, and must not call back into the gate.
 #pragma once
@@ -30,6 +38,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -58,15 +67,20 @@ class RegistrationGate {
   void OnHealth(const probes::Target& target, bool healthy);
   // The full set of drained target ids.
   void SetDrained(const std::set<std::string>& drained_ids);
+  // The targets this replica owns now (the controller's owned set). A target
+  // that leaves it is forgotten; one that comes back is judged afresh (a
+  // drained one is forwarded as unregistered at once).
+  void SetOwned(const std::vector<probes::Target>& owned);
 
   std::vector<std::string> FailOpenServices() const;
 
  private:
   struct Entry {
     probes::Target target;
-    bool healthy = false;
-    int last_result = -1;  // -1 none, 0 failed, 1 passed
-    bool forwarded = false;
+    bool owned = true;
+    std::optional<bool> healthy;    // none: no verdict since owned
+    int last_result = -1;           // -1 none, 0 failed, 1 passed
+    std::optional<bool> forwarded;  // none: nothing told since owned
   };
   void UpdateService(const std::string& service);  // requires mu_
   void Forward(Entry& entry);                      // requires mu_

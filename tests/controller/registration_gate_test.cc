@@ -21,10 +21,14 @@ probes::Target T(const std::string& service, int port) {
 class GateTest : public ::testing::Test {
  protected:
   GateTest()
-      : gate_([this](const probes::Target& t, bool r) { registered_[t.Id()] = r; },
-              [this](const std::string& s, bool open) {
-                changes_.push_back(s + (open ? "+" : "-"));
-              }) {}
+      : gate_(
+            [this](const probes::Target& t, bool r) {
+              registered_[t.Id()] = r;
+              ++told_[t.Id()];
+            },
+            [this](const std::string& s, bool open) {
+              changes_.push_back(s + (open ? "+" : "-"));
+            }) {}
 
   // One probe round: results of every target, then the transitions they cause.
   void Round(const std::vector<probes::Target>& targets, bool ok) {
@@ -38,6 +42,7 @@ class GateTest : public ::testing::Test {
 
   RegistrationGate gate_;
   std::map<std::string, bool> registered_;
+  std::map<std::string, int> told_;  // sink calls per target
   std::vector<std::string> changes_;
 };
 
@@ -108,6 +113,55 @@ TEST_F(GateTest, WithoutAThresholdAServiceNeverFailsOpen) {
   Round({a, b}, false);
   EXPECT_FALSE(Registered(a) || Registered(b));
   EXPECT_TRUE(gate_.FailOpenServices().empty());
+}
+
+TEST_F(GateTest, TheFirstVerdictOfATargetIsForwardedEvenIfNothingSeemsToChange) {
+  // The controller keeps an adopted key until it is told; "not registered"
+  // must be told too, or an unhealthy target keeps the key it was adopted with.
+  const auto a = T("web", 1);
+  gate_.SetTargets({a}, {});
+  gate_.SetDrained({});
+  EXPECT_EQ(told_[a.Id()], 0) << "no verdict yet, nothing to tell";
+  Round({a}, false);
+  EXPECT_EQ(told_[a.Id()], 1);
+  EXPECT_FALSE(Registered(a));
+}
+
+TEST_F(GateTest, ATargetThatMovesAwayAndBackIsJudgedAfresh) {
+  const auto a = T("web", 1), b = T("web", 2);
+  gate_.SetTargets({a, b}, {});
+  gate_.SetDrained({});
+  Round({a, b}, true);
+  ASSERT_EQ(told_[a.Id()], 1);
+  gate_.SetOwned({b});  // a moves to another replica; its late verdicts are not ours
+  Round({a}, false);
+  EXPECT_EQ(told_[a.Id()], 1);
+  gate_.SetOwned({a, b});  // back: the controller forgot it, so it is told again
+  EXPECT_EQ(told_[a.Id()], 1) << "no verdict since it came back";
+  Round({a}, true);
+  EXPECT_EQ(told_[a.Id()], 2);
+  EXPECT_TRUE(Registered(a));
+  // A target drained while away is told "not registered" as soon as it is back.
+  gate_.SetOwned({b});
+  gate_.SetDrained({a.Id()});
+  EXPECT_EQ(told_[a.Id()], 2);
+  gate_.SetOwned({a, b});
+  EXPECT_EQ(told_[a.Id()], 3);
+  EXPECT_FALSE(Registered(a));
+  EXPECT_EQ(told_[b.Id()], 1) << "b never moved";
+}
+
+TEST_F(GateTest, TargetsOwnedElsewhereCountTowardNoFailOpenShare) {
+  const auto a = T("web", 1), b = T("web", 2), c = T("web", 3), d = T("web", 4);
+  gate_.SetTargets({a, b, c, d}, {{"web", 50}});
+  gate_.SetDrained({});
+  Round({a, b}, true);
+  Round({c, d}, false);  // 2 of 4 pass: not below 50%
+  gate_.SetOwned({a, b});
+  Round({a}, false);  // 1 of the 2 owned passes: still not below
+  EXPECT_TRUE(gate_.FailOpenServices().empty()) << "c and d's old failures must not count";
+  EXPECT_FALSE(Registered(a));
+  EXPECT_TRUE(changes_.empty());
 }
 
 }  // namespace
