@@ -1,15 +1,19 @@
 // Operator controls of the etcd-registrar binary against a real etcd and real
 // backends: drain / undrain / drain --list from the command line (a drain
 // removes the key at once, no probe brings it back, it survives a restart of
-// the registrar and ends by itself with --for), and fail-open (every backend
+// the registrar and ends by itself with --for), the same over the admin API
+// with basic auth (POST / DELETE /api/v1/targets/{id}/drain), and fail-open (every backend
 // of a service stopped at once keeps its keys, and judging resumes when they
 // are back).
 #include <signal.h>
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "etcd/client.h"
 #include "tests/support/etcd_server.h"
@@ -47,11 +51,12 @@ class OperatorControls : public ::testing::Test {
     }
   }
 
-  void WriteConfig(const std::string& service_extra = "") {
+  void WriteConfig(const std::string& service_extra = "", const std::string& server_extra = "") {
     std::ofstream config(dir_.File("config.yaml"));
     config << "etcd:\n  endpoints: [\"" << etcd_.endpoint() << "\"]\n"
            << "registration:\n  prefix: /services/\n  leaseTTL: 10s\n"
            << "server:\n  listen: 127.0.0.1:" << admin_port_ << "\n"
+           << server_extra
            << "defaults:\n  periodSeconds: 0.3\n  timeoutSeconds: 0.2\n  failureThreshold: 2\n"
            << "services:\n  - name: web\n    probe:\n      httpGet: {path: /healthz}\n"
            << service_extra << "    endpoints: [\"" << a_address_ << "\", \"" << b_address_
@@ -99,6 +104,25 @@ class OperatorControls : public ::testing::Test {
     const size_t at = text.find("\n" + series + " ");
     if (at == std::string::npos) return -1;
     return std::stod(text.substr(at + series.size() + 2));
+  }
+
+  // One request to the registrar's admin port with curl; returns the HTTP
+  // status (-1 when curl fails) and sets *body.
+  int Admin(const std::string& method, const std::string& path, const std::string& user = "",
+            const std::string& json = "", std::string* body = nullptr) {
+    std::vector<std::string> argv = {"curl", "-s", "-m", "5", "-X", method, "-w", "\n%{http_code}"};
+    if (!user.empty()) argv.insert(argv.end(), {"-u", user});
+    if (!json.empty()) {
+      argv.insert(argv.end(), {"-H", "Content-Type: application/json", "--data-binary", json});
+    }
+    argv.push_back("http://127.0.0.1:" + std::to_string(admin_port_) + path);
+    auto p = Process::Start(argv, "", {}, /*stdout_only=*/true);
+    if (!p.ok() || (*p)->Wait(seconds(10)) != 0) return -1;
+    const std::string out = (*p)->Log();
+    const size_t nl = out.rfind('\n');
+    if (nl == std::string::npos) return -1;
+    if (body != nullptr) *body = out.substr(0, nl);
+    return std::atoi(out.c_str() + nl + 1);
   }
 
   EtcdServer etcd_;
@@ -166,6 +190,55 @@ TEST_F(OperatorControls, DrainRemovesTheKeyAtOnceAndNoProbeBringsItBack) {
 
   // Undrain of a target that is not drained fails.
   EXPECT_EQ(Cli({"undrain", "web/" + a_address_}, &out), 1) << out;
+}
+
+TEST_F(OperatorControls, TheAdminApiDrainsAndUndrainsWithBasicAuth) {
+  {
+    // bcrypt("pw") at cost 5: fast for a test, the format users write.
+    std::ofstream web(dir_.File("web.yml"));
+    web << "basic_auth_users:\n"
+           "  alice: $2b$05$abcdefghijklmnopqrstuuHIrMEWpUCQe2YqFR3sXwQ75u4od..9q\n";
+  }
+  WriteConfig("", "  webConfigFile: " + dir_.File("web.yml") + "\n");
+  StartRegistrar();
+  ASSERT_TRUE(WaitFor([&] { return HasKey(a_address_) && HasKey(b_address_); }, seconds(30)))
+      << Log();
+  const std::string drain = "/api/v1/targets/web/" + a_address_ + "/drain";
+  const std::string why = R"({"reason":"disk swap","for":"1h"})";
+
+  // Without the password, or with a wrong one, nothing is drained.
+  EXPECT_EQ(Admin("POST", drain, "", why), 401);
+  EXPECT_EQ(Admin("POST", drain, "alice:wrong", why), 401);
+  EXPECT_TRUE(HasKey(a_address_));
+
+  std::string body;
+  ASSERT_EQ(Admin("POST", drain, "alice:pw", why, &body), 200) << body << Log();
+  ASSERT_TRUE(WaitFor([&] { return !HasKey(a_address_); }, seconds(10))) << Log();
+  EXPECT_TRUE(HasKey(b_address_));
+  // Every replica (and the CLI) sees it in etcd, with who asked and why.
+  std::string out;
+  ASSERT_EQ(Cli({"drain", "--list"}, &out), 0) << out;
+  EXPECT_NE(out.find("web/" + a_address_), std::string::npos) << out;
+  EXPECT_NE(out.find("disk swap"), std::string::npos) << out;
+  EXPECT_NE(out.find("alice"), std::string::npos) << out;
+  // The targets API shows it drained.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Admin("GET", "/api/v1/targets?q=" + a_address_, "alice:pw", "", &body) == 200 &&
+               body.find("\"disk swap\"") != std::string::npos;
+      },
+      seconds(10)))
+      << body;
+
+  // A target that is not configured cannot be drained.
+  EXPECT_EQ(Admin("POST", "/api/v1/targets/web/127.0.0.1:1/drain", "alice:pw", why), 404);
+  EXPECT_EQ(Admin("DELETE", drain, "", ""), 401);
+  EXPECT_FALSE(HasKey(a_address_));
+
+  ASSERT_EQ(Admin("DELETE", drain, "alice:pw", "", &body), 200) << body;
+  EXPECT_TRUE(WaitFor([&] { return HasKey(a_address_); }, seconds(20))) << Log();
+  ASSERT_EQ(Cli({"drain", "--list"}, &out), 0) << out;
+  EXPECT_EQ(out.find("web/" + a_address_), std::string::npos) << out;
 }
 
 TEST_F(OperatorControls, ADrainSurvivesARestartAndEndsByItselfWithFor) {
