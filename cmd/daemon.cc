@@ -112,12 +112,9 @@ int Daemon::Start() {
   drains_ = std::make_unique<controller::DrainStore>(*client_, RealClock(),
                                                      config::CoordinationPrefix(config_));
   prober_ = probes::Prober::Create(RealClock(), prober_random_, {}, fanout_.get());
-  // The gate first: it forgets targets that moved to another replica before
-  // the prober stops probing them, and judges returning ones afresh.
   controller_->SetOwnedTargetsCallback(
       [gate = gate_.get(), prober = prober_.get()](controller::TargetSet owned) {
-        gate->SetOwned(owned);
-        prober->SetTargets(std::move(owned));
+        controller::ApplyOwnedTargets(std::move(owned), *gate, *prober);
       });
   status_ = std::make_unique<admin::LiveStatus>(*prober_, *controller_);
   status_->SetConfigLoaded(true);

@@ -59,11 +59,12 @@ void RegistrationGate::SetDrained(const std::set<std::string>& drained_ids) {
   for (auto& [id, entry] : targets_) Forward(entry);
 }
 
-void RegistrationGate::SetOwned(const std::vector<probes::Target>& owned) {
+std::vector<probes::Target> RegistrationGate::SetOwned(const std::vector<probes::Target>& owned) {
   std::set<std::string> owned_ids;
   for (const probes::Target& t : owned) owned_ids.insert(t.Id());
   std::lock_guard lock(mu_);
   std::set<std::string> services;
+  std::vector<probes::Target> back;
   for (auto& [id, entry] : targets_) {
     const bool owned = owned_ids.contains(id);
     if (owned == entry.owned) continue;
@@ -71,9 +72,21 @@ void RegistrationGate::SetOwned(const std::vector<probes::Target>& owned) {
     // left, and whatever we knew of it then is stale when it comes back.
     entry = Entry{.target = std::move(entry.target), .owned = owned};
     services.insert(entry.target.service);
-    if (owned) Forward(entry);  // a drained one goes at once
+    if (owned) {
+      back.push_back(entry.target);
+      Forward(entry);  // a drained one goes at once
+    }
   }
   for (const std::string& service : services) UpdateService(service);
+  return back;
+}
+
+void RegistrationGate::OnCurrentHealth(const probes::Target& target, bool healthy) {
+  std::lock_guard lock(mu_);
+  auto it = targets_.find(target.Id());
+  if (it == targets_.end() || !it->second.owned || it->second.healthy) return;
+  it->second.healthy = healthy;
+  Forward(it->second);
 }
 
 std::vector<std::string> RegistrationGate::FailOpenServices() const {
@@ -123,6 +136,20 @@ void RegistrationGate::Forward(Entry& entry) {
   if (entry.forwarded == registered) return;
   entry.forwarded = registered;
   sink_(entry.target, registered);
+}
+
+void ApplyOwnedTargets(std::vector<probes::Target> owned, RegistrationGate& gate,
+                       probes::Prober& prober) {
+  const std::vector<probes::Target> back = gate.SetOwned(owned);
+  prober.SetTargets(std::move(owned));
+  if (back.empty()) return;
+  std::set<std::string> ids;
+  for (const probes::Target& t : back) ids.insert(t.Id());
+  for (const probes::TargetStatus& s : prober.Snapshot()) {
+    if (s.health != probes::Health::kUnknown && ids.contains(s.target.Id())) {
+      gate.OnCurrentHealth(s.target, s.health == probes::Health::kHealthy);
+    }
+  }
 }
 
 }  // namespace registrar::controller

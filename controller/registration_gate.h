@@ -43,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "probes/prober.h"
 #include "probes/spec.h"
 
 namespace registrar::controller {
@@ -69,8 +70,13 @@ class RegistrationGate {
   void SetDrained(const std::set<std::string>& drained_ids);
   // The targets this replica owns now (the controller's owned set). A target
   // that leaves it is forgotten; one that comes back is judged afresh (a
-  // drained one is forwarded as unregistered at once).
-  void SetOwned(const std::vector<probes::Target>& owned);
+  // drained one is forwarded as unregistered at once). Returns the targets
+  // that came back.
+  std::vector<probes::Target> SetOwned(const std::vector<probes::Target>& owned);
+  // The health the prober has now for a target that came back: when it moved
+  // away and back before the prober dropped it, no transition will come. Used
+  // only while the gate has no verdict of it, so it never overrides one.
+  void OnCurrentHealth(const probes::Target& target, bool healthy);
 
   std::vector<std::string> FailOpenServices() const;
 
@@ -94,5 +100,13 @@ class RegistrationGate {
   std::set<std::string> drained_;         // guarded by mu_
   bool drains_known_ = false;             // guarded by mu_
 };
+
+// The controller's owned set handed on (the daemon's owned-targets callback):
+// to the gate first, so it forgets targets that moved away before the prober
+// stops probing them, then to the prober. A target that came back before the
+// prober dropped it gets no new transition, so the gate takes the health the
+// prober has of it.
+void ApplyOwnedTargets(std::vector<probes::Target> owned, RegistrationGate& gate,
+                       probes::Prober& prober);
 
 }  // namespace registrar::controller

@@ -73,10 +73,8 @@ class OwnershipReturn : public ControllerTest {
         [&a](const probes::Target& t, bool registered) { a.SetHealthy(t, registered); });
     to_gate_ = std::make_unique<ToGate>(*gate_);
     prober_ = probes::Prober::Create(RealClock(), prober_random_, {}, to_gate_.get());
-    a.SetOwnedTargetsCallback([this](TargetSet owned) {
-      gate_->SetOwned(owned);
-      prober_->SetTargets(std::move(owned));
-    });
+    a.SetOwnedTargetsCallback(
+        [this](TargetSet owned) { ApplyOwnedTargets(std::move(owned), *gate_, *prober_); });
     gate_->SetTargets(targets_, {});
     gate_->SetDrained({});
     a.SetTargets(std::make_shared<const TargetSet>(targets_));

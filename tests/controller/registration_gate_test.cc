@@ -18,6 +18,19 @@ probes::Target T(const std::string& service, int port) {
   return t;
 }
 
+// The prober as ApplyOwnedTargets sees it: the targets it was given, and the
+// statuses it reports (set by the test).
+class StubProber final : public probes::Prober {
+ public:
+  void SetTargets(std::vector<probes::Target> targets) override { targets_ = std::move(targets); }
+  void Start() override {}
+  void Stop() override {}
+  std::vector<probes::TargetStatus> Snapshot() const override { return statuses_; }
+
+  std::vector<probes::Target> targets_;
+  std::vector<probes::TargetStatus> statuses_;
+};
+
 class GateTest : public ::testing::Test {
  protected:
   GateTest()
@@ -162,6 +175,33 @@ TEST_F(GateTest, TargetsOwnedElsewhereCountTowardNoFailOpenShare) {
   EXPECT_TRUE(gate_.FailOpenServices().empty()) << "c and d's old failures must not count";
   EXPECT_FALSE(Registered(a));
   EXPECT_TRUE(changes_.empty());
+}
+
+TEST_F(GateTest, ATargetBackBeforeTheProberDroppedItTakesTheHealthTheProberHas) {
+  const auto a = T("web", 1), b = T("web", 2);
+  gate_.SetTargets({a, b}, {});
+  gate_.SetDrained({});
+  Round({a, b}, true);
+  StubProber prober;
+  // The prober keeps a's session (and its health) when it is given the set
+  // with a again before it applied the one without: no transition comes.
+  prober.statuses_ = {{.target = a, .health = probes::Health::kHealthy},
+                      {.target = b, .health = probes::Health::kHealthy}};
+  ApplyOwnedTargets({b}, gate_, prober);
+  ApplyOwnedTargets({a, b}, gate_, prober);
+  EXPECT_EQ(prober.targets_.size(), 2u);
+  EXPECT_EQ(told_[a.Id()], 2) << "the controller forgot a; it must be told again";
+  EXPECT_TRUE(Registered(a));
+  EXPECT_EQ(told_[b.Id()], 1);
+  // A session the prober started afresh has no health yet: the transition
+  // will tell.
+  prober.statuses_ = {{.target = a, .health = probes::Health::kUnknown}};
+  ApplyOwnedTargets({b}, gate_, prober);
+  ApplyOwnedTargets({a, b}, gate_, prober);
+  EXPECT_EQ(told_[a.Id()], 2);
+  gate_.OnHealth(a, false);
+  EXPECT_EQ(told_[a.Id()], 3);
+  EXPECT_FALSE(Registered(a));
 }
 
 }  // namespace
