@@ -4,7 +4,11 @@ namespace registrar::admin {
 
 std::vector<probes::TargetStatus> LiveStatus::Targets() const { return prober_.Snapshot(); }
 
-RegistrationView LiveStatus::Registration() const { return FromSnapshot(controller_.Snapshot()); }
+RegistrationView LiveStatus::Registration() const {
+  RegistrationView view = FromSnapshot(controller_.Snapshot());
+  if (extras_) extras_(view);
+  return view;
+}
 
 Readiness LiveStatus::Ready() const {
   const bool config_loaded = config_loaded_.load();

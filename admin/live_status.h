@@ -11,7 +11,9 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "admin/status.h"
@@ -32,6 +34,11 @@ class LiveStatus final : public StatusProvider {
     std::lock_guard<std::mutex> lock(mu_);
     process_ = std::move(process);
   }
+  // Adds what neither the prober nor the controller knows (drains, fail-open)
+  // to every Registration(). Set once, before the first request; thread-safe.
+  void SetRegistrationExtras(std::function<void(RegistrationView&)> extras) {
+    extras_ = std::move(extras);
+  }
 
   std::vector<probes::TargetStatus> Targets() const override;
   RegistrationView Registration() const override;
@@ -49,6 +56,7 @@ class LiveStatus final : public StatusProvider {
   const probes::Prober& prober_;
   const controller::Controller& controller_;
   std::atomic<bool> config_loaded_{false};
+  std::function<void(RegistrationView&)> extras_;  // set before use
   mutable std::mutex mu_;
   ProcessView process_;  // guarded by mu_
 };

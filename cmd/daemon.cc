@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 
@@ -13,31 +14,30 @@
 #include "admin/web_config.h"
 #include "cmd/logging.h"
 #include "cmd/wiring.h"
+#include "config/config.h"
 #include "config/reloader.h"
 #include "config/watcher.h"
 #include "controller/controller.h"
+#include "controller/drain_store.h"
+#include "controller/registration_gate.h"
 #include "etcd/client.h"
 #include "metrics/metrics.h"
+#include "metrics/target_collector.h"
 #include "probes/prober.h"
 
 namespace registrar {
 namespace {
 
-// Above this many targets, registrar_target_healthy{service,target} is off:
-// one series per target costs Prometheus more than it tells an operator.
-constexpr size_t kMaxPerTargetSeries = 5000;
-
-etcd::ClientOptions EtcdOptions(const config::EtcdConfig& c, etcd::RequestObserver* observer) {
-  etcd::ClientOptions o;
-  o.endpoints = c.endpoints;
-  o.dial_timeout = c.dial_timeout;
-  o.username = c.username;
-  o.password = c.password;
-  if (c.tls) {
-    o.tls = etcd::TlsConfig{c.tls->ca_file, c.tls->cert_file, c.tls->key_file, c.tls->server_name};
+metrics::PerTargetSeries PerTargetMode(const config::MetricsConfig& c) {
+  switch (c.per_target_series) {
+    case config::PerTargetSeries::kAlways:
+      return metrics::PerTargetSeries::kAlways;
+    case config::PerTargetSeries::kNever:
+      return metrics::PerTargetSeries::kNever;
+    case config::PerTargetSeries::kAuto:
+      break;
   }
-  o.observer = observer;
-  return o;
+  return metrics::PerTargetSeries::kAuto;
 }
 
 // Everything the daemon runs, in construction order (destroyed in reverse).
@@ -52,7 +52,9 @@ class Daemon {
  private:
   int Start();
   void Reload(const char* why);
-  void PushTargets(const std::shared_ptr<const controller::TargetSet>& targets);
+  // `config` gives the services' fail-open thresholds.
+  void PushTargets(const std::shared_ptr<const controller::TargetSet>& targets,
+                   const config::Config& config);
   void Shutdown();
 
   config::Config config_;
@@ -64,9 +66,13 @@ class Daemon {
   std::unique_ptr<metrics::Metrics> metrics_;
   std::unique_ptr<etcd::Client> client_;
   std::unique_ptr<controller::Controller> controller_;
+  std::unique_ptr<controller::RegistrationGate> gate_;
   std::unique_ptr<ProbeFanout> fanout_;
+  std::unique_ptr<controller::DrainStore> drains_;
   std::unique_ptr<probes::Prober> prober_;
+  std::unique_ptr<DrainApi> drain_api_;
   std::unique_ptr<admin::LiveStatus> status_;
+  std::shared_ptr<metrics::TargetCollector> target_collector_;
   std::unique_ptr<admin::AdminServer> admin_;
   std::atomic<bool> reload_requested_{false};
   std::unique_ptr<config::ConfigWatcher> watcher_;
@@ -82,9 +88,7 @@ int Daemon::Start() {
   // gets the subset this replica owns from the controller.
   auto targets = std::make_shared<const controller::TargetSet>(config_.Targets());
   auto metrics =
-      metrics::Metrics::Create({.version = version_.version,
-                                .revision = version_.revision,
-                                .per_target_series = targets->size() <= kMaxPerTargetSeries});
+      metrics::Metrics::Create({.version = version_.version, .revision = version_.revision});
   if (!metrics.ok()) {
     spdlog::error("metrics: {}", metrics.status().ToString());
     return config::kExitRuntimeFailure;
@@ -92,7 +96,7 @@ int Daemon::Start() {
   metrics_ = std::move(*metrics);
   metrics_->OnConfigLoaded(RealClock().WallNow());
 
-  auto client = etcd::Client::Create(EtcdOptions(config_.etcd, metrics_.get()));
+  auto client = etcd::Client::Create(EtcdClientOptions(config_.etcd, metrics_.get()));
   if (!client.ok()) {
     spdlog::error("etcd client: {}", client.status().ToString());
     return config::kExitUsage;
@@ -102,14 +106,30 @@ int Daemon::Start() {
   controller_ = std::make_unique<controller::Controller>(*client_, RealClock(), controller_random_,
                                                          config_.registration,
                                                          Registrations(config_), metrics_.get());
-  fanout_ = std::make_unique<ProbeFanout>(*metrics_, *controller_);
+  gate_ = std::make_unique<controller::RegistrationGate>(
+      [this](const probes::Target& t, bool registered) { controller_->SetHealthy(t, registered); });
+  fanout_ = std::make_unique<ProbeFanout>(*metrics_, *controller_, *gate_);
+  drains_ = std::make_unique<controller::DrainStore>(*client_, RealClock(),
+                                                     config::CoordinationPrefix(config_));
   prober_ = probes::Prober::Create(RealClock(), prober_random_, {}, fanout_.get());
-  controller_->SetOwnedTargetsCallback([prober = prober_.get()](controller::TargetSet owned) {
-    prober->SetTargets(std::move(owned));
-  });
+  controller_->SetOwnedTargetsCallback(
+      [gate = gate_.get(), prober = prober_.get()](controller::TargetSet owned) {
+        controller::ApplyOwnedTargets(std::move(owned), *gate, *prober);
+      });
   status_ = std::make_unique<admin::LiveStatus>(*prober_, *controller_);
   status_->SetConfigLoaded(true);
+  status_->SetRegistrationExtras([this](admin::RegistrationView& view) {
+    for (auto& [id, d] : drains_->Drained()) {
+      view.drained[id] = admin::DrainInfo{d.reason, d.by, d.at, d.until};
+    }
+    view.fail_open_services = gate_->FailOpenServices();
+  });
+  target_collector_ =
+      std::make_shared<metrics::TargetCollector>(*status_, PerTargetMode(config_.metrics));
+  auto collectables = metrics_->Collectables();
+  collectables.push_back(target_collector_);
 
+  drain_api_ = std::make_unique<DrainApi>(*drains_, *fanout_);
   status_->SetProcess({.version = absl::StrCat(version_.version, " (", version_.revision, ")"),
                        .config_file = config_.source_path});
   absl::StatusOr<admin::WebConfig> web = admin::LoadWebConfig(config_.server.web_config_file);
@@ -118,8 +138,9 @@ int Daemon::Start() {
     return config::kExitUsage;
   }
   auto admin = admin::AdminServer::Start({.listen_address = config_.server.listen,
-                                          .collectables = metrics_->Collectables(),
-                                          .web_config = std::move(*web)},
+                                          .collectables = std::move(collectables),
+                                          .web_config = std::move(*web),
+                                          .drain = drain_api_.get()},
                                          *status_);
   if (!admin.ok()) {
     spdlog::error("admin server: {}", admin.status().ToString());
@@ -127,7 +148,15 @@ int Daemon::Start() {
   }
   admin_ = std::move(*admin);
 
-  PushTargets(targets);
+  PushTargets(targets, config_);
+  // Until the drains are known nothing is registered (the gate holds), so a
+  // restart never re-registers a drained target even for a moment.
+  if (auto started =
+          drains_->Start([this](const std::set<std::string>& ids) { gate_->SetDrained(ids); });
+      !started.ok()) {
+    spdlog::error("drain watch: {}", started.ToString());
+    return config::kExitRuntimeFailure;
+  }
   controller_->Start();
   prober_->Start();
 
@@ -166,8 +195,9 @@ void Daemon::Reload(const char* why) {
   if (!outcome.ok) return;
   config::Config next = *outcome.config;
   controller_->SetServices(Registrations(next));
-  PushTargets(std::make_shared<const controller::TargetSet>(next.Targets()));
+  PushTargets(std::make_shared<const controller::TargetSet>(next.Targets()), next);
   watcher_->SetFiles(next.WatchedFiles());
+  target_collector_->SetMode(PerTargetMode(next.metrics));
   // Settings that need a restart stay as they were.
   next.etcd = config_.etcd;
   next.server = config_.server;
@@ -175,11 +205,12 @@ void Daemon::Reload(const char* why) {
   config_ = std::move(next);
 }
 
-void Daemon::PushTargets(const std::shared_ptr<const controller::TargetSet>& targets) {
+void Daemon::PushTargets(const std::shared_ptr<const controller::TargetSet>& targets,
+                         const config::Config& config) {
   metrics_->SetTargets(*targets);
   // The fanout first: from here on a late transition of a removed target is
   // dropped, and the controller forgets it (its key goes).
-  fanout_->SetTargets(*targets);
+  fanout_->SetTargets(*targets, FailOpenThresholds(config));
   // The controller computes what this replica owns and hands that to the prober.
   controller_->SetTargets(targets);
 }
@@ -188,6 +219,7 @@ void Daemon::Shutdown() {
   spdlog::info("stopping: probes first, then hand-over to other members or revoke the lease");
   watcher_.reset();
   prober_->Stop();
+  drains_->Stop();
   controller_->Stop(/*revoke=*/true);
   admin_->Stop();
   spdlog::info("stopped");

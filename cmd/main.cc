@@ -1,4 +1,4 @@
-// etcd-registrar: run (default), check-config, discover.
+// etcd-registrar: run (default), check-config, discover, drain, undrain.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cmd/daemon.h"
+#include "cmd/drain_cli.h"
 #include "cmd/logging.h"
 #include "cmd/version.h"
 #include "config/cli.h"
@@ -70,6 +71,9 @@ int main(int argc, char** argv) {
   hooks.add_discover_options = [&](CLI::App& app) {
     registrar::etcd::AddDiscoverCommand(app, discover);
   };
+  registrar::DrainCommandOptions drain;
+  hooks.add_drain_options = [&](CLI::App& app) { registrar::AddDrainOptions(app, drain); };
+  hooks.add_undrain_options = [&](CLI::App& app) { registrar::AddUndrainOptions(app, drain); };
   const registrar::config::Command command =
       registrar::config::ParseCommandLine(argc, argv, version, std::cout, std::cerr, hooks);
   switch (command.kind) {
@@ -88,6 +92,10 @@ int main(int argc, char** argv) {
       // so stdout carries only endpoint lines.
       registrar::SetUpLogging("info", "text");
       return Discover(discover, signals);
+    case CommandKind::kDrain:
+    case CommandKind::kUndrain:
+      return registrar::RunDrainCommand(command, drain, command.kind == CommandKind::kUndrain,
+                                        std::cout, std::cerr);
     case CommandKind::kRun:
       break;
   }

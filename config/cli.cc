@@ -5,6 +5,7 @@
 #include <cstring>
 #include <ostream>
 #include <string>
+#include <utility>
 
 namespace registrar::config {
 namespace {
@@ -114,6 +115,18 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
         "Exit codes: 0 stopped (SIGINT/SIGTERM, or --once done), 1 etcd failure, 2 usage error.");
   }
 
+  CLI::App* drain = nullptr;
+  CLI::App* undrain = nullptr;
+  if (hooks.add_drain_options) {
+    drain = app.add_subcommand("drain", "take targets out of discovery (still probed); --list");
+    drain->fallthrough();
+    hooks.add_drain_options(*drain);
+  }
+  if (hooks.add_undrain_options) {
+    undrain = app.add_subcommand("undrain", "put a drained target back (registered if healthy)");
+    undrain->fallthrough();
+    hooks.add_undrain_options(*undrain);
+  }
   Command command;
   try {
     app.parse(argc, argv);
@@ -136,6 +149,14 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
   if (discover != nullptr && discover->parsed()) {
     command.kind = CommandKind::kDiscover;
     return command;
+  }
+  for (auto [sub, kind] :
+       {std::pair{drain, CommandKind::kDrain}, {undrain, CommandKind::kUndrain}}) {
+    if (sub != nullptr && sub->parsed()) {
+      command.kind = kind;
+      command.config_path = config_path;
+      return command;
+    }
   }
   if (docs->parsed() || schema->parsed()) {
     command.kind = docs->parsed() ? CommandKind::kConfigDocs : CommandKind::kConfigSchema;

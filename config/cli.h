@@ -3,6 +3,7 @@
 //   etcd-registrar --config FILE [overrides]        run
 //   etcd-registrar check-config [FILE] [overrides]  validate, print a summary
 //   etcd-registrar discover …                       (when a hook adds it)
+//   etcd-registrar drain … | undrain …              (when hooks add them)
 //   etcd-registrar --help | --version
 //
 // Overrides replace the config file's values; each has an environment
@@ -46,13 +47,15 @@ enum class CommandKind {
   kDiscover,      // the discover subcommand; its options are bound by the hook
   kConfigDocs,    // print docs/configuration.md (ConfigReferenceMarkdown)
   kConfigSchema,  // print the config's JSON Schema, or with chart_values the chart's
+  kDrain,         // the drain subcommand (config_path/overrides set; may be empty)
+  kUndrain,       // the undrain subcommand (the same)
 };
 
 struct Command {
   CommandKind kind = CommandKind::kExit;
   int exit_code = kExitOk;   // kExit only
-  std::string config_path;   // kRun, kCheckConfig
-  Overrides overrides;       // kRun, kCheckConfig
+  std::string config_path;   // kRun, kCheckConfig, kDrain, kUndrain
+  Overrides overrides;       // kRun, kCheckConfig, kDrain, kUndrain
   std::string chart_values;  // kConfigSchema: a values.schema.json to fill in, or empty
 };
 
@@ -60,6 +63,9 @@ struct CliHooks {
   // When set, the `discover` subcommand exists and this adds its options
   // (binding them to the caller's own variables).
   std::function<void(CLI::App& discover)> add_discover_options;
+  // The same for `drain` and `undrain`.
+  std::function<void(CLI::App& drain)> add_drain_options;
+  std::function<void(CLI::App& undrain)> add_undrain_options;
 };
 
 // Parses argv. Help and version go to `out`; usage errors go to `err`.

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config/services.h"
+#include "controller/controller.h"
 #include "controller/keys.h"
 
 namespace registrar::config {
@@ -19,6 +20,10 @@ std::string ConfigError::ToString() const {
   }
   if (!path.empty()) out += path + ": ";
   return out + message;
+}
+
+std::string CoordinationPrefix(const controller::RegistrationOptions& registration) {
+  return controller::EffectiveCluster(registration).coordination_prefix;
 }
 
 std::vector<probes::Target> Config::Targets() const {

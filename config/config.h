@@ -67,11 +67,21 @@ struct LogConfig {
   bool operator==(const LogConfig&) const = default;
 };
 
+// metrics.perTargetSeries: whether /metrics has one series per target
+// (auto: while there are at most 5000 targets; docs/metrics.md).
+enum class PerTargetSeries { kAuto, kAlways, kNever };
+struct MetricsConfig {
+  PerTargetSeries per_target_series = PerTargetSeries::kAuto;
+  bool operator==(const MetricsConfig&) const = default;
+};
+
 struct ServiceConfig {
   controller::ServiceRegistration registration;  // .service is the name
   probes::ProbeSpec probe;                       // defaults already merged
   std::vector<std::string> endpoints;            // literal entries, as written
   std::string endpoints_file;                    // absolute path, or empty
+  // failOpen.belowHealthyPercent (1-100); empty: never fail open.
+  std::optional<int> fail_open_below_percent;
   // Literal endpoints then the endpoints file's entries, in order, resolved
   // at load time (the file is re-read by a reload).
   std::vector<probes::Target> targets;
@@ -84,6 +94,7 @@ struct Config {
   controller::RegistrationOptions registration;
   ServerConfig server;
   LogConfig log;
+  MetricsConfig metrics;
   std::vector<ServiceConfig> services;
 
   // Every target of every service, in file order. Ids are unique.
@@ -92,6 +103,16 @@ struct Config {
   std::vector<std::string> WatchedFiles() const;
   bool operator==(const Config&) const = default;
 };
+
+// The registrar's own etcd prefix for coordination records (drains, and
+// cluster membership), outside the registration prefix so no discovery client
+// ever reads them: the cluster's coordination prefix (cluster.coordinationPrefix,
+// default "/etcd-registrar/<cluster name>/", e.g. "/etcd-registrar/services/"
+// for the default prefix; controller::EffectiveCluster). Always ends with "/".
+std::string CoordinationPrefix(const controller::RegistrationOptions& registration);
+inline std::string CoordinationPrefix(const Config& config) {
+  return CoordinationPrefix(config.registration);
+}
 
 // Command-line / environment values that replace the file's. Each value
 // carries where it came from ("--lease-ttl" or "REGISTRAR_LEASE_TTL") so an

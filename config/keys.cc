@@ -41,6 +41,11 @@ const Key kKeys[] = {
      .child = "server"},
     {.block = "", .name = "log", .type = K::kSection, .doc = "Logging (stderr).", .child = "log"},
     {.block = "",
+     .name = "metrics",
+     .type = K::kSection,
+     .doc = "What `/metrics` exports (docs/metrics.md).",
+     .child = "metrics"},
+    {.block = "",
      .name = "probes",
      .type = K::kSection,
      .doc = "Prober-wide settings.",
@@ -250,6 +255,15 @@ const Key kKeys[] = {
      .reload = kRestart,
      .choices = "text|json"},
 
+    // metrics.
+    {.block = "metrics",
+     .name = "perTargetSeries",
+     .type = K::kEnum,
+     .doc = "One series per target (`registrar_target_*`): auto while there are at most 5000 "
+            "targets, always, or never. Per-service series stay in all three.",
+     .default_value = "auto",
+     .example = "never",
+     .choices = "auto|always|never"},
     // probes: prober-wide settings.
     {.block = "probes",
      .name = "allowExec",
@@ -513,7 +527,9 @@ const Key kKeys[] = {
     {.block = "service",
      .name = "endpoints",
      .type = K::kStringList,
-     .doc = "`host:port` of each backend (IPv6 as `[address]:port`); no endpoint twice.",
+     .doc = "`host:port` of each backend (IPv6 as `[address]:port`); no endpoint twice. An "
+            "item may also be `{address, weight, metadata}`: json and grpc-naming values carry "
+            "the weight and the metadata (merged over the service's, the endpoint's wins).",
      .example = "[\"10.0.0.5:8080\"]",
      .unique_items = true,
      .pattern = "^([^\\s/"
@@ -525,6 +541,21 @@ const Key kKeys[] = {
      .doc = "File with one `host:port` per line (`#` comments), re-read on reload; with or "
             "instead of `endpoints`.",
      .example = "orders.endpoints"},
+    {.block = "service",
+     .name = "failOpen",
+     .type = K::kSection,
+     .doc = "Off unless set: when fewer than `belowHealthyPercent` of the service's targets "
+            "pass their latest probe, keep its registrations (a partition, not an outage) "
+            "until the share recovers.",
+     .child = "service.failOpen"},
+    {.block = "service.failOpen",
+     .name = "belowHealthyPercent",
+     .type = K::kInt,
+     .doc = "The share of passing targets (percent) below which the service fails open.",
+     .example = "50",
+     .min = 1,
+     .max = 100,
+     .required = true},
 };
 
 }  // namespace

@@ -240,6 +240,19 @@ void ParseLog(const std::optional<Field>& field, LogConfig* log, Errors& errors)
   }
 }
 
+void ParseMetrics(const std::optional<Field>& field, MetricsConfig* metrics, Errors& errors) {
+  if (!field) return;
+  MapReader m(*field, errors, KeyNames("metrics"));
+  if (!m.valid()) return;
+  if (auto f = m.Get("perTargetSeries")) {
+    if (auto v = internal::ReadChoice(*f, errors, KeyAt("metrics", "perTargetSeries"))) {
+      metrics->per_target_series = *v == "always"  ? PerTargetSeries::kAlways
+                                   : *v == "never" ? PerTargetSeries::kNever
+                                                   : PerTargetSeries::kAuto;
+    }
+  }
+}
+
 // Command-line / environment values replace the file's before it is read, so
 // they pass the same checks as the file's values (one validation path); a bad
 // one is reported against its flag or variable. A section that is there but is
@@ -328,6 +341,7 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
     ParseCluster(top.Get("cluster"), &config.registration.cluster, errors);
     ParseServer(top.Get("server"), &config.server, errors);
     ParseLog(top.Get("log"), &config.log, errors);
+    ParseMetrics(top.Get("metrics"), &config.metrics, errors);
     internal::ProbeDefaults defaults = internal::ParseProbeDefaults(
         top.Get("defaults"), errors, base_dir, internal::ParseAllowExec(top.Get("probes"), errors));
     internal::ServiceContext context{defaults, ParseDefaultFormat(top.Get("registration"), errors),

@@ -52,8 +52,11 @@ std::optional<std::map<std::string, std::string>> ReadMetadata(const Field& f, E
 // Adds one endpoint to `service` unless it is a duplicate (reported).
 void AddTarget(ServiceConfig& service, const HostPort& hp, const std::string& where,
                std::map<std::string, std::string>& seen,
-               const std::function<void(std::string)>& report) {
+               const std::function<void(std::string)>& report, int weight = 0,
+               std::map<std::string, std::string> metadata = {}) {
   probes::Target target;
+  target.weight = weight;
+  target.metadata = std::move(metadata);
   target.service = service.registration.service;
   target.host = hp.host;
   target.port = hp.port;
@@ -65,6 +68,52 @@ void AddTarget(ServiceConfig& service, const HostPort& hp, const std::string& wh
     return;
   }
   service.targets.push_back(std::move(target));
+}
+
+// One entry of `endpoints`: "host:port", or {address, weight, metadata}.
+void ReadEndpoint(const Field& item, ServiceConfig& service,
+                  std::map<std::string, std::string>& seen, Errors& errors) {
+  std::optional<std::string> text;
+  int weight = 0;
+  std::map<std::string, std::string> metadata;
+  const YAML::Mark* mark = &item.mark;
+  std::optional<Field> address_field;
+  if (item.node.IsMap()) {
+    MapReader m(item, errors, {"address", "weight", "metadata"});
+    if (!m.valid()) return;
+    address_field = m.Get("address");
+    if (!address_field) {
+      m.Missing("address");
+      return;
+    }
+    text = ReadString(*address_field, errors);
+    mark = &address_field->mark;
+    if (auto f = m.Get("weight")) {
+      if (auto v = ReadInt(*f, errors, 1, 1'000'000, "an integer weight 1-1000000")) {
+        weight = static_cast<int>(*v);
+      }
+    }
+    if (auto f = m.Get("metadata")) {
+      if (auto v = ReadMetadata(*f, errors)) metadata = std::move(*v);
+    }
+  } else if (item.node.IsScalar()) {
+    text = ReadString(item, errors);
+  } else {
+    errors.Add(item.mark, item.path,
+               "expected host:port or {address, weight, metadata}, got " + Describe(item.node));
+    return;
+  }
+  if (!text) return;
+  const std::string& path = address_field ? address_field->path : item.path;
+  service.endpoints.push_back(*text);
+  std::optional<HostPort> hp = ParseHostPort(*text);
+  if (!hp) {
+    errors.Add(*mark, path, kEndpointExpected + Quote(*text));
+    return;
+  }
+  AddTarget(
+      service, *hp, "line " + std::to_string(mark->line + 1), seen,
+      [&](std::string message) { errors.Add(*mark, path, message); }, weight, std::move(metadata));
 }
 
 void ReadEndpointsFile(const Field& f, const std::string& path, ServiceConfig& service,
@@ -194,6 +243,19 @@ std::optional<ServiceConfig> ParseService(const Field& field, const ServiceConte
       }
     }
   }
+  if (auto f = m.Get("failOpen")) {
+    MapReader fail_open(*f, errors, KeyNames("service.failOpen"));
+    if (fail_open.valid()) {
+      if (auto p = fail_open.Get("belowHealthyPercent")) {
+        if (auto v = ReadInt(*p, errors, KeyAt("service.failOpen", "belowHealthyPercent"),
+                             "an integer percentage 1-100")) {
+          service.fail_open_below_percent = static_cast<int>(*v);
+        }
+      } else {
+        fail_open.Missing("belowHealthyPercent");
+      }
+    }
+  }
   if (auto f = m.Get("dnsTTL")) {
     if (auto v =
             ReadInt(*f, errors, KeyAt("service", "dnsTTL"), "an integer number of seconds >= 1")) {
@@ -211,18 +273,8 @@ std::optional<ServiceConfig> ParseService(const Field& field, const ServiceConte
     m.Missing("endpoints", "expected endpoints or endpointsFile");
   }
   if (endpoints) {
-    if (auto items = ReadStringList(*endpoints, errors)) {
-      for (const Field& item : *items) {
-        const std::string& text = item.node.Scalar();
-        service.endpoints.push_back(text);
-        std::optional<HostPort> hp = ParseHostPort(text);
-        if (!hp) {
-          errors.Add(item.mark, item.path, kEndpointExpected + Quote(text));
-          continue;
-        }
-        AddTarget(service, *hp, "line " + std::to_string(item.mark.line + 1), seen,
-                  [&](std::string message) { errors.Add(item.mark, item.path, message); });
-      }
+    if (auto items = ReadList(*endpoints, errors)) {
+      for (const Field& item : *items) ReadEndpoint(item, service, seen, errors);
     }
   }
   if (endpoints_file) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 #include <functional>
+#include <map>
 #include <vector>
 
 #include "nlohmann/json.hpp"
@@ -44,9 +45,13 @@ std::string ReversedLabels(const std::string& domain) {
   return out;
 }
 
-nlohmann::ordered_json MetadataJson(const ServiceRegistration& service) {
+// The service's metadata with the endpoint's merged over it (endpoint wins).
+nlohmann::ordered_json MetadataJson(const ServiceRegistration& service,
+                                    const probes::Target& target) {
+  std::map<std::string, std::string> merged = service.metadata;
+  for (const auto& [k, v] : target.metadata) merged[k] = v;
   nlohmann::ordered_json metadata = nlohmann::ordered_json::object();
-  for (const auto& [k, v] : service.metadata) metadata[k] = v;
+  for (const auto& [k, v] : merged) metadata[k] = v;
   return metadata;
 }
 
@@ -97,7 +102,8 @@ std::string RegistrationValue(const probes::Target& target, const ServiceRegistr
       nlohmann::ordered_json v;
       v["service"] = service.service;
       v["address"] = target.Address();
-      v["metadata"] = MetadataJson(service);
+      if (target.weight > 0) v["weight"] = target.weight;
+      v["metadata"] = MetadataJson(service, target);
       v["registeredAt"] = FormatRfc3339(registered_at);
       return v.dump();
     }
@@ -106,8 +112,11 @@ std::string RegistrationValue(const probes::Target& target, const ServiceRegistr
       nlohmann::ordered_json v;
       v["Op"] = 0;
       v["Addr"] = target.Address();
-      v["Metadata"] =
-          service.metadata.empty() ? nlohmann::ordered_json(nullptr) : MetadataJson(service);
+      // Metadata is what the Go resolver hands to balancers (interface{});
+      // the weight goes in it as a number, beside the string metadata.
+      nlohmann::ordered_json metadata = MetadataJson(service, target);
+      if (target.weight > 0) metadata["weight"] = target.weight;
+      v["Metadata"] = metadata.empty() ? nlohmann::ordered_json(nullptr) : metadata;
       return v.dump();
     }
     case ValueFormat::kSkyDns: {

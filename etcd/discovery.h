@@ -75,8 +75,11 @@ struct Endpoint {
   // otherwise the key's path between the prefix and the last '/'.
   std::string service;
   std::map<std::string, std::string> metadata;  // non-string values as JSON text
-  int64_t ttl_seconds = 0;                      // skydns only
-  std::string error;  // non-empty: the value is not in the expected format
+  // json: "weight"; grpc-naming: Metadata.weight; 0 when absent or not a
+  // positive integer.
+  int64_t weight = 0;
+  int64_t ttl_seconds = 0;  // skydns only
+  std::string error;        // non-empty: the value is not in the expected format
 
   bool ok() const { return error.empty(); }
   bool operator==(const Endpoint&) const = default;

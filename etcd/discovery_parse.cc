@@ -122,6 +122,13 @@ std::string SkyDnsName(std::string_view key) {
   return name;
 }
 
+int64_t WeightOf(const json& object) {
+  if (!object.is_object()) return 0;
+  auto w = object.find("weight");
+  if (w == object.end() || !w->is_number_integer() || w->get<int64_t>() < 1) return 0;
+  return w->get<int64_t>();
+}
+
 void ParsePlain(Endpoint* e) { ParseHostPort(e->value, /*port_optional=*/false, e); }
 
 void ParseJson(const json& v, Endpoint* e) {
@@ -135,6 +142,7 @@ void ParseJson(const json& v, Endpoint* e) {
   if (service != v.end() && service->is_string()) e->service = service->get<std::string>();
   auto metadata = v.find("metadata");
   if (metadata != v.end()) FillMetadata(*metadata, e);
+  e->weight = WeightOf(v);
 }
 
 void ParseGrpcNaming(const json& v, Endpoint* e) {
@@ -152,7 +160,10 @@ void ParseGrpcNaming(const json& v, Endpoint* e) {
   // gRPC accepts an address without a port (the default port applies).
   if (!ParseHostPort(addr->get<std::string>(), /*port_optional=*/true, e)) return;
   auto metadata = v.find("Metadata");
-  if (metadata != v.end()) FillMetadata(*metadata, e);
+  if (metadata != v.end()) {
+    FillMetadata(*metadata, e);
+    e->weight = WeightOf(*metadata);
+  }
 }
 
 void ParseSkyDns(const json& v, Endpoint* e) {

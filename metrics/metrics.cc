@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "metrics/cluster_metrics.h"
+#include "metrics/failure_reason.h"
 #include "metrics/process_collector.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -88,7 +89,7 @@ struct Metrics::Families {
   Family<Histogram>* probe_duration;
   Family<Histogram>* schedule_lag_family;
   Histogram* schedule_lag;
-  Family<Gauge>* target_healthy;
+  Family<Counter>* probe_failures;
   Family<Gauge>* targets;
   Family<Counter>* transitions_total;
   Family<Counter>* local_errors;  // registrar_prober_local_errors_total{reason}
@@ -107,12 +108,14 @@ struct Metrics::Families {
   Counter* reloads_success;
   Counter* reloads_failure;
   Gauge* last_reload_success;
+  Gauge* last_reload_successful;
 };
 
 // Cached series of one service; pointers stay valid until RemoveService().
 struct Metrics::ServiceSeries {
   Counter* probes_success = nullptr;
   Counter* probes_failure = nullptr;
+  std::array<Counter*, kFailureReasons.size()> failures_by_reason{};
   Histogram* probe_duration = nullptr;
   Counter* to_healthy = nullptr;
   Counter* to_unhealthy = nullptr;
@@ -125,7 +128,6 @@ struct Metrics::ServiceSeries {
 struct Metrics::TargetSeries {
   std::string service;
   probes::Health health = probes::Health::kUnknown;
-  Gauge* healthy = nullptr;  // null when per_target_series is off
 };
 
 struct Metrics::OpSeries {
@@ -166,9 +168,11 @@ void Metrics::Register() {
                                 .Help("How late probes started compared to their schedule.")
                                 .Register(r);
   f->schedule_lag = &f->schedule_lag_family->Add({}, LagBuckets());
-  f->target_healthy = &prometheus::BuildGauge()
-                           .Name("registrar_target_healthy")
-                           .Help("1 if the target is healthy, 0 if unhealthy or unknown.")
+  f->probe_failures = &prometheus::BuildCounter()
+                           .Name("registrar_probe_failures_total")
+                           .Help(
+                               "Failed probes, by service and reason (timeout|refused|status|"
+                               "body|tls|dns|reset|other).")
                            .Register(r);
   f->targets = &prometheus::BuildGauge()
                     .Name("registrar_targets")
@@ -260,6 +264,11 @@ void Metrics::Register() {
                                 .Help("Unix time of the last successful config load.")
                                 .Register(r)
                                 .Add({});
+  f->last_reload_successful = &prometheus::BuildGauge()
+                                   .Name("registrar_config_last_reload_successful")
+                                   .Help("1 if the last config load or reload succeeded.")
+                                   .Register(r)
+                                   .Add({});
   prometheus::BuildGauge()
       .Name("registrar_build_info")
       .Help("Version and revision of this build (always 1).")
@@ -286,6 +295,10 @@ Metrics::ServiceSeries& Metrics::AddService(const std::string& service) {
   s->probes_success = &f.probes_total->Add({{"service", service}, {"result", "success"}});
   s->probes_failure = &f.probes_total->Add({{"service", service}, {"result", "failure"}});
   s->probe_duration = &f.probe_duration->Add({{"service", service}}, ProbeBuckets());
+  for (size_t i = 0; i < kFailureReasons.size(); ++i) {
+    s->failures_by_reason[i] =
+        &f.probe_failures->Add({{"service", service}, {"reason", std::string(kFailureReasons[i])}});
+  }
   s->to_healthy = &f.transitions_total->Add({{"service", service}, {"to", "healthy"}});
   s->to_unhealthy = &f.transitions_total->Add({{"service", service}, {"to", "unhealthy"}});
   s->healthy = &f.targets->Add({{"service", service}, {"state", "healthy"}});
@@ -300,6 +313,7 @@ void Metrics::RemoveService(const std::string& service, ServiceSeries& s) {
   f.probes_total->Remove(s.probes_success);
   f.probes_total->Remove(s.probes_failure);
   f.probe_duration->Remove(s.probe_duration);
+  for (Counter* c : s.failures_by_reason) f.probe_failures->Remove(c);
   f.transitions_total->Remove(s.to_healthy);
   f.transitions_total->Remove(s.to_unhealthy);
   f.targets->Remove(s.healthy);
@@ -332,11 +346,6 @@ void Metrics::SetTargets(const std::vector<probes::Target>& targets) {
     s.unknown->Increment();
     TargetSeries entry;
     entry.service = t.service;
-    if (options_.per_target_series) {
-      entry.healthy =
-          &families_->target_healthy->Add({{"service", t.service}, {"target", t.Address()}});
-      entry.healthy->Set(0);
-    }
     targets_.emplace(std::move(id), std::move(entry));
   }
   for (auto it = targets_.begin(); it != targets_.end();) {
@@ -352,7 +361,6 @@ void Metrics::SetTargets(const std::vector<probes::Target>& targets) {
       s.unknown->Decrement();
       if (--s.targets == 0) RemoveService(t.service, s);
     }
-    if (t.healthy != nullptr) families_->target_healthy->Remove(t.healthy);
     targets_.erase(it++);
   }
 }
@@ -373,7 +381,6 @@ void Metrics::SetTargetState(TargetSeries& t, ServiceSeries& s, probes::Health t
   gauge(t.health)->Decrement();
   gauge(to)->Increment();
   t.health = to;
-  if (t.healthy != nullptr) t.healthy->Set(to == probes::Health::kHealthy ? 1 : 0);
 }
 
 void Metrics::OnResult(const probes::Target& target, const probes::ProbeResult& result,
@@ -384,6 +391,12 @@ void Metrics::OnResult(const probes::Target& target, const probes::ProbeResult& 
   if (it == services_.end()) return;
   ServiceSeries& s = *it->second;
   (result.ok ? s.probes_success : s.probes_failure)->Increment();
+  if (!result.ok) {
+    const std::string_view reason = FailureReason(result.reason);
+    for (size_t i = 0; i < kFailureReasons.size(); ++i) {
+      if (kFailureReasons[i] == reason) s.failures_by_reason[i]->Increment();
+    }
+  }
   s.probe_duration->Observe(ToSeconds(result.latency));
 }
 
@@ -466,11 +479,13 @@ void Metrics::OnDriftRepair(size_t repaired) {
 }
 
 void Metrics::OnConfigLoaded(WallTime when) {
+  families_->last_reload_successful->Set(1);
   families_->last_reload_success->Set(
       std::chrono::duration<double>(when.time_since_epoch()).count());
 }
 
 void Metrics::OnConfigReload(bool ok, WallTime when) {
+  families_->last_reload_successful->Set(ok ? 1 : 0);
   if (!ok) {
     families_->reloads_failure->Increment();
     return;

@@ -4,7 +4,7 @@
 // registers every family at construction, so a clash or a bad name is an
 // error at start (Create() returns it) and never a throw later. Every label
 // combination known at start exists from the first scrape at 0: the
-// per-service and per-target series are created by SetTargets(), the etcd ops
+// per-service series are created by SetTargets(), the etcd ops
 // and result labels at construction.
 //
 // It observes the other modules through their observer interfaces (the probe
@@ -49,9 +49,7 @@ class ClusterMetrics;
 struct MetricsOptions {
   std::string version = "unknown";   // registrar_build_info{version}
   std::string revision = "unknown";  // registrar_build_info{revision}
-  // registrar_target_healthy{service,target}: one series per target. Turn off
-  // for very large target sets; registrar_targets{service,state} remains.
-  bool per_target_series = true;
+  // Per-target series come from TargetCollector (metrics/target_collector.h).
 };
 
 class Metrics final : public probes::ProbeObserver,

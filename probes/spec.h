@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -113,6 +114,11 @@ struct Target {
   std::string host;  // IPv4/IPv6 literal or name; IPv6 without brackets
   int port = 0;
   ProbeSpec probe;
+  // What the registration carries besides the address (json and grpc-naming
+  // values; the prober ignores both): a weight (0: none given) and the
+  // endpoint's own metadata, merged over the service's (the endpoint wins).
+  int weight = 0;
+  std::map<std::string, std::string> metadata;
 
   // "host:port" ("[v6]:port" for IPv6): the registered address.
   std::string Address() const;

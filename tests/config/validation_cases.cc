@@ -48,7 +48,7 @@ const std::vector<ValidationCase>& ValidationCases() {
       {"UnknownKeyListsTheKnownOnes",
        Head() + kServices + "extra: 1\n",
        {"config.yaml:9:1: extra: unknown key; expected one of: etcd, registration, cluster, "
-        "server, log, probes, defaults, services"}},
+        "server, log, metrics, probes, defaults, services"}},
       {"DuplicateKey",
        Head() + "registration: {}\n",
        {"config.yaml:5:1: registration: duplicate key"}},

@@ -50,7 +50,10 @@ TEST_F(ControllerTest, AValueEtcdRefusesCostsOnlyItsOwnKey) {
   c.SetHealthy(MakeTarget("big", 7000), true);
   for (int i = 0; i < 3; ++i) c.SetHealthy(MakeTarget("web", 8000 + i), true);
   c.Start();
-  ASSERT_TRUE(WaitFor([&] { return KeyCountIs(3, "/services/web/"); }, seconds(20)));
+  // The other keys land in etcd before the refused one is recorded.
+  ASSERT_TRUE(WaitFor(
+      [&] { return KeyCountIs(3, "/services/web/") && !c.Snapshot().rejected_keys.empty(); },
+      seconds(20)));
   EXPECT_FALSE(HasKey("/services/big/127.0.0.1:7000"));
   const auto rejected = c.Snapshot().rejected_keys;
   ASSERT_EQ(rejected.size(), 1u);

@@ -16,6 +16,7 @@
 
 #include "etcd/client.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/etcd_cluster.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/http_backend.h"
 #include "tests/support/ports.h"
@@ -98,12 +99,18 @@ class EventRecorder {
 class Replicas : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(etcd_.Start().ok()) << etcd_.log();
+    ASSERT_NO_FATAL_FAILURE(StartEtcd());
     etcd::ClientOptions options;
-    options.endpoints = {etcd_.endpoint()};
+    options.endpoints = endpoints_;
     options.request_timeout = seconds(2);
     reader_ = *etcd::Client::Create(options);
     for (int i = 0; i < kBackends; ++i) backends_.push_back(std::make_unique<HttpBackend>());
+  }
+
+  // One etcd member; ReplicasOnThreeEtcdMembers starts a cluster instead.
+  virtual void StartEtcd() {
+    ASSERT_TRUE(etcd_.Start().ok()) << etcd_.log();
+    endpoints_ = {etcd_.endpoint()};
   }
 
   // Services s<n> for each n of `services`, every backend in each.
@@ -111,7 +118,10 @@ class Replicas : public ::testing::Test {
                           const std::vector<int>& services) {
     const std::string path = dir_.File(name + ".yaml");
     std::ofstream c(path);
-    c << "etcd:\n  endpoints: [\"" << etcd_.endpoint() << "\"]\n"
+    c << "etcd:\n  endpoints: [";
+    for (size_t i = 0; i < endpoints_.size(); ++i)
+      c << (i ? ", \"" : "\"") << endpoints_[i] << "\"";
+    c << "]\n"
       << "registration:\n  prefix: /services/\n  leaseTTL: " << kLeaseTtl << "s\n"
       << "cluster:\n  sessionTTL: " << kSessionTtl << "s\n  handoverTimeout: 10s\n"
       << "server:\n  listen: 127.0.0.1:" << FreePort()
@@ -214,6 +224,7 @@ class Replicas : public ::testing::Test {
   }
 
   EtcdServer etcd_;
+  std::vector<std::string> endpoints_;
   TempDir dir_;
   std::unique_ptr<etcd::Client> reader_;
   std::vector<std::unique_ptr<HttpBackend>> backends_;
@@ -388,6 +399,74 @@ TEST_F(Replicas, AnUpgradeThatChangesTheTargetListKeepsTheKeysOfTargetsInBoth) {
   for (const auto& key : events.deletes()) {
     EXPECT_TRUE(only_in(key, {8, 9})) << key << " is in both configs and lost its key";
   }
+}
+
+// The replicas on a 3-member etcd cluster, for faults of etcd itself.
+class ReplicasOnThreeEtcdMembers : public Replicas {
+ protected:
+  void StartEtcd() override {
+    ASSERT_TRUE(cluster_.Start().ok());
+    endpoints_ = cluster_.endpoints();
+  }
+  // The test's own reads and watch go to `member` only, one that the test
+  // leaves alone, so they see every event whatever happens to the others.
+  void ReadFrom(int member) {
+    etcd::ClientOptions options;
+    options.endpoints = {cluster_.endpoint(member)};
+    options.request_timeout = seconds(2);
+    reader_ = *etcd::Client::Create(options);
+  }
+  // A key deleted while every backend stayed healthy is a gap.
+  void ExpectNoKeyDeleted(const EventRecorder& events) {
+    const auto deleted = events.deletes();
+    EXPECT_TRUE(deleted.empty()) << deleted.size() << " keys deleted, e.g. " << deleted.front();
+  }
+  EtcdCluster cluster_;
+};
+
+// The member the replicas talk to first hangs (SIGSTOP: connections stay open,
+// nothing answers) for 30 s, five times the 6 s lease TTL: they move to the
+// other members well inside the TTL and no key is lost.
+TEST_F(ReplicasOnThreeEtcdMembers, AHungEtcdMemberForFiveTtlsLosesNoKey) {
+  auto r0 = Start("r0");
+  auto r1 = Start("r1");
+  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 2, 0.8); }, seconds(60)))
+      << Logs({r0.get(), r1.get()});
+  ReadFrom(2);
+  EventRecorder events(*reader_, Revision() + 1);
+  cluster_.Pause(0);
+  const auto until = std::chrono::steady_clock::now() + seconds(30);
+  size_t fewest = kTargets;
+  while (std::chrono::steady_clock::now() < until) {
+    fewest = std::min(fewest, Keys().size());
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  cluster_.Resume(0);
+  EXPECT_EQ(fewest, kTargets) << Logs({r0.get(), r1.get()});
+  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 2, 0.8); }, seconds(60)))
+      << Logs({r0.get(), r1.get()});
+  ExpectNoKeyDeleted(events);
+  EXPECT_TRUE(r0->Running() && r1->Running());
+}
+
+// The etcd leader is killed (-9) while the replicas run, and then one replica
+// is killed too: a new leader takes over, the survivor adopts the dead
+// replica's targets, and no healthy target's key is ever deleted.
+TEST_F(ReplicasOnThreeEtcdMembers, AKilledEtcdLeaderAndThenAKilledReplicaLeaveNoGap) {
+  auto r0 = Start("r0");
+  auto r1 = Start("r1");
+  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 2, 0.8); }, seconds(60)))
+      << Logs({r0.get(), r1.get()});
+  auto leader = cluster_.Leader();
+  ASSERT_TRUE(leader.ok()) << leader.status();
+  ReadFrom((*leader + 1) % 3);
+  EventRecorder events(*reader_, Revision() + 1);
+  cluster_.Kill(*leader);
+  ASSERT_TRUE(cluster_.WaitHealthy().ok());
+  r1->Kill();
+  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 1); }, seconds(60))) << Logs({r0.get()});
+  ExpectNoKeyDeleted(events);
+  EXPECT_TRUE(r0->Running());
 }
 
 }  // namespace

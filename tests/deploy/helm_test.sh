@@ -55,6 +55,10 @@ expect_fail "schema rejects a probe port out of range" "port" \
   helm template x "$CHART" --set 'services[0].name=a' --set 'services[0].endpoints[0]=h:1' --set 'services[0].probe.httpGet.port=70000'
 expect_fail "schema rejects an unknown key inside a service" "additional properties|not allowed|additionalProperties" \
   helm template x "$CHART" --set 'services[0].name=a' --set 'services[0].endpoints[0]=h:1' --set 'services[0].probe.tcpSocket.port=1' --set 'services[0].endpoint=h:1'
+expect_ok "metrics.perTargetSeries reaches the config" bash -c \
+  'helm template x "$1" --set metrics.perTargetSeries=never | grep -q "perTargetSeries: never"' _ "$CHART"
+expect_fail "schema rejects an unknown perTargetSeries" "perTargetSeries" \
+  helm template x "$CHART" --set metrics.perTargetSeries=sometimes
 expect_fail "schema rejects a lease TTL below 2s" "leaseTTL" \
   helm template x "$CHART" --set registration.leaseTTL=1s
 expect_fail "schema rejects an endpoint without a port" "endpoints" \

@@ -14,6 +14,7 @@
 
 #include "admin/admin_server.h"
 #include "metrics/metrics.h"
+#include "metrics/target_collector.h"
 #include "probes/prober.h"
 #include "tests/metrics/test_util.h"
 #include "tests/support/http_backend.h"
@@ -41,7 +42,9 @@ class LiveStateTest : public ::testing::Test {
     status_ = std::make_unique<testing::ProberStatus>(*prober_);
     AdminServerOptions options;
     options.listen_address = "127.0.0.1:0";
+    collector_ = std::make_shared<TargetCollector>(*status_, PerTargetSeries::kAlways);
     options.collectables = metrics_->Collectables();
+    options.collectables.push_back(collector_);
     options.idle_timeout = std::chrono::seconds(3);
     auto server = AdminServer::Start(options, *status_);
     ASSERT_TRUE(server.ok()) << server.status();
@@ -84,6 +87,7 @@ class LiveStateTest : public ::testing::Test {
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<probes::Prober> prober_;
   std::unique_ptr<testing::ProberStatus> status_;
+  std::shared_ptr<TargetCollector> collector_;
   std::unique_ptr<AdminServer> server_;
 };
 
@@ -128,7 +132,9 @@ TEST_F(LiveStateTest, TargetsApiFollowsRealBackendsThroughTransitions) {
   EXPECT_EQ(Entry(TargetsJson(), ta.Id())["last_results"].back()["reason"], "connection refused");
 
   // The metrics agree with the API.
-  const std::string text = Exposition(*metrics_);
+  auto collectables = metrics_->Collectables();
+  collectables.push_back(collector_);
+  const std::string text = Exposition(collectables);
   EXPECT_EQ(Sample(text, "registrar_targets", {{"service", "web"}, {"state", "unhealthy"}}), 2);
   EXPECT_EQ(Sample(text, "registrar_targets", {{"service", "web"}, {"state", "healthy"}}), 0);
   EXPECT_EQ(Sample(text, "registrar_targets", {{"service", "api"}, {"state", "unhealthy"}}), 1);
@@ -136,6 +142,15 @@ TEST_F(LiveStateTest, TargetsApiFollowsRealBackendsThroughTransitions) {
             2);
   EXPECT_EQ(Sample(text, "registrar_target_healthy", {{"service", "web"}, {"target", b.address()}}),
             0);
+  EXPECT_EQ(Sample(text, "registrar_target_probed", {{"service", "web"}, {"target", b.address()}}),
+            1);
+  // b failed by status, a by a refused connection.
+  EXPECT_GT(
+      *Sample(text, "registrar_probe_failures_total", {{"service", "web"}, {"reason", "status"}}),
+      0);
+  EXPECT_GT(
+      *Sample(text, "registrar_probe_failures_total", {{"service", "web"}, {"reason", "refused"}}),
+      0);
   EXPECT_GT(*Sample(text, "registrar_probes_total", {{"service", "web"}, {"result", "success"}}),
             0);
 }

@@ -48,7 +48,8 @@ TEST(Metrics, ExposesEveryFamilyFromTheFirstScrape) {
            "registrar_probes_total",
            "registrar_probe_duration_seconds",
            "registrar_probe_schedule_lag_seconds",
-           "registrar_target_healthy",
+           "registrar_probe_failures_total",
+           "registrar_config_last_reload_successful",
            "registrar_targets",
            "registrar_transitions_total",
            "registrar_registered_keys",
@@ -80,9 +81,8 @@ TEST(Metrics, ExposesEveryFamilyFromTheFirstScrape) {
             0);
   EXPECT_EQ(Sample(text, "registrar_targets", {{"service", "web"}, {"state", "unknown"}}), 1);
   EXPECT_EQ(Sample(text, "registrar_targets", {{"service", "web"}, {"state", "healthy"}}), 0);
-  EXPECT_EQ(
-      Sample(text, "registrar_target_healthy", {{"service", "web"}, {"target", "127.0.0.1:8080"}}),
-      0);
+  EXPECT_EQ(Sample(text, "registrar_probe_failures_total", {{"service", "web"}, {"reason", "dns"}}),
+            0);
   EXPECT_EQ(Sample(text, "registrar_etcd_requests_total", {{"op", "txn"}, {"code", "OK"}}), 0);
   EXPECT_EQ(Sample(text, "registrar_reconcile_total", {{"result", "failure"}}), 0);
   EXPECT_EQ(Sample(text, "registrar_config_reloads_total", {{"result", "failure"}}), 0);
@@ -113,16 +113,10 @@ TEST(Metrics, TargetGaugesFollowTransitions) {
   EXPECT_EQ(Sample(text, "registrar_targets", {{"service", "web"}, {"state", "healthy"}}), 1);
   EXPECT_EQ(Sample(text, "registrar_targets", {{"service", "web"}, {"state", "unhealthy"}}), 1);
   EXPECT_EQ(Sample(text, "registrar_targets", {{"service", "web"}, {"state", "unknown"}}), 0);
-  EXPECT_EQ(
-      Sample(text, "registrar_target_healthy", {{"service", "web"}, {"target", "127.0.0.1:1001"}}),
-      1);
 
   metrics->OnTransition(a, To(probes::Health::kHealthy, probes::Health::kUnhealthy));
   text = Exposition(*metrics);
   EXPECT_EQ(Sample(text, "registrar_targets", {{"service", "web"}, {"state", "unhealthy"}}), 2);
-  EXPECT_EQ(
-      Sample(text, "registrar_target_healthy", {{"service", "web"}, {"target", "127.0.0.1:1001"}}),
-      0);
   EXPECT_EQ(Sample(text, "registrar_transitions_total", {{"service", "web"}, {"to", "unhealthy"}}),
             2);
   EXPECT_EQ(Sample(text, "registrar_transitions_total", {{"service", "web"}, {"to", "healthy"}}),
@@ -157,12 +151,6 @@ TEST(Metrics, RemovedTargetsLoseTheirSeriesAndKeptOnesKeepTheirState) {
   metrics->SetTargets({a});
   const std::string text = Exposition(*metrics);
   EXPECT_EQ(Sample(text, "registrar_targets", {{"service", "web"}, {"state", "healthy"}}), 1);
-  EXPECT_EQ(
-      Sample(text, "registrar_target_healthy", {{"service", "web"}, {"target", "127.0.0.1:1001"}}),
-      1);
-  EXPECT_EQ(
-      Sample(text, "registrar_target_healthy", {{"service", "web"}, {"target", "127.0.0.1:1002"}}),
-      std::nullopt);
   EXPECT_EQ(text.find("service=\"api\""), std::string::npos) << "a removed service keeps series";
 }
 
@@ -175,16 +163,39 @@ TEST(Metrics, ResultsAndTransitionsOfUnknownTargetsAreIgnored) {
   EXPECT_EQ(Exposition(*metrics).find("service=\"gone\""), std::string::npos);
 }
 
-TEST(Metrics, PerTargetSeriesCanBeTurnedOff) {
-  MetricsOptions options;
-  options.per_target_series = false;
-  auto metrics = NewMetrics(options);
+TEST(Metrics, CountsFailuresByAFixedSetOfReasons) {
+  auto metrics = NewMetrics();
   const probes::Target a = HttpTarget("web", 1001);
   metrics->SetTargets({a});
-  metrics->OnTransition(a, To(probes::Health::kUnknown, probes::Health::kHealthy));
+  for (const char* reason :
+       {"timeout after 1s", "connection refused", "status 503", "body did not match",
+        "TLS: handshake failed", "could not resolve host", "connection reset", "empty reply",
+        "a hostile backend's own words"}) {
+    probes::ProbeResult r = Result(false, std::chrono::milliseconds(1));
+    r.reason = reason;
+    metrics->OnResult(a, r, Duration::zero());
+  }
+  metrics->OnResult(a, Result(true, std::chrono::milliseconds(1)), Duration::zero());
   const std::string text = Exposition(*metrics);
-  EXPECT_EQ(text.find("registrar_target_healthy{"), std::string::npos);
-  EXPECT_EQ(Sample(text, "registrar_targets", {{"service", "web"}, {"state", "healthy"}}), 1);
+  for (std::string_view reason : {"timeout", "refused", "status", "body", "tls", "dns", "reset"}) {
+    EXPECT_EQ(Sample(text, "registrar_probe_failures_total",
+                     {{"service", "web"}, {"reason", std::string(reason)}}),
+              1)
+        << reason;
+  }
+  EXPECT_EQ(
+      Sample(text, "registrar_probe_failures_total", {{"service", "web"}, {"reason", "other"}}), 2);
+  EXPECT_EQ(text.find("hostile"), std::string::npos);
+}
+
+TEST(Metrics, SaysWhetherTheLastConfigReloadSucceeded) {
+  auto metrics = NewMetrics();
+  metrics->OnConfigLoaded(WallTime(std::chrono::seconds(100)));
+  EXPECT_EQ(Sample(Exposition(*metrics), "registrar_config_last_reload_successful"), 1);
+  metrics->OnConfigReload(false, WallTime(std::chrono::seconds(200)));
+  EXPECT_EQ(Sample(Exposition(*metrics), "registrar_config_last_reload_successful"), 0);
+  metrics->OnConfigReload(true, WallTime(std::chrono::seconds(300)));
+  EXPECT_EQ(Sample(Exposition(*metrics), "registrar_config_last_reload_successful"), 1);
 }
 
 TEST(Metrics, CountsEtcdRequestsByOpAndCode) {

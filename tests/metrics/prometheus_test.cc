@@ -6,6 +6,7 @@
 
 #include "admin/admin_server.h"
 #include "metrics/metrics.h"
+#include "metrics/target_collector.h"
 #include "probes/prober.h"
 #include "tests/metrics/test_util.h"
 #include "tests/support/http_backend.h"
@@ -41,6 +42,7 @@ TEST(Prometheus, ScrapesTheRegistrarsSeriesWithTheBackendsRealState) {
   AdminServerOptions options;
   options.listen_address = "127.0.0.1:0";
   options.collectables = (*metrics)->Collectables();
+  options.collectables.push_back(std::make_shared<TargetCollector>(status, PerTargetSeries::kAuto));
   auto server = AdminServer::Start(options, status);
   ASSERT_TRUE(server.ok()) << server.status();
 

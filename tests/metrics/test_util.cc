@@ -35,9 +35,11 @@ void FakeStatus::SetReady(Readiness ready) {
   ready_ = std::move(ready);
 }
 
-std::string Exposition(const Metrics& metrics) {
+std::string Exposition(const Metrics& metrics) { return Exposition(metrics.Collectables()); }
+
+std::string Exposition(const std::vector<std::shared_ptr<prometheus::Collectable>>& collectables) {
   std::vector<prometheus::MetricFamily> families;
-  for (const auto& c : metrics.Collectables()) {
+  for (const auto& c : collectables) {
     auto more = c->Collect();
     families.insert(families.end(), more.begin(), more.end());
   }

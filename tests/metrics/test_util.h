@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -53,6 +54,8 @@ class ProberStatus final : public StatusProvider {
 
 // The Prometheus text exposition of everything `metrics` serves.
 std::string Exposition(const Metrics& metrics);
+// ... and of these collectables (e.g. Collectables() plus a TargetCollector).
+std::string Exposition(const std::vector<std::shared_ptr<prometheus::Collectable>>& collectables);
 
 // The value of the sample `name{labels}` in exposition `text`, if present.
 std::optional<double> Sample(const std::string& text, const std::string& name,

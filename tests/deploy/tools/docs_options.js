@@ -4,6 +4,7 @@
 // Prints one line per problem and exits 1 if there is any. What it checks:
 //  - `a.b.c` in backticks whose first part is a config or chart key: the parts
 //    are a run of a config key path or a chart value path;
+//  - snake_case spellings of camelCase keys (`per_target_series`);
 //  - `key: value` in backticks: the key is a config key or chart value;
 //  - YAML blocks of a config (top keys all config sections) or of chart values:
 //    no unknown key, at any depth the schema closes;
@@ -119,6 +120,11 @@ for (const file of files) {
       for (const f of run[1].match(/--[a-z][a-z0-9.-]*[a-z0-9]/g) || []) {
         if (!flags.has(f) && !allowed.has(f)) say(i, `flag ${f} is not an etcd-registrar flag`);
       }
+    }
+    // A snake_case spelling of a camelCase key (`per_target_series`).
+    for (const m of line.matchAll(/`([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?::[^`]*)?`/g)) {
+      const camel = m[1].replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+      if (keyNames.has(camel) && !allowed.has(m[1])) say(i, `\`${m[1]}\` is spelt \`${camel}\``);
     }
     for (const m of line.matchAll(/`(registrar_[a-z0-9_]+)`/g)) {
       if (!metrics.has(m[1]) && !metrics.has(metricBase(m[1])) && !allowed.has(m[1])) {

@@ -85,6 +85,8 @@ server:
   listen: {{ printf "0.0.0.0:%d" (int .Values.adminPort) | quote }}
 log:
   {{- toYaml .Values.log | nindent 2 }}
+metrics:
+  {{- toYaml .Values.metrics | nindent 2 }}
 defaults:
   {{- toYaml .Values.probeDefaults | nindent 2 }}
 {{- if .Values.services }}

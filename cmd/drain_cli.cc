@@ -1,0 +1,138 @@
+#include "cmd/drain_cli.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+
+#include "cmd/wiring.h"
+#include "config/config.h"
+#include "controller/drain_store.h"
+#include "controller/keys.h"
+#include "etcd/client.h"
+
+namespace registrar {
+namespace {
+
+void AddConnectionOptions(CLI::App& app, DrainCommandOptions& o) {
+  app.add_option("--endpoints", o.endpoints,
+                 "etcd endpoints, comma-separated (when no --config is given)");
+}
+
+std::string DefaultWho() {
+  for (const char* var : {"USER", "LOGNAME"}) {
+    if (const char* v = std::getenv(var); v != nullptr && *v != '\0') {
+      return std::string("cli:") + v;
+    }
+  }
+  return "cli";
+}
+
+// The config the daemon would run (for etcd settings and the prefixes), or
+// one made of the overrides alone when no file is given.
+std::optional<config::Config> LoadFor(const config::Command& command, const DrainCommandOptions& o,
+                                      std::ostream& err) {
+  config::Overrides overrides = command.overrides;
+  if (!o.endpoints.empty())
+    overrides.etcd_endpoints = config::OverrideValue{o.endpoints, "--endpoints"};
+  config::LoadResult loaded;
+  if (!command.config_path.empty()) {
+    loaded = config::LoadConfigDetailed(command.config_path, overrides);
+  } else if (overrides.etcd_endpoints) {
+    loaded = config::ParseConfig("{}", "(command line)", std::filesystem::current_path().string(),
+                                 overrides);
+  } else {
+    err << "etcd-registrar: drain needs --config FILE or --endpoints HOST:PORT\n";
+    return std::nullopt;
+  }
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors) err << e.ToString() << "\n";
+    return std::nullopt;
+  }
+  return std::move(*loaded.config);
+}
+
+bool Configured(const config::Config& c, const std::string& id) {
+  for (const auto& t : c.Targets()) {
+    if (t.Id() == id) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void AddDrainOptions(CLI::App& app, DrainCommandOptions& o) {
+  app.add_option("target", o.target, "SERVICE/ADDRESS, e.g. orders/10.0.0.5:8080");
+  app.add_option("--reason", o.reason, "why (shown on the status page and in --list)");
+  app.add_option("--for", o.duration, "end the drain by itself after this long, e.g. 1h");
+  app.add_option("--by", o.by, "who drains (default cli:$USER)");
+  app.add_flag("--list", o.list, "list every drain");
+  AddConnectionOptions(app, o);
+}
+
+void AddUndrainOptions(CLI::App& app, DrainCommandOptions& o) {
+  app.add_option("target", o.target, "SERVICE/ADDRESS, e.g. orders/10.0.0.5:8080")->required();
+  AddConnectionOptions(app, o);
+}
+
+int RunDrainCommand(const config::Command& command, const DrainCommandOptions& o, bool undrain,
+                    std::ostream& out, std::ostream& err) {
+  if (!undrain && o.list == !o.target.empty()) {
+    err << "etcd-registrar: drain takes SERVICE/ADDRESS or --list\n";
+    return config::kExitUsage;
+  }
+  if (!o.target.empty() && o.target.find('/') == std::string::npos) {
+    err << "etcd-registrar: expected SERVICE/ADDRESS (e.g. orders/10.0.0.5:8080), got \""
+        << o.target << "\"\n";
+    return config::kExitUsage;
+  }
+  Duration duration = Duration::zero();
+  if (!o.duration.empty()) {
+    std::optional<Duration> d = config::ParseDuration(o.duration);
+    if (!d || *d <= Duration::zero()) {
+      err << "etcd-registrar: --for: expected a duration like 30m or 1h, got \"" << o.duration
+          << "\"\n";
+      return config::kExitUsage;
+    }
+    duration = *d;
+  }
+  std::optional<config::Config> c = LoadFor(command, o, err);
+  if (!c) return config::kExitUsage;
+  if (!o.target.empty() && !command.config_path.empty() && !Configured(*c, o.target) && !undrain) {
+    err << "etcd-registrar: " << o.target << " is not a target of " << command.config_path
+        << " (ids are SERVICE/ADDRESS as /api/v1/targets shows them)\n";
+    return config::kExitUsage;
+  }
+  auto client = etcd::Client::Create(EtcdClientOptions(c->etcd));
+  if (!client.ok()) {
+    err << "etcd-registrar: " << client.status().message() << "\n";
+    return config::kExitUsage;
+  }
+  controller::DrainStore store(**client, RealClock(), config::CoordinationPrefix(*c));
+  if (o.list) {
+    auto drains = store.List();
+    if (!drains.ok()) {
+      err << "etcd-registrar: " << drains.status().message() << "\n";
+      return config::kExitRuntimeFailure;
+    }
+    for (const auto& [id, d] : *drains) {
+      out << id << "\treason=\"" << d.reason << "\"\tby=" << d.by
+          << "\tat=" << controller::FormatRfc3339(d.at)
+          << "\tuntil=" << (d.until ? controller::FormatRfc3339(*d.until) : "-") << "\n";
+    }
+    return config::kExitOk;
+  }
+  const absl::Status done =
+      undrain ? store.Undrain(o.target)
+              : store.Drain(o.target, o.reason, duration, o.by.empty() ? DefaultWho() : o.by);
+  if (!done.ok()) {
+    err << "etcd-registrar: " << done.message() << "\n";
+    return config::kExitRuntimeFailure;
+  }
+  out << (undrain ? "undrained " : "drained ") << o.target
+      << (duration > Duration::zero() ? " for " + config::FormatDuration(duration) : "") << "\n";
+  return config::kExitOk;
+}
+
+}  // namespace registrar

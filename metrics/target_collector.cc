@@ -1,0 +1,121 @@
+#include "metrics/target_collector.h"
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "prometheus/client_metric.h"
+#include "prometheus/metric_family.h"
+#include "prometheus/metric_type.h"
+
+namespace registrar::metrics {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+MetricFamily Gauge(std::string name, std::string help) {
+  return MetricFamily{std::move(name), std::move(help), MetricType::Gauge, {}};
+}
+
+void Add(MetricFamily& family, std::vector<ClientMetric::Label> labels, double value) {
+  ClientMetric m;
+  m.label = std::move(labels);
+  m.gauge.value = value;
+  family.metric.push_back(std::move(m));
+}
+
+double Seconds(WallTime t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
+
+bool PerTarget(PerTargetSeries mode, size_t targets) {
+  switch (mode) {
+    case PerTargetSeries::kAlways:
+      return true;
+    case PerTargetSeries::kNever:
+      return false;
+    case PerTargetSeries::kAuto:
+      break;
+  }
+  return targets <= kAutoPerTargetLimit;
+}
+
+}  // namespace
+
+std::vector<MetricFamily> TargetCollector::Collect() const {
+  const std::vector<probes::TargetStatus> targets = provider_.Targets();
+  const admin::RegistrationView registration = provider_.Registration();
+
+  MetricFamily connected =
+      Gauge("registrar_etcd_connected", "1 while the last etcd call of the registrar succeeded.");
+  Add(connected, {}, registration.etcd_connected ? 1 : 0);
+
+  // Per service, every configured service at 0 so alerts see the series.
+  std::map<std::string, int> drained_by_service;
+  for (const auto& t : targets) {
+    int& n = drained_by_service[t.target.service];
+    if (registration.drained.contains(t.target.Id())) ++n;
+  }
+  MetricFamily drained_count =
+      Gauge("registrar_targets_drained", "Targets an operator drained (probed, not registered).");
+  for (const auto& [service, n] : drained_by_service) {
+    Add(drained_count, {{"service", service}}, n);
+  }
+  MetricFamily fail_open =
+      Gauge("registrar_service_fail_open",
+            "1 while too few of the service's targets are healthy and its registrations are kept.");
+  for (const auto& [service, n] : drained_by_service) {
+    bool open = false;
+    for (const auto& s : registration.fail_open_services) open = open || s == service;
+    Add(fail_open, {{"service", service}}, open ? 1 : 0);
+  }
+
+  std::vector<MetricFamily> out;
+  out.push_back(std::move(connected));
+  out.push_back(std::move(drained_count));
+  out.push_back(std::move(fail_open));
+  if (!PerTarget(mode_.load(), targets.size())) return out;
+
+  MetricFamily probed = Gauge("registrar_target_probed",
+                              "1 once the target has a verdict (healthy or unhealthy), 0 while "
+                              "unknown (not probed enough yet).");
+  MetricFamily healthy = Gauge("registrar_target_healthy",
+                               "1 if the target is healthy, 0 if unhealthy; absent while unknown.");
+  MetricFamily duration =
+      Gauge("registrar_target_probe_duration_seconds", "Duration of the target's last probe.");
+  MetricFamily status = Gauge("registrar_target_probe_http_status_code",
+                              "HTTP status of the target's last probe (0: no HTTP response).");
+  MetricFamily last = Gauge("registrar_target_last_probe_timestamp_seconds",
+                            "Unix time the target's last probe started (0: not probed yet).");
+  MetricFamily registered = Gauge("registrar_target_registered",
+                                  "1 while this registrar's key for the target is in etcd.");
+  MetricFamily drained =
+      Gauge("registrar_target_drained", "1 while an operator has drained the target.");
+  for (const auto& t : targets) {
+    const std::string id = t.target.Id();
+    std::vector<ClientMetric::Label> labels = {{"service", t.target.service},
+                                               {"target", t.target.Address()}};
+    const bool known = t.health != probes::Health::kUnknown;
+    Add(probed, labels, known ? 1 : 0);
+    if (known) Add(healthy, labels, t.health == probes::Health::kHealthy ? 1 : 0);
+    if (!t.recent.empty()) {
+      const probes::ProbeResult& r = t.recent.back();
+      Add(duration, labels, std::chrono::duration<double>(r.latency).count());
+      Add(status, labels, r.http_status);
+      Add(last, labels, Seconds(r.wall_start));
+    } else {
+      Add(duration, labels, 0);
+      Add(status, labels, 0);
+      Add(last, labels, 0);
+    }
+    Add(registered, labels, registration.keys_by_target.contains(id) ? 1 : 0);
+    Add(drained, labels, registration.drained.contains(id) ? 1 : 0);
+  }
+  for (MetricFamily* f : {&probed, &healthy, &duration, &status, &last, &registered, &drained}) {
+    out.push_back(std::move(*f));
+  }
+  return out;
+}
+
+}  // namespace registrar::metrics
