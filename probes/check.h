@@ -7,7 +7,8 @@
 // finished transfer into an ok/reason verdict.
 //
 // HTTP(S) probes are ordinary transfers; TCP probes are CURLOPT_CONNECT_ONLY
-// transfers (success = connected). Fresh connections (reuse off, and every
+// transfers (success = connected), tlsSocket probes to host names the same on
+// https:// (success = handshake and verification passed). Fresh connections (reuse off, and every
 // TCP probe) set SO_LINGER {1,0} so their close sends RST and leaves no
 // TIME_WAIT behind. Not thread-safe: used on the prober thread.
 #pragma once
@@ -52,6 +53,7 @@ struct Verdict {
   bool ok = false;
   std::string reason;
   int http_status = 0;
+  std::optional<WallTime> cert_not_after;  // TLS: the leaf certificate's notAfter
 };
 
 class Check final {
@@ -78,6 +80,11 @@ class Check final {
 
  private:
   static size_t OnBody(char* data, size_t size, size_t count, void* self);
+  static size_t OnHeader(char* data, size_t size, size_t count, void* self);
+  static CURLcode OnSslContext(CURL* easy, void* ssl_ctx, void* self);
+  void SetUrl(const std::string& scheme, const std::string& host, int port, const std::string& path,
+              const std::string& server_name);
+  void ConfigureTls(CURL* easy, const TlsOptions& tls);
   Verdict JudgeHttp(CURL* easy) const;
 
   const ProbeSpec& spec_;  // the target's (not copied: 10k targets)
@@ -91,9 +98,12 @@ class Check final {
   std::string regex_error_;  // non-empty: the spec's regex does not compile
 
   // Per probe.
-  std::string body_;        // kept only when a body regex is set
-  int64_t body_bytes_ = 0;  // bytes accepted (<= max_body_bytes)
-  bool truncated_ = false;  // stopped reading at max_body_bytes
+  std::string body_;                        // kept only when a body regex is set
+  int64_t body_bytes_ = 0;                  // bytes accepted (<= max_body_bytes)
+  CURL* easy_ = nullptr;                    // the handle of the probe in flight
+  X509_STORE* store_ = nullptr;             // the trust store of the probe in flight (TLS)
+  std::optional<WallTime> cert_not_after_;  // HTTPS: read with the first header
+  bool truncated_ = false;                  // stopped reading at max_body_bytes
 };
 
 }  // namespace registrar::probes

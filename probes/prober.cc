@@ -14,15 +14,44 @@
 #include <thread>
 #include <vector>
 
+#include "probes/certificate.h"
 #include "probes/check.h"
 #include "probes/event_loop.h"
+#include "probes/grpc_probe.h"
 #include "probes/in_flight_limit.h"
 #include "probes/schedule.h"
 #include "probes/socket_probe.h"
+#include "probes/tls_connection.h"
+#include "probes/tls_socket_probe.h"
 #include "spdlog/spdlog.h"
 
 namespace registrar::probes {
 namespace {
+
+// A probe that runs on the loop without libcurl: the direct HTTP/TCP path,
+// tlsSocket and gRPC (start, time out, abort → verdict).
+class DirectProbe {
+ public:
+  virtual ~DirectProbe() = default;
+  virtual void Start() = 0;
+  virtual void TimeOut() = 0;
+  virtual void Abort() = 0;
+  virtual Verdict TakeVerdict() = 0;
+};
+
+template <typename P>
+class Direct final : public DirectProbe {
+ public:
+  template <typename... Args>
+  explicit Direct(Args&&... args) : probe_(std::forward<Args>(args)...) {}
+  void Start() override { probe_.Start(); }
+  void TimeOut() override { probe_.TimeOut(); }
+  void Abort() override { probe_.Abort(); }
+  Verdict TakeVerdict() override { return probe_.TakeVerdict(); }
+
+ private:
+  P probe_;
+};
 
 // One target: its spec, schedule, thresholds and history. Owned by the loop
 // thread; `target`, `health`, `since` and `recent` are also read by Snapshot()
@@ -36,7 +65,7 @@ struct Session : std::enable_shared_from_this<Session> {
 
   Target target;
   std::unique_ptr<Check> check;
-  std::unique_ptr<SocketProbe> direct;  // set when the probe runs without libcurl
+  std::unique_ptr<DirectProbe> direct;  // set when the probe runs without libcurl
   Schedule schedule;
   HealthState health;
   WallTime since;
@@ -166,7 +195,9 @@ class ProberImpl final : public Prober {
 
   // Loop thread only.
   TrustStores trust_;  // stores are refcounted: connections keep their own reference
+  TlsContexts tls_{trust_};
   EventLoop loop_;
+  std::unique_ptr<GrpcDriver> grpc_;  // gRPC calls' queue and thread, from the first grpc target
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
   std::deque<std::shared_ptr<Session>> queue_;         // due, waiting for a slot (FIFO)
   std::vector<std::shared_ptr<Session>> direct_done_;  // direct probes ended, to finish
@@ -206,6 +237,8 @@ void ProberImpl::ApplyTargets(std::vector<Target> targets) {
         (http.scheme == "HTTPS" || http.scheme == "https")) {
       trust_.Get(http.tls.ca_file);
     }
+    const auto& tls = t.probe.tls_socket.tls;
+    if (t.probe.kind == ProbeKind::kTlsSocket && !tls.insecure_skip_verify) trust_.Get(tls.ca_file);
   }
   MonoTime now = clock_.Now();
   WallTime wall_now = clock_.WallNow();
@@ -266,11 +299,19 @@ void ProberImpl::ApplySpec(Session& s, Target target) {
 void ProberImpl::BuildCheck(Session& s) {
   s.direct.reset();  // it refers to the old check
   s.check = std::make_unique<Check>(s.target, trust_);
-  if (!options_.direct_sockets || !SocketProbe::Supports(s.target)) return;
   Session* session = &s;
-  s.direct = std::make_unique<SocketProbe>(s.target, *s.check, loop_, [this, session] {
-    direct_done_.push_back(session->shared_from_this());
-  });
+  auto done = [this, session] { direct_done_.push_back(session->shared_from_this()); };
+  if (s.target.probe.kind == ProbeKind::kGrpc) {  // gRPC always runs on its own queue
+    if (!grpc_) grpc_ = std::make_unique<GrpcDriver>(loop_);
+    s.direct = std::make_unique<Direct<GrpcProbe>>(s.target, *s.check, *grpc_, done);
+    return;
+  }
+  if (!options_.direct_sockets) return;
+  if (TlsSocketProbe::Supports(s.target)) {
+    s.direct = std::make_unique<Direct<TlsSocketProbe>>(s.target, *s.check, tls_, loop_, done);
+  } else if (SocketProbe::Supports(s.target)) {
+    s.direct = std::make_unique<Direct<SocketProbe>>(s.target, *s.check, loop_, done);
+  }
 }
 
 void ProberImpl::AbortProbe(Session& s) {
@@ -398,8 +439,10 @@ void ProberImpl::Complete(const std::shared_ptr<Session>& s, Verdict v, MonoTime
   s->running = false;
   --in_flight_;
   s->schedule.End(now);
-  ProbeResult r{s->started,          s->wall_started,  v.ok,
-                std::move(v.reason), now - s->started, v.http_status};
+  // Every TLS kind: a leaf that runs out within minCertValidity fails.
+  ApplyCertValidity(v, v.cert_not_after, clock_.WallNow(), s->target.probe.min_cert_validity);
+  ProbeResult r{s->started,    s->wall_started, v.ok, std::move(v.reason), now - s->started,
+                v.http_status, v.cert_not_after};
   Record(*s, std::move(r), s->started - s->planned);
   if (s->pending) {
     std::lock_guard lock(mu_);
@@ -454,6 +497,7 @@ void ProberImpl::Shutdown() {
     AbortProbe(*s);
     s->direct.reset();  // closes its connection while the loop still exists
   }
+  grpc_.reset();  // after every call was cancelled: waits for the queue to hand them back
   loop_.Close();  // closes kept-alive connections too
   for (CURL* easy : pool_) curl_easy_cleanup(easy);
   pool_.clear();

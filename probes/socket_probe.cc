@@ -11,24 +11,6 @@
 namespace registrar::probes {
 namespace {
 
-bool ParseAddress(const std::string& host, int port, sockaddr_storage* out, socklen_t* len) {
-  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(static_cast<uint16_t>(port));
-    *len = sizeof(sockaddr_in);
-    return true;
-  }
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
-  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(static_cast<uint16_t>(port));
-    *len = sizeof(sockaddr_in6);
-    return true;
-  }
-  return false;
-}
-
 // The request libcurl would send for this spec: request line, Host (without
 // the default port), User-Agent, Accept, then the configured headers, which
 // replace ours of the same name (an empty value drops the header).
@@ -51,11 +33,30 @@ std::string BuildRequest(const Target& t) {
 
 }  // namespace
 
+bool ParseSocketAddress(const std::string& host, int port, sockaddr_storage* out, socklen_t* len) {
+  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof(sockaddr_in);
+    return true;
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
+  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof(sockaddr_in6);
+    return true;
+  }
+  return false;
+}
+
 bool SocketProbe::Supports(const Target& target) {
   sockaddr_storage address{};
   socklen_t len = 0;
-  if (!ParseAddress(ProbeHost(target), ProbePort(target), &address, &len)) return false;
+  if (!ParseSocketAddress(ProbeHost(target), ProbePort(target), &address, &len)) return false;
   if (target.probe.kind == ProbeKind::kTcpSocket) return true;
+  if (target.probe.kind != ProbeKind::kHttpGet) return false;
   const auto& http = target.probe.http_get;
   return EqualsIgnoringCase(http.scheme, "http") && !http.follow_redirects;
 }
@@ -63,7 +64,7 @@ bool SocketProbe::Supports(const Target& target) {
 SocketProbe::SocketProbe(const Target& target, const Check& check, EventLoop& loop,
                          std::function<void()> on_done)
     : check_(check), loop_(loop), on_done_(std::move(on_done)) {
-  ParseAddress(ProbeHost(target), ProbePort(target), &address_, &address_len_);
+  ParseSocketAddress(ProbeHost(target), ProbePort(target), &address_, &address_len_);
   tcp_only_ = target.probe.kind == ProbeKind::kTcpSocket;
   reuse_ = !tcp_only_ && target.probe.reuse_connections;
   if (!tcp_only_) {

@@ -1,0 +1,308 @@
+#include "probes/grpc_probe.h"
+
+#include <grpc/grpc_security_constants.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "probes/certificate.h"
+
+namespace registrar::probes {
+
+namespace health = grpc::health::v1;
+
+struct GrpcCall {
+  GrpcProbe* probe = nullptr;  // null once the probe let go (loop thread only)
+  grpc::ClientContext context;
+  health::HealthCheckRequest request;
+  health::HealthCheckResponse response;
+  grpc::Status status;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<health::HealthCheckResponse>> reader;
+};
+
+struct GrpcDriver::Queue {
+  grpc::CompletionQueue cq;
+};
+
+namespace {
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// gRPC's names for status codes, as grpc-go and grpc_health_probe print them.
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "Canceled";
+    case grpc::StatusCode::UNKNOWN:
+      return "Unknown";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "InvalidArgument";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DeadlineExceeded";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NotFound";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "AlreadyExists";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PermissionDenied";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "ResourceExhausted";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FailedPrecondition";
+    case grpc::StatusCode::ABORTED:
+      return "Aborted";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OutOfRange";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "Unimplemented";
+    case grpc::StatusCode::INTERNAL:
+      return "Internal";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "Unavailable";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DataLoss";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "Unauthenticated";
+    default:
+      return "Unknown";
+  }
+}
+
+}  // namespace
+
+// ---- GrpcDriver ----
+
+GrpcDriver::GrpcDriver(EventLoop& loop) : loop_(loop) {}
+
+GrpcDriver::~GrpcDriver() {
+  if (!queue_) return;
+  // Probes detached (and cancelled) their calls before; the thread returns
+  // once the queue has handed back every one of them.
+  queue_->cq.Shutdown();
+  thread_.join();
+  for (GrpcCall* call : done_) delete call;
+  loop_.Forget(event_fd_);
+  close(event_fd_);
+}
+
+bool GrpcDriver::Ensure() {
+  if (queue_) return true;
+  event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (event_fd_ < 0) return false;
+  queue_ = std::make_unique<Queue>();
+  loop_.Watch(event_fd_, EPOLLIN, this);
+  thread_ = std::thread([this] { Drain(); });
+  return true;
+}
+
+void* GrpcDriver::queue() { return &queue_->cq; }
+
+void GrpcDriver::Drain() {
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue_->cq.Next(&tag, &ok)) {
+    {
+      std::lock_guard lock(mu_);
+      done_.push_back(static_cast<GrpcCall*>(tag));
+    }
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = write(event_fd_, &one, sizeof(one));
+  }
+}
+
+void GrpcDriver::OnFdEvents(uint32_t) {
+  uint64_t count = 0;
+  [[maybe_unused]] ssize_t n = read(event_fd_, &count, sizeof(count));
+  std::vector<GrpcCall*> done;
+  {
+    std::lock_guard lock(mu_);
+    done.swap(done_);
+  }
+  for (GrpcCall* call : done) Deliver(call);
+}
+
+void GrpcDriver::Deliver(GrpcCall* call) {
+  std::unique_ptr<GrpcCall> owned(call);
+  if (call->probe != nullptr) call->probe->OnFinished(*call);
+}
+
+// ---- GrpcProbe ----
+
+struct GrpcProbe::Channel {
+  std::string error;  // non-empty: the channel could not be built (probe reason)
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<health::Health::Stub> stub;
+};
+
+namespace {
+
+std::unique_ptr<GrpcProbe::Channel> BuildChannel(const Target& target);
+
+}  // namespace
+
+GrpcProbe::GrpcProbe(const Target& target, const Check& check, GrpcDriver& driver,
+                     std::function<void()> on_done)
+    : target_(target), check_(check), driver_(driver), on_done_(std::move(on_done)) {}
+
+GrpcProbe::~GrpcProbe() { Detach(); }
+
+void GrpcProbe::Start() {
+  verdict_ = Verdict{};
+  if (!driver_.Ensure()) {
+    Finish({false, "cannot start gRPC probes: no eventfd", 0, {}});
+    return;
+  }
+  if (!channel_) channel_ = BuildChannel(target_);
+  if (!channel_->error.empty()) {
+    Finish({false, channel_->error, 0, {}});
+    return;
+  }
+  auto* call = new GrpcCall;
+  call->probe = this;
+  // The prober times the probe out itself; the deadline only frees the call.
+  call->context.set_deadline(std::chrono::system_clock::now() + target_.probe.timeout +
+                             std::chrono::milliseconds(100));
+  call->request.set_service(target_.probe.grpc.service);
+  auto* cq = static_cast<grpc::CompletionQueue*>(driver_.queue());
+  call->reader = channel_->stub->PrepareAsyncCheck(&call->context, call->request, cq);
+  call->reader->StartCall();
+  call->reader->Finish(&call->response, &call->status, call);
+  call_ = call;
+}
+
+void GrpcProbe::OnFinished(GrpcCall& call) {
+  call_ = nullptr;
+  Verdict v;
+  if (call.status.ok()) {
+    auto serving = call.response.status();
+    v.ok = serving == health::HealthCheckResponse::SERVING;
+    v.reason = health::HealthCheckResponse::ServingStatus_Name(serving);
+    if (v.reason.empty()) v.reason = "serving status " + std::to_string(serving);
+  } else if (call.status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    v.reason = check_.TimeoutReason();
+  } else {
+    v.reason = std::string("rpc error: ") + CodeName(call.status.error_code()) + ": " +
+               call.status.error_message();
+  }
+  if (target_.probe.grpc.tls) {
+    std::optional<WallTime> not_after;
+    if (auto auth = call.context.auth_context()) {
+      auto pem = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+      if (!pem.empty()) not_after = NotAfterOfPem(std::string_view(pem[0].data(), pem[0].size()));
+    }
+    v.cert_not_after = not_after;
+  }
+  Finish(std::move(v));
+}
+
+void GrpcProbe::TimeOut() {
+  if (call_ == nullptr) return;
+  Detach();
+  Finish({false, check_.TimeoutReason(), 0, {}});
+}
+
+void GrpcProbe::Abort() { Detach(); }
+
+void GrpcProbe::Detach() {
+  if (call_ == nullptr) return;
+  call_->probe = nullptr;
+  call_->context.TryCancel();
+  call_ = nullptr;
+}
+
+void GrpcProbe::Finish(Verdict verdict) {
+  verdict_ = std::move(verdict);
+  on_done_();
+}
+
+namespace {
+
+std::unique_ptr<GrpcProbe::Channel> BuildChannel(const Target& target) {
+  auto out = std::make_unique<GrpcProbe::Channel>();
+  const GrpcAction& g = target.probe.grpc;
+  grpc::ChannelArguments args;
+  // Each target its own connection: probes of one target never ride on
+  // another's (and a removed target's connection goes with it).
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // a probe reports what happened, once
+  // A server that comes back is reconnected to within about a period.
+  auto period_ms = std::chrono::duration_cast<std::chrono::milliseconds>(target.probe.period);
+  int backoff_ms = static_cast<int>(std::clamp<int64_t>(period_ms.count(), 100, 60'000));
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, std::min(backoff_ms, 1000));
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(backoff_ms, 1000));
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, backoff_ms);
+  if (!g.authority.empty()) args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, g.authority);
+
+  std::shared_ptr<grpc::ChannelCredentials> creds;
+  if (!g.tls) {
+    creds = grpc::InsecureChannelCredentials();
+  } else {
+    const TlsOptions& tls = g.tls_options;
+    std::string key, chain;
+    if (!tls.cert_file.empty()) {
+      auto k = ReadFile(tls.key_file);
+      auto c = ReadFile(tls.cert_file);
+      if (!k || !c) {
+        out->error = "TLS: client certificate problem";
+        return out;
+      }
+      key = std::move(*k);
+      chain = std::move(*c);
+    }
+    if (!tls.server_name.empty()) args.SetSslTargetNameOverride(tls.server_name);
+    if (tls.insecure_skip_verify) {
+      grpc::experimental::TlsChannelCredentialsOptions options;
+      options.set_verify_server_certs(false);
+      options.set_check_call_host(false);
+      options.set_certificate_verifier(
+          std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
+      if (!chain.empty()) {
+        options.set_certificate_provider(
+            std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
+                std::vector<grpc::experimental::IdentityKeyCertPair>{{key, chain}}));
+        options.watch_identity_key_cert_pairs();
+      }
+      creds = grpc::experimental::TlsCredentials(options);
+    } else {
+      grpc::SslCredentialsOptions options;
+      if (!tls.ca_file.empty()) {
+        auto roots = ReadFile(tls.ca_file);
+        if (!roots) {
+          out->error = "TLS: bad CA file";
+          return out;
+        }
+        options.pem_root_certs = std::move(*roots);
+      }
+      options.pem_private_key = std::move(key);
+      options.pem_cert_chain = std::move(chain);
+      creds = grpc::SslCredentials(options);
+    }
+  }
+  std::string address =
+      "dns:///" + UrlHost(ProbeHost(target)) + ":" + std::to_string(ProbePort(target));
+  out->channel = grpc::CreateCustomChannel(address, creds, args);
+  out->stub = health::Health::NewStub(out->channel);
+  return out;
+}
+
+}  // namespace
+
+}  // namespace registrar::probes

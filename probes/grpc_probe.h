@@ -1,0 +1,93 @@
+// The grpc probe kind: grpc.health.v1.Health/Check on the prober's loop.
+//
+// Thousands of gRPC targets do not mean thousands of threads: every call is
+// asynchronous on ONE CompletionQueue that ONE thread (GrpcDriver) drains; it
+// hands finished calls back to the prober loop through an eventfd the loop
+// watches, so verdicts are made on the loop thread like every other probe's.
+// Each target keeps one channel (and its HTTP/2 connection) across probes;
+// a call's deadline is the probe's timeout.
+//
+// Verdicts: SERVING is healthy ("SERVING"); NOT_SERVING, SERVICE_UNKNOWN
+// and UNKNOWN are unhealthy with that status as the reason; an RPC error is
+// unhealthy with "rpc error: <CODE>: <message>" (UNIMPLEMENTED: the server
+// has no health service); the deadline gives the prober's timeout reason.
+// With TLS the verdict carries the leaf certificate's notAfter (the prober
+// applies min_cert_validity, as for every TLS kind).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "probes/check.h"
+#include "probes/event_loop.h"
+#include "probes/spec.h"
+
+namespace registrar::probes {
+
+struct GrpcCall;  // one Health/Check in flight (grpc_probe.cc)
+
+// The shared CompletionQueue, its thread, and the eventfd back to the loop.
+class GrpcDriver final : public FdHandler {
+ public:
+  explicit GrpcDriver(EventLoop& loop);
+  ~GrpcDriver();  // cancels calls in flight and joins the thread
+  GrpcDriver(const GrpcDriver&) = delete;
+  GrpcDriver& operator=(const GrpcDriver&) = delete;
+
+  // Creates the queue, thread and eventfd on first use (loop thread).
+  bool Ensure();
+  void* queue();  // grpc::CompletionQueue*
+
+  void OnFdEvents(uint32_t events) override;  // delivers finished calls (loop thread)
+
+ private:
+  void Drain();  // the queue's thread
+  void Deliver(GrpcCall* call);
+
+  EventLoop& loop_;
+  struct Queue;
+  std::unique_ptr<Queue> queue_;
+  std::thread thread_;
+  int event_fd_ = -1;
+  std::mutex mu_;
+  std::vector<GrpcCall*> done_;  // guarded by mu_
+};
+
+class GrpcProbe final {
+ public:
+  // Every reference must outlive it; `on_done` as for SocketProbe.
+  GrpcProbe(const Target& target, const Check& check, GrpcDriver& driver,
+            std::function<void()> on_done);
+  ~GrpcProbe();  // cancels its call in flight
+  GrpcProbe(const GrpcProbe&) = delete;
+  GrpcProbe& operator=(const GrpcProbe&) = delete;
+
+  void Start();
+  void TimeOut();
+  void Abort();
+  Verdict TakeVerdict() { return std::move(verdict_); }
+
+  // Called by GrpcDriver on the loop thread with the finished call.
+  void OnFinished(GrpcCall& call);
+
+  struct Channel;  // the target's channel and stub (grpc_probe.cc)
+
+ private:
+  void Finish(Verdict verdict);
+  void Detach();  // cancels the call in flight; its completion is dropped
+
+  const Target& target_;
+  const Check& check_;
+  GrpcDriver& driver_;
+  std::function<void()> on_done_;
+  std::unique_ptr<Channel> channel_;  // built on the first Start()
+  GrpcCall* call_ = nullptr;          // in flight; owned by the driver's queue
+  Verdict verdict_;
+};
+
+}  // namespace registrar::probes
