@@ -6,13 +6,13 @@
 #include <atomic>
 #include <memory>
 
+#include "admin/admin_server.h"
+#include "admin/live_status.h"
 #include "cmd/logging.h"
 #include "cmd/wiring.h"
 #include "config/watcher.h"
 #include "controller/controller.h"
 #include "etcd/client.h"
-#include "metrics/admin_server.h"
-#include "metrics/live_status.h"
 #include "metrics/metrics.h"
 #include "probes/prober.h"
 
@@ -61,8 +61,8 @@ class Daemon {
   std::unique_ptr<controller::Controller> controller_;
   std::unique_ptr<ProbeFanout> fanout_;
   std::unique_ptr<probes::Prober> prober_;
-  std::unique_ptr<metrics::LiveStatus> status_;
-  std::unique_ptr<metrics::AdminServer> admin_;
+  std::unique_ptr<admin::LiveStatus> status_;
+  std::unique_ptr<admin::AdminServer> admin_;
   std::atomic<bool> reload_requested_{false};
   std::unique_ptr<config::ConfigWatcher> watcher_;
 };
@@ -92,10 +92,10 @@ int Daemon::Start() {
                                                          Registrations(config_), metrics_.get());
   fanout_ = std::make_unique<ProbeFanout>(*metrics_, *controller_);
   prober_ = probes::Prober::Create(RealClock(), prober_random_, {}, fanout_.get());
-  status_ = std::make_unique<metrics::LiveStatus>(*prober_, *controller_);
+  status_ = std::make_unique<admin::LiveStatus>(*prober_, *controller_);
   status_->SetConfigLoaded(true);
 
-  auto admin = metrics::AdminServer::Start(
+  auto admin = admin::AdminServer::Start(
       {.listen_address = config_.server.listen, .collectables = metrics_->Collectables()},
       *status_);
   if (!admin.ok()) {

@@ -24,6 +24,9 @@ class ProbeFanout final : public probes::ProbeObserver {
   void OnResult(const probes::Target& target, const probes::ProbeResult& result,
                 Duration schedule_lag) override;
   void OnTransition(const probes::Target& target, const probes::Transition& transition) override;
+  void OnLocalError(const probes::Target& target, const std::string& reason) override {
+    metrics_.OnLocalError(target, reason);
+  }
 
   // Replaces the configured set; the controller forgets the removed targets.
   void SetTargets(const std::vector<probes::Target>& targets);

@@ -77,6 +77,17 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
   check->add_option("file", check_path, "configuration file (default: --config)");
   check->fallthrough();
 
+  CLI::App* docs = app.add_subcommand(
+      "config-docs", "print the configuration reference (docs/configuration.md) as Markdown");
+  std::string chart_values;
+  CLI::App* schema =
+      app.add_subcommand("config-schema", "print the JSON Schema of the config file");
+  schema
+      ->add_option("--chart-values", chart_values,
+                   "print this values.schema.json with definitions.registrarConfig replaced by the "
+                   "config's schema")
+      ->check(CLI::ExistingFile);
+
   CLI::App* discover = nullptr;
   if (hooks.add_discover_options) {
     discover = app.add_subcommand("discover", "list and watch registrations under a prefix");
@@ -102,6 +113,11 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
 
   if (discover != nullptr && discover->parsed()) {
     command.kind = CommandKind::kDiscover;
+    return command;
+  }
+  if (docs->parsed() || schema->parsed()) {
+    command.kind = docs->parsed() ? CommandKind::kConfigDocs : CommandKind::kConfigSchema;
+    command.chart_values = chart_values;
     return command;
   }
   command.config_path = check->parsed() && !check_path.empty() ? check_path : config_path;

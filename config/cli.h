@@ -40,17 +40,20 @@ struct VersionInfo {
 };
 
 enum class CommandKind {
-  kExit,         // help, version or a usage error was printed: exit with exit_code
-  kRun,          // run the daemon
-  kCheckConfig,  // call RunCheckConfig(config_path, overrides, …)
-  kDiscover,     // the discover subcommand; its options are bound by the hook
+  kExit,          // help, version or a usage error was printed: exit with exit_code
+  kRun,           // run the daemon
+  kCheckConfig,   // call RunCheckConfig(config_path, overrides, …)
+  kDiscover,      // the discover subcommand; its options are bound by the hook
+  kConfigDocs,    // print docs/configuration.md (ConfigReferenceMarkdown)
+  kConfigSchema,  // print the config's JSON Schema, or with chart_values the chart's
 };
 
 struct Command {
   CommandKind kind = CommandKind::kExit;
-  int exit_code = kExitOk;  // kExit only
-  std::string config_path;  // kRun, kCheckConfig
-  Overrides overrides;      // kRun, kCheckConfig
+  int exit_code = kExitOk;   // kExit only
+  std::string config_path;   // kRun, kCheckConfig
+  Overrides overrides;       // kRun, kCheckConfig
+  std::string chart_values;  // kConfigSchema: a values.schema.json to fill in, or empty
 };
 
 struct CliHooks {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "config/config.h"
+#include "config/keys.h"
 #include "config/probe.h"
 #include "config/reader.h"
 #include "config/services.h"
@@ -64,7 +65,7 @@ void ParseEtcd(const std::optional<Field>& field, EtcdConfig* etcd, bool endpoin
     }
     return;
   }
-  MapReader m(*field, errors, {"endpoints", "dialTimeout", "username", "passwordFile", "tls"});
+  MapReader m(*field, errors, KeyNames("etcd"));
   if (!m.valid()) return;
   if (auto f = m.Get("endpoints")) {
     if (auto items = internal::ReadStringList(*f, errors)) {
@@ -109,7 +110,7 @@ void ParseEtcd(const std::optional<Field>& field, EtcdConfig* etcd, bool endpoin
     m.Missing("passwordFile", "username needs a passwordFile");
   }
   if (auto f = m.Get("tls")) {
-    MapReader t(*f, errors, {"caFile", "certFile", "keyFile", "serverName"});
+    MapReader t(*f, errors, KeyNames("etcd.tls"));
     if (t.valid()) {
       TlsFiles tls;
       for (auto [key, out] :
@@ -135,8 +136,7 @@ void ParseEtcd(const std::optional<Field>& field, EtcdConfig* etcd, bool endpoin
 void ParseRegistration(const std::optional<Field>& field, controller::RegistrationOptions* reg,
                        Errors& errors) {
   if (!field) return;
-  MapReader m(*field, errors,
-              {"prefix", "leaseTTL", "format", "resyncPeriod", "ownsPrefix", "skydnsPrefix"});
+  MapReader m(*field, errors, KeyNames("registration"));
   if (!m.valid()) return;
   for (auto [key, out] :
        {std::pair{"prefix", &reg->prefix}, std::pair{"skydnsPrefix", &reg->skydns_prefix}}) {
@@ -179,7 +179,7 @@ controller::ValueFormat ParseDefaultFormat(const std::optional<Field>& registrat
 
 void ParseServer(const std::optional<Field>& field, ServerConfig* server, Errors& errors) {
   if (!field) return;
-  MapReader m(*field, errors, {"listen"});
+  MapReader m(*field, errors, KeyNames("server"));
   if (!m.valid()) return;
   if (auto f = m.Get("listen")) {
     if (auto v = internal::ReadString(*f, errors)) {
@@ -196,25 +196,13 @@ void ParseServer(const std::optional<Field>& field, ServerConfig* server, Errors
 
 void ParseLog(const std::optional<Field>& field, LogConfig* log, Errors& errors) {
   if (!field) return;
-  MapReader m(*field, errors, {"level", "format"});
+  MapReader m(*field, errors, KeyNames("log"));
   if (!m.valid()) return;
   if (auto f = m.Get("level")) {
-    if (auto v = internal::ReadString(*f, errors)) {
-      if (IsLogLevel(*v)) {
-        log->level = *v;
-      } else {
-        errors.Add(f->mark, f->path, kLevelExpected + Quote(*v));
-      }
-    }
+    if (auto v = internal::ReadChoice(*f, errors, KeyAt("log", "level"))) log->level = *v;
   }
   if (auto f = m.Get("format")) {
-    if (auto v = internal::ReadString(*f, errors)) {
-      if (IsLogFormat(*v)) {
-        log->format = *v;
-      } else {
-        errors.Add(f->mark, f->path, kLogFormatExpected + Quote(*v));
-      }
-    }
+    if (auto v = internal::ReadChoice(*f, errors, KeyAt("log", "format"))) log->format = *v;
   }
 }
 
@@ -310,8 +298,7 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
     return result;
   }
   Config config;
-  MapReader top(Field{root, YAML::Mark(), ""}, errors,
-                {"etcd", "registration", "server", "log", "defaults", "services"});
+  MapReader top(Field{root, YAML::Mark(), ""}, errors, KeyNames(""));
   if (top.valid()) {
     ParseEtcd(top.Get("etcd"), &config.etcd, overrides.etcd_endpoints.has_value(), errors,
               base_dir);

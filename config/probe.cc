@@ -2,6 +2,7 @@
 
 #include <regex>
 
+#include "config/keys.h"
 #include "config/values.h"
 
 namespace registrar::config::internal {
@@ -34,15 +35,17 @@ void ApplyHost(const MapReader& m, std::string* host, Errors& errors) {
   }
 }
 
-void ApplyPort(const MapReader& m, std::optional<int>* port, Errors& errors) {
+void ApplyPort(const MapReader& m, std::string_view block, std::optional<int>* port,
+               Errors& errors) {
   if (auto f = m.Get("port")) {
-    if (auto v = ReadInt(*f, errors, 1, 65535, kPortRange)) *port = static_cast<int>(*v);
+    if (auto v = ReadInt(*f, errors, KeyAt(block, "port"), kPortRange))
+      *port = static_cast<int>(*v);
   }
 }
 
 void ApplyTls(const Field& field, probes::TlsOptions* tls, Errors& errors,
               const std::string& base_dir) {
-  MapReader m(field, errors, {"caFile", "certFile", "keyFile", "serverName", "insecureSkipVerify"});
+  MapReader m(field, errors, KeyNames("probe.tls"));
   if (!m.valid()) return;
   auto file = [&](std::string_view key, std::string* out) {
     if (auto f = m.Get(key)) {
@@ -92,22 +95,13 @@ void CheckRegex(const Field& f, const std::string& pattern, Errors& errors) {
 
 void ApplyHttpGet(const Field& field, probes::HttpGetAction* a, Errors& errors,
                   const std::string& base_dir) {
-  MapReader m(
-      field, errors,
-      {"scheme", "host", "port", "path", "httpHeaders", "method", "expectedStatuses", "bodyRegex",
-       "bodyNotRegex", "maxBodyBytes", "followRedirects", "maxRedirects", "tls"});
+  MapReader m(field, errors, KeyNames("probe.httpGet"));
   if (!m.valid()) return;
   if (auto f = m.Get("scheme")) {
-    if (auto v = ReadString(*f, errors)) {
-      if (*v == "HTTP" || *v == "HTTPS") {
-        a->scheme = *v;
-      } else {
-        errors.Add(f->mark, f->path, "expected HTTP or HTTPS, got " + Quote(*v));
-      }
-    }
+    if (auto v = ReadChoice(*f, errors, KeyAt("probe.httpGet", "scheme"))) a->scheme = *v;
   }
   ApplyHost(m, &a->host, errors);
-  ApplyPort(m, &a->port, errors);
+  ApplyPort(m, "probe.httpGet", &a->port, errors);
   if (auto f = m.Get("path")) {
     if (auto v = ReadString(*f, errors)) {
       if (!v->empty() && (*v)[0] == '/' && v->find_first_of(" \t\r\n") == std::string::npos) {
@@ -118,19 +112,13 @@ void ApplyHttpGet(const Field& field, probes::HttpGetAction* a, Errors& errors,
     }
   }
   if (auto f = m.Get("method")) {
-    if (auto v = ReadString(*f, errors)) {
-      if (*v == "GET" || *v == "HEAD" || *v == "POST" || *v == "OPTIONS") {
-        a->method = *v;
-      } else {
-        errors.Add(f->mark, f->path, "expected GET, HEAD, POST or OPTIONS, got " + Quote(*v));
-      }
-    }
+    if (auto v = ReadChoice(*f, errors, KeyAt("probe.httpGet", "method"))) a->method = *v;
   }
   if (auto f = m.Get("httpHeaders")) {
     if (auto items = ReadList(*f, errors)) {
       std::vector<probes::HttpHeader> headers;
       for (const Field& item : *items) {
-        MapReader h(item, errors, {"name", "value"});
+        MapReader h(item, errors, KeyNames("probe.httpGet.httpHeaders"));
         if (!h.valid()) continue;
         probes::HttpHeader header;
         if (auto name = h.Get("name")) {
@@ -180,7 +168,8 @@ void ApplyHttpGet(const Field& field, probes::HttpGetAction* a, Errors& errors,
     }
   }
   if (auto f = m.Get("maxBodyBytes")) {
-    if (auto v = ReadInt(*f, errors, 1, 1 << 30, "an integer 1-1073741824")) {
+    if (auto v = ReadInt(*f, errors, KeyAt("probe.httpGet", "maxBodyBytes"),
+                         "an integer 1-1073741824")) {
       a->max_body_bytes = *v;
     }
   }
@@ -188,7 +177,7 @@ void ApplyHttpGet(const Field& field, probes::HttpGetAction* a, Errors& errors,
     if (auto v = ReadBool(*f, errors)) a->follow_redirects = *v;
   }
   if (auto f = m.Get("maxRedirects")) {
-    if (auto v = ReadInt(*f, errors, 0, 100, "an integer 0-100")) {
+    if (auto v = ReadInt(*f, errors, KeyAt("probe.httpGet", "maxRedirects"), "an integer 0-100")) {
       a->max_redirects = static_cast<int>(*v);
     }
   }
@@ -196,15 +185,11 @@ void ApplyHttpGet(const Field& field, probes::HttpGetAction* a, Errors& errors,
 }
 
 void ApplyTcpSocket(const Field& field, probes::TcpSocketAction* a, Errors& errors) {
-  MapReader m(field, errors, {"host", "port"});
+  MapReader m(field, errors, KeyNames("probe.tcpSocket"));
   if (!m.valid()) return;
   ApplyHost(m, &a->host, errors);
-  ApplyPort(m, &a->port, errors);
+  ApplyPort(m, "probe.tcpSocket", &a->port, errors);
 }
-
-const std::vector<std::string_view> kProbeKeys = {
-    "httpGet",        "tcpSocket",        "initialDelaySeconds", "periodSeconds",
-    "timeoutSeconds", "successThreshold", "failureThreshold",    "reuseConnections"};
 
 // The timing, threshold and connection fields shared by defaults and probes.
 void ApplyCommonFields(const MapReader& m, ProbeSpec* spec, ProbeOrigins* origins, Errors& errors) {
@@ -225,12 +210,12 @@ void ApplyCommonFields(const MapReader& m, ProbeSpec* spec, ProbeOrigins* origin
   }
   constexpr std::string_view kThreshold = "an integer >= 1";
   if (auto f = m.Get("successThreshold")) {
-    if (auto v = ReadInt(*f, errors, 1, 1'000'000, kThreshold)) {
+    if (auto v = ReadInt(*f, errors, KeyAt("probe", "successThreshold"), kThreshold)) {
       spec->success_threshold = static_cast<int>(*v);
     }
   }
   if (auto f = m.Get("failureThreshold")) {
-    if (auto v = ReadInt(*f, errors, 1, 1'000'000, kThreshold)) {
+    if (auto v = ReadInt(*f, errors, KeyAt("probe", "failureThreshold"), kThreshold)) {
       spec->failure_threshold = static_cast<int>(*v);
     }
   }
@@ -261,7 +246,7 @@ ProbeDefaults ParseProbeDefaults(const std::optional<Field>& defaults, Errors& e
                                  const std::string& base_dir) {
   ProbeDefaults result;
   if (!defaults) return result;
-  MapReader m(*defaults, errors, kProbeKeys);
+  MapReader m(*defaults, errors, KeyNames("probe"));
   if (!m.valid()) return result;
   ProbeOrigins origins;
   size_t errors_before = errors.size();
@@ -296,7 +281,7 @@ std::optional<ProbeSpec> ParseServiceProbe(const std::optional<Field>& probe,
     return std::nullopt;
   }
   size_t errors_before = errors.size();
-  MapReader m(*probe, errors, kProbeKeys);
+  MapReader m(*probe, errors, KeyNames("probe"));
   if (!m.valid()) return std::nullopt;
   ProbeOrigins origins;
   ApplyCommonFields(m, &spec, &origins, errors);

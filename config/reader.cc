@@ -149,6 +149,21 @@ std::optional<int64_t> ReadInt(const Field& f, Errors& errors, int64_t min, int6
   return value;
 }
 
+std::optional<int64_t> ReadInt(const Field& f, Errors& errors, const Key& key,
+                               std::string_view expected) {
+  return ReadInt(f, errors, key.min, key.max, expected);
+}
+
+std::optional<std::string> ReadChoice(const Field& f, Errors& errors, const Key& key) {
+  std::optional<std::string> v = ReadString(f, errors);
+  if (!v) return std::nullopt;
+  for (std::string_view choice : Choices(key)) {
+    if (*v == choice) return v;
+  }
+  errors.Add(f.mark, f.path, "expected " + ChoicesText(key) + ", got " + Quote(*v));
+  return std::nullopt;
+}
+
 std::optional<bool> ReadBool(const Field& f, Errors& errors) {
   if (!IsAbsent(f.node) && f.node.IsScalar()) {
     const std::string& s = f.node.Scalar();

@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "config/keys.h"
 
 namespace registrar::config::internal {
 
@@ -86,6 +87,11 @@ std::optional<std::string> ReadString(const Field& f, Errors& errors);
 // An integer in [min, max]; `expected` describes the range ("an integer 1-65535").
 std::optional<int64_t> ReadInt(const Field& f, Errors& errors, int64_t min, int64_t max,
                                std::string_view expected);
+// An integer in the range of `key` (the key table).
+std::optional<int64_t> ReadInt(const Field& f, Errors& errors, const Key& key,
+                               std::string_view expected);
+// A string that is one of the choices of the kEnum `key`.
+std::optional<std::string> ReadChoice(const Field& f, Errors& errors, const Key& key);
 std::optional<bool> ReadBool(const Field& f, Errors& errors);
 // A number of seconds (integer or decimal): > 0, or >= 0 with allow_zero.
 std::optional<Duration> ReadSeconds(const Field& f, Errors& errors, bool allow_zero);

@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "config/keys.h"
 #include "config/values.h"
 
 namespace registrar::config::internal {
@@ -132,9 +133,7 @@ void WarnAboutIneffectiveSettings(const MapReader& m, const ServiceConfig& servi
 std::optional<ServiceConfig> ParseService(const Field& field, const ProbeDefaults& defaults,
                                           ValueFormat default_format, Errors& errors,
                                           const std::string& base_dir) {
-  MapReader m(
-      field, errors,
-      {"name", "format", "metadata", "dnsDomain", "dnsTTL", "probe", "endpoints", "endpointsFile"});
+  MapReader m(field, errors, KeyNames("service"));
   if (!m.valid()) return std::nullopt;
   size_t errors_before = errors.size();
   ServiceConfig service;
@@ -176,7 +175,8 @@ std::optional<ServiceConfig> ParseService(const Field& field, const ProbeDefault
     }
   }
   if (auto f = m.Get("dnsTTL")) {
-    if (auto v = ReadInt(*f, errors, 1, 2'147'483'647, "an integer number of seconds >= 1")) {
+    if (auto v =
+            ReadInt(*f, errors, KeyAt("service", "dnsTTL"), "an integer number of seconds >= 1")) {
       service.registration.dns_ttl_seconds = static_cast<int>(*v);
     }
   }

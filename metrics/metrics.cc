@@ -90,6 +90,7 @@ struct Metrics::Families {
   Family<Gauge>* target_healthy;
   Family<Gauge>* targets;
   Family<Counter>* transitions_total;
+  Family<Counter>* local_errors;  // registrar_prober_local_errors_total{reason}
   Gauge* registered_keys;
   Gauge* lease_ttl;
   Gauge* lease_held;
@@ -176,6 +177,16 @@ void Metrics::Register() {
                               .Name("registrar_transitions_total")
                               .Help("Health transitions, by service and new state.")
                               .Register(r);
+  f->local_errors =
+      &prometheus::BuildCounter()
+           .Name("registrar_prober_local_errors_total")
+           .Help(
+               "Probes that could not run for lack of a local resource (retried, never "
+               "counted against the target), by reason.")
+           .Register(r);
+  for (const char* reason : {"emfile", "enfile", "enobufs", "eaddrnotavail", "fork"}) {
+    f->local_errors->Add({{"reason", reason}});
+  }
 
   f->registered_keys = &prometheus::BuildGauge()
                             .Name("registrar_registered_keys")
@@ -384,6 +395,11 @@ void Metrics::OnTransition(const probes::Target& target, const probes::Transitio
   if (transition.to == probes::Health::kHealthy) s.to_healthy->Increment();
   if (transition.to == probes::Health::kUnhealthy) s.to_unhealthy->Increment();
   SetTargetState(tit->second, s, transition.to);
+}
+
+void Metrics::OnLocalError(const probes::Target& /*target*/, const std::string& reason) {
+  // Add() returns the existing series (the family locks itself).
+  families_->local_errors->Add({{"reason", reason}}).Increment();
 }
 
 void Metrics::OnRequest(std::string_view op, absl::StatusCode code, Duration latency) {

@@ -76,6 +76,8 @@ class Metrics final : public probes::ProbeObserver,
   void OnResult(const probes::Target& target, const probes::ProbeResult& result,
                 Duration schedule_lag) override;
   void OnTransition(const probes::Target& target, const probes::Transition& transition) override;
+  // registrar_prober_local_errors_total{reason}.
+  void OnLocalError(const probes::Target& target, const std::string& reason) override;
 
   // etcd::RequestObserver: registrar_etcd_requests_total{op,code} with the
   // gRPC code as gRPC-Go names it ("OK", "Unavailable", "DeadlineExceeded").

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "common/clock.h"
-#include "probes/check.h"
+#include "probes/judge.h"
 
 using X509 = struct x509_st;
 

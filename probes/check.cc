@@ -35,32 +35,12 @@ int SetLingerZero(void* /*clientp*/, curl_socket_t fd, curlsocktype purpose) {
 // Records the leaf's notAfter whenever OpenSSL verifies a chain (it does so
 // even when verification is off, then ignores the outcome), so an expired or
 // refused leaf is still exported; then verifies as usual.
-int RecordLeafAndVerify(X509_STORE_CTX* store_ctx, void* check_slot) {
-  auto* slot = static_cast<std::optional<WallTime>*>(check_slot);
-  *slot = NotAfter(X509_STORE_CTX_get0_cert(store_ctx));
+int RecordLeafAndVerify(X509_STORE_CTX* store_ctx, void* slot) {
+  *static_cast<std::optional<WallTime>*>(slot) = NotAfter(X509_STORE_CTX_get0_cert(store_ctx));
   return X509_verify_cert(store_ctx);
 }
 
 }  // namespace
-
-std::string ConnectFailure(long os_errno) {
-  switch (os_errno) {
-    case ECONNREFUSED:
-      return "connection refused";
-    case EHOSTUNREACH:
-      return "host unreachable";
-    case ENETUNREACH:
-      return "network unreachable";
-    case ECONNRESET:
-      return "connection reset";
-    case EADDRNOTAVAIL:
-      return "no free local address";
-    case 0:
-      return "connect failed";
-    default:
-      return std::string("connect failed: ") + std::strerror(static_cast<int>(os_errno));
-  }
-}
 
 namespace {
 
@@ -72,75 +52,8 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
-const std::string& ProbeHost(const Target& t) {
-  switch (t.probe.kind) {
-    case ProbeKind::kTcpSocket:
-      return t.probe.tcp_socket.host.empty() ? t.host : t.probe.tcp_socket.host;
-    case ProbeKind::kTlsSocket:
-      return t.probe.tls_socket.host.empty() ? t.host : t.probe.tls_socket.host;
-    case ProbeKind::kGrpc:
-    case ProbeKind::kExec:
-      return t.host;
-    case ProbeKind::kHttpGet:
-      break;
-  }
-  return t.probe.http_get.host.empty() ? t.host : t.probe.http_get.host;
-}
-
-int ProbePort(const Target& t) {
-  switch (t.probe.kind) {
-    case ProbeKind::kTcpSocket:
-      return t.probe.tcp_socket.port.value_or(t.port);
-    case ProbeKind::kTlsSocket:
-      return t.probe.tls_socket.port.value_or(t.port);
-    case ProbeKind::kGrpc:
-      return t.probe.grpc.port.value_or(t.port);
-    case ProbeKind::kExec:
-      return t.port;
-    case ProbeKind::kHttpGet:
-      break;
-  }
-  return t.probe.http_get.port.value_or(t.port);
-}
-
-std::string UrlHost(const std::string& host) {
-  if (host.find(':') != std::string::npos) return "[" + host + "]";
-  return host;
-}
-
-std::string ProbePath(const HttpGetAction& http) {
-  return http.path.empty() || http.path[0] != '/' ? "/" + http.path : http.path;
-}
-
-bool HasHeader(const HttpGetAction& http, std::string_view name) {
-  return std::any_of(http.http_headers.begin(), http.http_headers.end(),
-                     [&](const HttpHeader& h) { return EqualsIgnoringCase(h.name, name); });
-}
-
-bool SendsZeroLength(const HttpGetAction& http) {
-  return http.method == "POST" && !HasHeader(http, "Content-Length");
-}
-
-std::string FormatDuration(Duration d) {
-  using std::chrono::duration_cast;
-  using std::chrono::microseconds;
-  using std::chrono::milliseconds;
-  using std::chrono::seconds;
-  auto us = duration_cast<microseconds>(d).count();
-  if (us % 1000000 == 0) return std::to_string(us / 1000000) + "s";
-  if (us < 1000) return std::to_string(us) + "us";
-  if (us < 1000000 && us % 1000 == 0) return std::to_string(us / 1000) + "ms";
-  if (us < 1000000) {
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), "%.3g", static_cast<double>(us) / 1000.0);
-    return std::string(buf) + "ms";
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.4g", static_cast<double>(us) / 1e6);
-  return std::string(buf) + "s";
-}
-
-Check::Check(const Target& target, TrustStores& trust) : spec_(target.probe), trust_(trust) {
+Check::Check(const Target& target, TrustStores& trust)
+    : spec_(target.probe), trust_(trust), judge_(target.probe) {
   const std::string& host = ProbeHost(target);
   int port = ProbePort(target);
   if (spec_.kind == ProbeKind::kTcpSocket) {
@@ -158,14 +71,6 @@ Check::Check(const Target& target, TrustStores& trust) : spec_(target.probe), tr
     headers_ = curl_slist_append(headers_, (h.name + ": " + h.value).c_str());
   }
   if (SendsZeroLength(http)) headers_ = curl_slist_append(headers_, "Content-Length: 0");
-  try {
-    if (!http.body_regex.empty()) body_regex_.emplace(http.body_regex, std::regex::ECMAScript);
-    if (!http.body_not_regex.empty()) {
-      body_not_regex_.emplace(http.body_not_regex, std::regex::ECMAScript);
-    }
-  } catch (const std::regex_error& e) {
-    regex_error_ = e.what();
-  }
 }
 
 void Check::SetUrl(const std::string& scheme, const std::string& host, int port,
@@ -296,7 +201,7 @@ size_t Check::OnBody(char* data, size_t size, size_t count, void* self) {
   size_t n = size * count;
   int64_t room = std::max<int64_t>(check->spec_.http_get.max_body_bytes - check->body_bytes_, 0);
   size_t take = std::min<size_t>(n, static_cast<size_t>(room));
-  if (check->body_regex_ || check->body_not_regex_) check->body_.append(data, take);
+  if (check->judge_.KeepsBody()) check->body_.append(data, take);
   check->body_bytes_ += static_cast<int64_t>(take);
   if (take < n) {
     check->truncated_ = true;
@@ -309,9 +214,9 @@ Verdict Check::Judge(CURL* easy, CURLcode code) const {
   Verdict v;
   if (code == CURLE_WRITE_ERROR && truncated_) code = CURLE_OK;
   if (code == CURLE_OK) {
-    if (spec_.kind == ProbeKind::kTcpSocket) return {true, "connected", 0, {}};
+    if (spec_.kind == ProbeKind::kTcpSocket) return {true, "connected", 0, {}, {}};
     if (spec_.kind == ProbeKind::kTlsSocket) {
-      return {true, "TLS handshake ok", 0, cert_not_after_};
+      return {true, "TLS handshake ok", 0, {}, cert_not_after_};
     }
     Verdict ok = JudgeHttp(easy);
     ok.cert_not_after = cert_not_after_;
@@ -319,6 +224,9 @@ Verdict Check::Judge(CURL* easy, CURLcode code) const {
   }
   long os_errno = 0;
   curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+  if (IsLocalError(os_errno) && (code == CURLE_COULDNT_CONNECT || code == CURLE_OUT_OF_MEMORY)) {
+    return LocalFailure("cannot open connection", static_cast<int>(os_errno));
+  }
   long status = 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
   v.http_status = static_cast<int>(status);
@@ -328,7 +236,7 @@ Verdict Check::Judge(CURL* easy, CURLcode code) const {
       v.reason = ConnectFailure(os_errno);
       break;
     case CURLE_OPERATION_TIMEDOUT:
-      v.reason = TimeoutReason();
+      v.reason = TimeoutReason(spec_);
       break;
     case CURLE_COULDNT_RESOLVE_HOST:
       v.reason = "could not resolve host";
@@ -370,42 +278,10 @@ Verdict Check::Judge(CURL* easy, CURLcode code) const {
   return v;
 }
 
-std::string Check::TimeoutReason() const {
-  return "timeout after " + FormatDuration(spec_.timeout);
-}
-
 Verdict Check::JudgeHttp(CURL* easy) const {
   long status = 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-  return JudgeResponse(static_cast<int>(status), body_);
-}
-
-Verdict Check::JudgeResponse(int status, const std::string& body) const {
-  const auto& http = spec_.http_get;
-  Verdict v{false, "status " + std::to_string(status), status};
-  bool status_ok = false;
-  if (http.expected_statuses.empty()) {
-    status_ok = status >= 200 && status <= 399;
-  } else {
-    for (const auto& range : http.expected_statuses) {
-      if (status >= range.from && status <= range.to) status_ok = true;
-    }
-  }
-  if (!status_ok) return v;
-  if (!regex_error_.empty()) {
-    v.reason = "invalid body regex";
-    return v;
-  }
-  if (body_regex_ && !std::regex_search(body, *body_regex_)) {
-    v.reason = "body did not match";
-    return v;
-  }
-  if (body_not_regex_ && std::regex_search(body, *body_not_regex_)) {
-    v.reason = "body matched forbidden regex";
-    return v;
-  }
-  v.ok = true;
-  return v;
+  return judge_.Judge(static_cast<int>(status), body_);
 }
 
 }  // namespace registrar::probes

@@ -58,10 +58,20 @@ void EventLoop::Wake() {
 curl_socket_t EventLoop::OpenSocket(void* self, curlsocktype /*purpose*/, curl_sockaddr* address) {
   auto* loop = static_cast<EventLoop*>(self);
   int fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
-  if (fd < 0) return CURL_SOCKET_BAD;
+  if (fd < 0) {
+    loop->open_errors_.push_back(errno);
+    return CURL_SOCKET_BAD;
+  }
   FdState& st = loop->Track(fd);
   st = FdState{nullptr, 0, false, true, nullptr, st.generation + 1};
   return fd;
+}
+
+int EventLoop::TakeOpenError() {
+  if (open_errors_.empty()) return 0;
+  int err = open_errors_.front();
+  open_errors_.pop_front();
+  return err;
 }
 
 int EventLoop::CloseSocket(void* self, curl_socket_t fd) {

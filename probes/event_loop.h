@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -73,6 +74,10 @@ class EventLoop final {
   void Watch(int fd, uint32_t events, FdHandler* handler);
   void Forget(int fd);
 
+  // The errno of the oldest socket curl could not open (0: none left). curl
+  // reports such a transfer as a bare "couldn't connect" without the errno.
+  int TakeOpenError();
+
   // Closes every connection (cached or in use); the loop is unusable after.
   void Close();
 
@@ -108,7 +113,8 @@ class EventLoop final {
   void Dispatch(const epoll_event& event);
 
   std::vector<std::unique_ptr<Shard>> shards_;
-  std::vector<FdState> fds_;  // by fd number
+  std::vector<FdState> fds_;     // by fd number
+  std::deque<int> open_errors_;  // errnos of failed opens, oldest first
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
 };

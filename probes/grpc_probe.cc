@@ -92,19 +92,23 @@ const char* CodeName(grpc::StatusCode code) {
 
 GrpcDriver::GrpcDriver(EventLoop& loop) : loop_(loop) {}
 
-GrpcDriver::~GrpcDriver() {
-  if (!queue_) return;
+GrpcDriver::~GrpcDriver() { Stop(); }
+
+void GrpcDriver::Stop() {
+  if (!queue_ || !thread_.joinable()) return;
   // Probes detached (and cancelled) their calls before; the thread returns
   // once the queue has handed back every one of them.
   queue_->cq.Shutdown();
   thread_.join();
   for (GrpcCall* call : done_) delete call;
+  done_.clear();
   loop_.Forget(event_fd_);
   close(event_fd_);
+  event_fd_ = -1;
 }
 
 bool GrpcDriver::Ensure() {
-  if (queue_) return true;
+  if (queue_) return thread_.joinable();
   event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (event_fd_ < 0) return false;
   queue_ = std::make_unique<Queue>();
@@ -158,21 +162,28 @@ std::unique_ptr<GrpcProbe::Channel> BuildChannel(const Target& target);
 
 }  // namespace
 
-GrpcProbe::GrpcProbe(const Target& target, const Check& check, GrpcDriver& driver,
-                     std::function<void()> on_done)
-    : target_(target), check_(check), driver_(driver), on_done_(std::move(on_done)) {}
+bool GrpcProbe::Supports(const Target& target, const TransportEnv& env) {
+  return target.probe.kind == ProbeKind::kGrpc && env.grpc != nullptr;
+}
+
+std::unique_ptr<Transport> GrpcProbe::Make(const Target& target, TransportEnv& env, Done done) {
+  return std::make_unique<GrpcProbe>(target, env, std::move(done));
+}
+
+GrpcProbe::GrpcProbe(const Target& target, TransportEnv& env, Done done)
+    : target_(target), driver_(*env.grpc), on_done_(std::move(done)) {}
 
 GrpcProbe::~GrpcProbe() { Detach(); }
 
 void GrpcProbe::Start() {
   verdict_ = Verdict{};
   if (!driver_.Ensure()) {
-    Finish({false, "cannot start gRPC probes: no eventfd", 0, {}});
+    Finish(LocalFailure("cannot start gRPC probes: no eventfd", errno));
     return;
   }
   if (!channel_) channel_ = BuildChannel(target_);
   if (!channel_->error.empty()) {
-    Finish({false, channel_->error, 0, {}});
+    Finish(Verdict{false, channel_->error, 0, {}, {}});
     return;
   }
   auto* call = new GrpcCall;
@@ -197,7 +208,7 @@ void GrpcProbe::OnFinished(GrpcCall& call) {
     v.reason = health::HealthCheckResponse::ServingStatus_Name(serving);
     if (v.reason.empty()) v.reason = "serving status " + std::to_string(serving);
   } else if (call.status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    v.reason = check_.TimeoutReason();
+    v.reason = TimeoutReason(target_.probe);
   } else {
     v.reason = std::string("rpc error: ") + CodeName(call.status.error_code()) + ": " +
                call.status.error_message();
@@ -216,7 +227,7 @@ void GrpcProbe::OnFinished(GrpcCall& call) {
 void GrpcProbe::TimeOut() {
   if (call_ == nullptr) return;
   Detach();
-  Finish({false, check_.TimeoutReason(), 0, {}});
+  Finish(Verdict{false, TimeoutReason(target_.probe), 0, {}, {}});
 }
 
 void GrpcProbe::Abort() { Detach(); }

@@ -22,10 +22,10 @@
 #include <thread>
 #include <vector>
 
-#include "common/clock.h"
-#include "probes/check.h"
 #include "probes/event_loop.h"
+#include "probes/judge.h"
 #include "probes/spec.h"
+#include "probes/transport.h"
 
 namespace registrar::probes {
 
@@ -35,10 +35,13 @@ struct GrpcCall;  // one Health/Check in flight (grpc_probe.cc)
 class GrpcDriver final : public FdHandler {
  public:
   explicit GrpcDriver(EventLoop& loop);
-  ~GrpcDriver();  // cancels calls in flight and joins the thread
+  ~GrpcDriver();  // Stop()s
   GrpcDriver(const GrpcDriver&) = delete;
   GrpcDriver& operator=(const GrpcDriver&) = delete;
 
+  // Shuts the queue down once every call was cancelled (every probe
+  // destroyed or aborted) and joins the thread; idempotent, loop thread.
+  void Stop();
   // Creates the queue, thread and eventfd on first use (loop thread).
   bool Ensure();
   void* queue();  // grpc::CompletionQueue*
@@ -58,19 +61,22 @@ class GrpcDriver final : public FdHandler {
   std::vector<GrpcCall*> done_;  // guarded by mu_
 };
 
-class GrpcProbe final {
+class GrpcProbe final : public Transport {
  public:
-  // Every reference must outlive it; `on_done` as for SocketProbe.
-  GrpcProbe(const Target& target, const Check& check, GrpcDriver& driver,
-            std::function<void()> on_done);
-  ~GrpcProbe();  // cancels its call in flight
+  // A grpc probe (whatever the direct path's setting: gRPC has no other).
+  static bool Supports(const Target& target, const TransportEnv& env);
+  static std::unique_ptr<Transport> Make(const Target& target, TransportEnv& env, Done done);
+
+  // `target` and `env` (with env.grpc set) must outlive it.
+  GrpcProbe(const Target& target, TransportEnv& env, Done done);
+  ~GrpcProbe() override;  // cancels its call in flight
   GrpcProbe(const GrpcProbe&) = delete;
   GrpcProbe& operator=(const GrpcProbe&) = delete;
 
-  void Start();
-  void TimeOut();
-  void Abort();
-  Verdict TakeVerdict() { return std::move(verdict_); }
+  void Start() override;
+  void TimeOut() override;
+  void Abort() override;
+  Verdict TakeVerdict() override { return std::move(verdict_); }
 
   // Called by GrpcDriver on the loop thread with the finished call.
   void OnFinished(GrpcCall& call);
@@ -82,9 +88,8 @@ class GrpcProbe final {
   void Detach();  // cancels the call in flight; its completion is dropped
 
   const Target& target_;
-  const Check& check_;
   GrpcDriver& driver_;
-  std::function<void()> on_done_;
+  Done on_done_;
   std::unique_ptr<Channel> channel_;  // built on the first Start()
   GrpcCall* call_ = nullptr;          // in flight; owned by the driver's queue
   Verdict verdict_;

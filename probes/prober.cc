@@ -1,8 +1,10 @@
 // The Prober: one thread, one EventLoop, a timer heap of due probes and one
-// Session per target. See prober.h for the contract.
+// Session per target, whose probes run on the Transport its kind routes to
+// (transport.h). See prober.h for the contract.
 #include "probes/prober.h"
 
 #include <curl/curl.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,43 +17,19 @@
 #include <vector>
 
 #include "probes/certificate.h"
-#include "probes/check.h"
+#include "probes/curl_transport.h"
 #include "probes/event_loop.h"
 #include "probes/grpc_probe.h"
 #include "probes/in_flight_limit.h"
+#include "probes/keep_alive.h"
 #include "probes/schedule.h"
-#include "probes/socket_probe.h"
 #include "probes/tls_connection.h"
-#include "probes/tls_socket_probe.h"
+#include "probes/transport.h"
+#include "probes/trust_stores.h"
 #include "spdlog/spdlog.h"
 
 namespace registrar::probes {
 namespace {
-
-// A probe that runs on the loop without libcurl: the direct HTTP/TCP path,
-// tlsSocket and gRPC (start, time out, abort → verdict).
-class DirectProbe {
- public:
-  virtual ~DirectProbe() = default;
-  virtual void Start() = 0;
-  virtual void TimeOut() = 0;
-  virtual void Abort() = 0;
-  virtual Verdict TakeVerdict() = 0;
-};
-
-template <typename P>
-class Direct final : public DirectProbe {
- public:
-  template <typename... Args>
-  explicit Direct(Args&&... args) : probe_(std::forward<Args>(args)...) {}
-  void Start() override { probe_.Start(); }
-  void TimeOut() override { probe_.TimeOut(); }
-  void Abort() override { probe_.Abort(); }
-  Verdict TakeVerdict() override { return probe_.TakeVerdict(); }
-
- private:
-  P probe_;
-};
 
 // One target: its spec, schedule, thresholds and history. Owned by the loop
 // thread; `target`, `health`, `since` and `recent` are also read by Snapshot()
@@ -64,8 +42,8 @@ struct Session : std::enable_shared_from_this<Session> {
         since(wall_now) {}
 
   Target target;
-  std::unique_ptr<Check> check;
-  std::unique_ptr<DirectProbe> direct;  // set when the probe runs without libcurl
+  const TransportKind* route = nullptr;  // the routing-table row of `transport`
+  std::unique_ptr<Transport> transport;
   Schedule schedule;
   HealthState health;
   WallTime since;
@@ -80,11 +58,13 @@ struct Session : std::enable_shared_from_this<Session> {
     return out;
   }
 
-  int shard = 0;                  // which of the loop's curl multi handles it uses
   std::optional<Target> pending;  // a new spec, applied when the probe in flight ends
   bool running = false;           // a probe is in flight
   uint64_t probe_seq = 0;         // counts probes; matches deadline timers to theirs
-  CURL* easy = nullptr;           // while a libcurl probe is in flight
+  // The last attempt hit a local error: the same planned probe is retried
+  // (the schedule stays in flight); `retries` sets the back-off.
+  bool retry = false;
+  int retries = 0;
   MonoTime planned{};
   MonoTime started{};
   WallTime wall_started{};
@@ -93,7 +73,8 @@ struct Session : std::enable_shared_from_this<Session> {
   uint64_t timer_generation = 0;
 };
 
-// A session's next probe, or (deadline) the end of its direct probe's time.
+// A session's next probe (or its retry), or (deadline) the end of its probe's
+// time.
 struct TimerEntry {
   MonoTime due;
   uint64_t generation;  // the session's timer_generation, or its probe_seq for a deadline
@@ -111,6 +92,7 @@ class ProberImpl final : public Prober {
         observer_(observer),
         limit_(options.max_in_flight) {
     options_.max_in_flight = std::max(options_.max_in_flight, 1);
+    SizeBudget();
   }
   ~ProberImpl() override { Stop(); }
 
@@ -130,6 +112,10 @@ class ProberImpl final : public Prober {
       spdlog::error("prober: cannot start: {}", status.ToString());
       return;
     }
+    spdlog::info(
+        "prober: open-file budget: up to {} probes in flight and {} kept-alive connections "
+        "(targets beyond it are probed on fresh connections)",
+        in_flight_cap_, keep_capacity_);
     thread_ = std::thread([this] { Run(); });
   }
 
@@ -156,16 +142,21 @@ class ProberImpl final : public Prober {
 
  private:
   void Run();
+  // Splits the open-file limit between probes in flight, kept-alive
+  // connections and the rest of the process.
+  void SizeBudget();
   void ApplyTargets(std::vector<Target> targets);
   void ApplySpec(Session& s, Target target);
-  // (Re)builds the session's check (and direct probe) for its current target.
-  void BuildCheck(Session& s);
+  // (Re)builds the session's transport for its current target.
+  void BuildTransport(Session& s);
   void FireDueTimers();
   void StartProbe(const std::shared_ptr<Session>& s, MonoTime now);
-  void FinishProbe(int shard, CURL* easy, CURLcode code);
-  void FinishDirect(const std::shared_ptr<Session>& s);
+  void FinishTransport(const std::shared_ptr<Session>& s);
   // The end of every probe: history, thresholds, the next timer.
   void Complete(const std::shared_ptr<Session>& s, Verdict v, MonoTime now);
+  // The attempt could not run for lack of a local resource: no result;
+  // counted, logged (rate-limited) and retried soon.
+  void LocalError(const std::shared_ptr<Session>& s, const Verdict& v, MonoTime now);
   // Ends the probe in flight without a result.
   void AbortProbe(Session& s);
   void StartQueued();
@@ -174,8 +165,6 @@ class ProberImpl final : public Prober {
   void DrainCompleted();
   void Arm(const std::shared_ptr<Session>& s);
   void Record(Session& s, ProbeResult result, Duration lag);
-  CURL* TakeHandle();
-  void ReturnHandle(CURL* easy);
   void Shutdown();
 
   Clock& clock_;
@@ -197,14 +186,42 @@ class ProberImpl final : public Prober {
   TrustStores trust_;  // stores are refcounted: connections keep their own reference
   TlsContexts tls_{trust_};
   EventLoop loop_;
-  std::unique_ptr<GrpcDriver> grpc_;  // gRPC calls' queue and thread, from the first grpc target
+  GrpcDriver grpc_{loop_};  // gRPC calls' queue and thread, started by the first grpc probe
+  CurlPool curl_{loop_};    // idle easy handles (connections live in the multi handles)
+  KeepAliveBudget keep_alive_{0};
+  TransportEnv env_{loop_,   trust_, curl_, keep_alive_, clock_, options_.direct_sockets,
+                    nullptr, &tls_,  &grpc_};
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
-  std::deque<std::shared_ptr<Session>> queue_;         // due, waiting for a slot (FIFO)
-  std::vector<std::shared_ptr<Session>> direct_done_;  // direct probes ended, to finish
+  std::deque<std::shared_ptr<Session>> queue_;  // due, waiting for a slot (FIFO)
+  std::vector<std::shared_ptr<Session>> done_;  // probes ended, to finish
   int in_flight_ = 0;
-  InFlightLimit limit_;      // the in-flight bound applied now (<= max_in_flight)
-  std::vector<CURL*> pool_;  // idle easy handles (connections live in the multi handle)
+  InFlightLimit limit_;        // the in-flight bound applied now (<= in_flight_cap_)
+  int in_flight_cap_ = 1;      // max_in_flight within the fd budget
+  size_t keep_capacity_ = 0;   // kept-alive connections (direct and libcurl) within it
+  MonoTime last_local_log_{};  // local errors are logged at most once a second
+  uint64_t unlogged_local_errors_ = 0;
 };
+
+// Room the rest of the process needs: etcd's channels, the admin server and
+// its clients, config files and their watcher, logs, exec pipes.
+size_t ReservedFds(size_t limit) { return std::clamp<size_t>(limit / 10, 64, 1024); }
+
+size_t OpenFileLimit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 1 << 20;
+  return static_cast<size_t>(rl.rlim_cur);
+}
+
+void ProberImpl::SizeBudget() {
+  size_t limit = options_.fd_limit > 0 ? options_.fd_limit : OpenFileLimit();
+  size_t reserve = ReservedFds(limit);
+  size_t usable = limit > reserve + 2 ? limit - reserve : 2;
+  in_flight_cap_ = static_cast<int>(
+      std::clamp<size_t>(usable / 2, 1, static_cast<size_t>(options_.max_in_flight)));
+  keep_capacity_ = usable - static_cast<size_t>(in_flight_cap_);
+  limit_ = InFlightLimit(in_flight_cap_);
+  keep_alive_.set_capacity(keep_capacity_);
+}
 
 void ProberImpl::Run() {
   while (!stop_.load()) {
@@ -260,23 +277,27 @@ void ProberImpl::ApplyTargets(std::vector<Target> targets) {
       }
       Session& s = *it->second;
       s.removed = true;
-      AbortProbe(s);     // no result, no transition
-      s.direct.reset();  // closes its kept-alive connection
+      AbortProbe(s);        // no result, no transition
+      s.transport.reset();  // closes its kept-alive connection
       it = sessions_.erase(it);
     }
     for (auto& [id, t] : wanted) {
       Duration phase = Schedule::RandomPhase(t.probe.period, random_);
       auto s = std::make_shared<Session>(std::move(t), now, wall_now, phase);
-      BuildCheck(*s);
-      s->shard = static_cast<int>(std::hash<std::string>{}(id) % EventLoop::kShards);
+      BuildTransport(*s);
       sessions_.emplace(id, s);
       added.push_back(std::move(s));
     }
   }
   for (const auto& s : added) Arm(s);
-  // Keep a kept-alive connection per target (curl's default cache is sized by
-  // the handles currently added, which is only the probes in flight).
-  loop_.SetMaxConnections(static_cast<long>(sessions_.size() + options_.max_in_flight));
+  // curl keeps its own connection cache (per shard; its default is sized by
+  // the transfers in flight only): up to a connection per curl target, within
+  // half the keep-alive budget; the direct path's connections get the rest.
+  size_t curl_targets = 0;
+  for (const auto& [id, s] : sessions_) curl_targets += s->route->make == &CurlTransport::Make;
+  size_t curl_keep = std::min(curl_targets, keep_capacity_ / 2);
+  loop_.SetMaxConnections(static_cast<long>(curl_keep * 2 / EventLoop::kShards + 2));
+  keep_alive_.set_capacity(keep_capacity_ - curl_keep);
 }
 
 // Under mu_. Thresholds change now; the check and period from the next probe.
@@ -287,42 +308,26 @@ void ProberImpl::ApplySpec(Session& s, Target target) {
   }
   bool period_changed = target.probe.period != s.target.probe.period;
   s.target = std::move(target);
-  BuildCheck(s);
+  BuildTransport(s);
   s.health.SetThresholds(s.target.probe.success_threshold, s.target.probe.failure_threshold);
-  if (period_changed) {
+  if (period_changed && !s.retry) {  // a retry's timer is armed already
     s.schedule.SetPeriod(s.target.probe.period, clock_.Now());
     // The session's armed timer is now stale: re-arm at the new due time.
     Arm(s.shared_from_this());
   }
 }
 
-void ProberImpl::BuildCheck(Session& s) {
-  s.direct.reset();  // it refers to the old check
-  s.check = std::make_unique<Check>(s.target, trust_);
+void ProberImpl::BuildTransport(Session& s) {
+  s.transport.reset();  // it refers to the old target
+  s.route = &RouteFor(s.target, env_);
   Session* session = &s;
-  auto done = [this, session] { direct_done_.push_back(session->shared_from_this()); };
-  if (s.target.probe.kind == ProbeKind::kGrpc) {  // gRPC always runs on its own queue
-    if (!grpc_) grpc_ = std::make_unique<GrpcDriver>(loop_);
-    s.direct = std::make_unique<Direct<GrpcProbe>>(s.target, *s.check, *grpc_, done);
-    return;
-  }
-  if (!options_.direct_sockets) return;
-  if (TlsSocketProbe::Supports(s.target)) {
-    s.direct = std::make_unique<Direct<TlsSocketProbe>>(s.target, *s.check, tls_, loop_, done);
-  } else if (SocketProbe::Supports(s.target)) {
-    s.direct = std::make_unique<Direct<SocketProbe>>(s.target, *s.check, loop_, done);
-  }
+  s.transport = s.route->make(s.target, env_,
+                              [this, session] { done_.push_back(session->shared_from_this()); });
 }
 
 void ProberImpl::AbortProbe(Session& s) {
   if (!s.running) return;
-  if (s.easy != nullptr) {
-    curl_multi_remove_handle(loop_.multi(s.shard), s.easy);
-    ReturnHandle(s.easy);
-    s.easy = nullptr;
-  } else if (s.direct) {
-    s.direct->Abort();
-  }
+  s.transport->Abort();
   s.running = false;
   --in_flight_;
 }
@@ -343,13 +348,13 @@ void ProberImpl::FireDueTimers() {
     timers_.pop();
     auto& s = entry.session;
     if (entry.deadline) {
-      if (!s->removed && s->running && s->probe_seq == entry.generation) s->direct->TimeOut();
+      if (!s->removed && s->running && s->probe_seq == entry.generation) s->transport->TimeOut();
       continue;
     }
     if (s->removed || entry.generation != s->timer_generation || s->running || s->queued) {
       continue;
     }
-    if (!s->schedule.IsDue(now)) {  // e.g. the period changed: wait for the new slot
+    if (!s->retry && !s->schedule.IsDue(now)) {  // e.g. the period changed: wait for the new slot
       Arm(s);
       continue;
     }
@@ -363,11 +368,10 @@ void ProberImpl::FireDueTimers() {
 }
 
 void ProberImpl::DrainCompleted() {
-  loop_.DrainCompleted(
-      [this](int shard, CURL* easy, CURLcode code) { FinishProbe(shard, easy, code); });
+  curl_.DrainCompleted();  // adds to done_
   // Finishing starts no probe, so nothing is added to the list meanwhile.
-  for (const auto& s : direct_done_) FinishDirect(s);
-  direct_done_.clear();
+  for (const auto& s : done_) FinishTransport(s);
+  done_.clear();
   StartQueued();
 }
 
@@ -382,60 +386,52 @@ void ProberImpl::StartQueued() {
 }
 
 void ProberImpl::StartProbe(const std::shared_ptr<Session>& s, MonoTime now) {
-  s->planned = s->schedule.Begin(now);
+  if (s->retry) {
+    s->retry = false;  // the same planned probe, so its lag shows the wait
+  } else {
+    s->planned = s->schedule.Begin(now);
+  }
   s->started = now;
   s->wall_started = clock_.WallNow();
-  if (s->direct) {
-    s->running = true;
-    ++s->probe_seq;
-    ++in_flight_;
-    timers_.push(TimerEntry{now + s->target.probe.timeout, s->probe_seq, s, true});
-    s->direct->Start();  // may end at once (e.g. refused): finished in DrainCompleted
-    return;
-  }
-  CURL* easy = TakeHandle();
-  s->check->Configure(easy, s.get());
-  loop_.Attach(easy);
-  CURLMcode rc = curl_multi_add_handle(loop_.multi(s->shard), easy);
-  if (rc != CURLM_OK) {
-    ReturnHandle(easy);
-    s->schedule.End(now);
-    ProbeResult r{now,
-                  s->wall_started,
-                  false,
-                  std::string("cannot start probe: ") + curl_multi_strerror(rc),
-                  Duration::zero(),
-                  0};
-    Record(*s, std::move(r), now - s->planned);
-    Arm(s);
-    return;
-  }
-  s->easy = easy;
   s->running = true;
+  ++s->probe_seq;
   ++in_flight_;
+  timers_.push(TimerEntry{now + s->target.probe.timeout, s->probe_seq, s, true});
+  s->transport->Start();  // may end at once (e.g. refused): finished in DrainCompleted
 }
 
-void ProberImpl::FinishProbe(int shard, CURL* easy, CURLcode code) {
-  // Only live sessions have handles in the multi (removal takes the handle
-  // out), so the owner is alive.
-  void* owner = nullptr;
-  curl_easy_getinfo(easy, CURLINFO_PRIVATE, &owner);
-  curl_multi_remove_handle(loop_.multi(shard), easy);
-  std::shared_ptr<Session> s = static_cast<Session*>(owner)->shared_from_this();
-
-  MonoTime now = clock_.Now();
-  Verdict v = s->check->Judge(easy, code);
-  ReturnHandle(easy);
-  s->easy = nullptr;
-  Complete(s, std::move(v), now);
-}
-
-void ProberImpl::FinishDirect(const std::shared_ptr<Session>& s) {
+void ProberImpl::FinishTransport(const std::shared_ptr<Session>& s) {
   if (s->removed || !s->running) return;
-  Complete(s, s->direct->TakeVerdict(), clock_.Now());
+  Complete(s, s->transport->TakeVerdict(), clock_.Now());
+}
+
+void ProberImpl::LocalError(const std::shared_ptr<Session>& s, const Verdict& v, MonoTime now) {
+  s->running = false;
+  --in_flight_;
+  if (observer_ != nullptr) observer_->OnLocalError(s->target, v.local_error);
+  ++unlogged_local_errors_;
+  if (last_local_log_ == MonoTime{} || now - last_local_log_ >= std::chrono::seconds(1)) {
+    spdlog::warn(
+        "prober: {} probe(s) could not run for lack of local resources (last: {}: {}); "
+        "retried, not counted against their targets",
+        unlogged_local_errors_, s->target.Id(), v.reason);
+    unlogged_local_errors_ = 0;
+    last_local_log_ = now;
+  }
+  // Soon, backing off while the shortage lasts: 10 ms, 20 ms, … up to 1 s.
+  s->retry = true;
+  Duration wait = std::chrono::milliseconds(10) * (1 << std::min(s->retries, 7));
+  ++s->retries;
+  timers_.push(TimerEntry{now + std::min<Duration>(wait, std::chrono::seconds(1)),
+                          ++s->timer_generation, s});
 }
 
 void ProberImpl::Complete(const std::shared_ptr<Session>& s, Verdict v, MonoTime now) {
+  if (!v.local_error.empty()) {
+    LocalError(s, v, now);
+    return;
+  }
+  s->retries = 0;
   s->running = false;
   --in_flight_;
   s->schedule.End(now);
@@ -481,26 +477,14 @@ void ProberImpl::Record(Session& s, ProbeResult result, Duration lag) {
   if (transition) observer_->OnTransition(s.target, *transition);
 }
 
-CURL* ProberImpl::TakeHandle() {
-  if (pool_.empty()) return curl_easy_init();
-  CURL* easy = pool_.back();
-  pool_.pop_back();
-  curl_easy_reset(easy);
-  return easy;
-}
-
-void ProberImpl::ReturnHandle(CURL* easy) { pool_.push_back(easy); }
-
 void ProberImpl::Shutdown() {
   std::lock_guard lock(mu_);
   for (const auto& [id, s] : sessions_) {
     AbortProbe(*s);
-    s->direct.reset();  // closes its connection while the loop still exists
+    s->transport.reset();  // closes its connection while the loop still exists
   }
-  grpc_.reset();  // after every call was cancelled: waits for the queue to hand them back
-  loop_.Close();  // closes kept-alive connections too
-  for (CURL* easy : pool_) curl_easy_cleanup(easy);
-  pool_.clear();
+  grpc_.Stop();   // every call was cancelled: waits for the queue to hand them back
+  loop_.Close();  // closes kept-alive connections too  // closes kept-alive connections too
 }
 
 }  // namespace

@@ -2,13 +2,28 @@
 //
 // One `Prober` runs one event loop thread (one epoll set + a timer heap):
 // thousands of probes in flight, and a dead or slow target never delays
-// another. Plain-HTTP and TCP probes to IP addresses run on the loop's own
-// sockets (one send and one recv per kept-alive probe); HTTPS, host names and
-// redirects to follow go through libcurl's multi interface on the same loop.
-// Both paths send the same requests and give the same reasons. Each
+// another. Each probe kind runs on one transport behind one interface
+// (probes/transport.h, routed by one table): plain-HTTP and TCP probes to IP
+// addresses on the loop's own sockets (one send and one recv per kept-alive
+// probe); HTTPS, host names and redirects to follow through libcurl's multi
+// interface on the same loop. All send the same requests, give the same
+// reasons and judge responses the same way. Each
 // target is probed every `period` after `initial_delay` (plus a random phase so
 // many targets do not fire together); a probe still running when the next is
 // due is not doubled; `timeout` bounds the whole probe.
+//
+// File descriptors: the process's soft RLIMIT_NOFILE (read at Create; raise it
+// to the hard limit first, as cmd/ does) is split into a reserve for the rest
+// of the process (a tenth, 64..1024: etcd, the admin server, config files,
+// logs), probes in flight (at most half the rest, and max_in_flight) and
+// connections kept alive between probes (the remainder). Targets beyond the
+// keep-alive budget are probed on fresh connections; idle connections unused
+// for over twice their period are retired least-recently-used when room is
+// needed. A probe that cannot run for lack of a local resource (EMFILE,
+// ENFILE, ENOBUFS, EADDRNOTAVAIL, a failed fork) is never the target's
+// failure: it is not recorded, it is reported to OnLocalError, logged at most
+// once a second, and retried soon (10 ms, doubling up to 1 s) for the same
+// planned slot; health changes only on what the target did.
 //
 // Every result goes through the target's `HealthState`, which applies the
 // thresholds and reports a `Transition` only when the health changes. Results
@@ -36,6 +51,10 @@ class ProbeObserver {
   virtual void OnResult(const Target& target, const ProbeResult& result, Duration schedule_lag) = 0;
   // When a target's health changes (including unknown → healthy/unhealthy).
   virtual void OnTransition(const Target& target, const Transition& transition) = 0;
+  // When a probe of `target` could not run for lack of a local resource
+  // (`reason`: "emfile", "enfile", "enobufs", "eaddrnotavail", "fork", …);
+  // no result is recorded and the probe is retried.
+  virtual void OnLocalError(const Target& /*target*/, const std::string& /*reason*/) {}
 };
 
 struct ProberOptions {
@@ -44,6 +63,9 @@ struct ProberOptions {
   // Plain-HTTP and TCP probes to IP addresses run on the loop's own sockets
   // (the direct path); off: every probe goes through libcurl.
   bool direct_sockets = true;
+  // The open-file limit the budget is split from; 0: the process's soft
+  // RLIMIT_NOFILE at Create().
+  size_t fd_limit = 0;
 };
 
 // What the status page and API show about one target.

@@ -61,9 +61,12 @@ bool SocketProbe::Supports(const Target& target) {
   return EqualsIgnoringCase(http.scheme, "http") && !http.follow_redirects;
 }
 
-SocketProbe::SocketProbe(const Target& target, const Check& check, EventLoop& loop,
-                         std::function<void()> on_done)
-    : check_(check), loop_(loop), on_done_(std::move(on_done)) {
+SocketProbe::SocketProbe(const Target& target, TransportEnv& env, Done on_done)
+    : judge_(target.probe),
+      spec_(target.probe),
+      env_(env),
+      loop_(env.loop),
+      on_done_(std::move(on_done)) {
   ParseSocketAddress(ProbeHost(target), ProbePort(target), &address_, &address_len_);
   tcp_only_ = target.probe.kind == ProbeKind::kTcpSocket;
   reuse_ = !tcp_only_ && target.probe.reuse_connections;
@@ -79,9 +82,10 @@ SocketProbe::~SocketProbe() { CloseConnection(); }
 void SocketProbe::Start() {
   verdict_ = Verdict{};
   sent_ = 0;
-  if (!tcp_only_) reader_.Reset(head_request_, max_body_bytes_, check_.KeepsBody());
+  if (!tcp_only_) reader_.Reset(head_request_, max_body_bytes_, judge_.KeepsBody());
   fd_reused_ = fd_ >= 0;
   if (fd_reused_) {
+    env_.keep_alive.Use(this);
     Send();
   } else {
     Connect();
@@ -91,7 +95,11 @@ void SocketProbe::Start() {
 void SocketProbe::Connect() {
   fd_ = socket(address_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) {
-    Finish({false, std::string("cannot open socket: ") + std::strerror(errno), 0}, false);
+    int err = errno;
+    Finish(IsLocalError(err)
+               ? LocalFailure("cannot open socket", err)
+               : Verdict{false, std::string("cannot open socket: ") + std::strerror(err), 0, {}},
+           false);
     return;
   }
   // Whenever it is closed (after a fresh probe, or a kept-alive connection
@@ -100,7 +108,10 @@ void SocketProbe::Connect() {
   setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
   if (connect(fd_, reinterpret_cast<const sockaddr*>(&address_), address_len_) != 0 &&
       errno != EINPROGRESS) {
-    Finish({false, ConnectFailure(errno), 0}, false);
+    int err = errno;
+    Finish(IsLocalError(err) ? LocalFailure("cannot connect", err)
+                             : Verdict{false, ConnectFailure(err), 0, {}},
+           false);
     return;
   }
   phase_ = Phase::kConnecting;
@@ -114,7 +125,7 @@ void SocketProbe::Connect() {
       return;
     }
     if (errno != EAGAIN && errno != ENOTCONN && errno != EINTR) {
-      Finish({false, ConnectFailure(errno), 0}, false);
+      Finish({false, ConnectFailure(errno), 0, {}}, false);
       return;
     }
   }
@@ -136,7 +147,7 @@ void SocketProbe::Send() {
     }
     int err = errno;
     if (RetryFresh()) return;
-    Finish({false, err == ECONNRESET || err == EPIPE ? "connection reset" : "send failed", 0},
+    Finish({false, err == ECONNRESET || err == EPIPE ? "connection reset" : "send failed", 0, {}},
            false);
     return;
   }
@@ -156,19 +167,21 @@ void SocketProbe::Receive() {
     } else {
       if (!reader_.started() && RetryFresh()) return;
       if (n < 0) {
-        Finish(
-            {false, errno == ECONNRESET ? "connection reset" : "receive failed", reader_.status()},
-            false);
+        Finish({false,
+                errno == ECONNRESET ? "connection reset" : "receive failed",
+                reader_.status(),
+                {}},
+               false);
         return;
       }
       state = reader_.Eof();
     }
     if (state == ResponseReader::State::kError) {
-      Finish({false, reader_.error(), reader_.status()}, false);
+      Finish({false, reader_.error(), reader_.status(), {}}, false);
       return;
     }
     if (state == ResponseReader::State::kDone) {
-      Finish(check_.JudgeResponse(reader_.status(), reader_.body()), reuse_ && reader_.reusable());
+      Finish(judge_.Judge(reader_.status(), reader_.body()), reuse_ && reader_.reusable());
       return;
     }
     // Read again only if the buffer filled up; else wait for the next event.
@@ -196,9 +209,9 @@ void SocketProbe::OnFdEvents(uint32_t events) {
       if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
       if (err == 0 && (events & EPOLLERR) != 0) err = ECONNREFUSED;
       if (err != 0) {
-        Finish({false, ConnectFailure(err), 0}, false);
+        Finish({false, ConnectFailure(err), 0, {}}, false);
       } else if (tcp_only_) {
-        Finish({true, "connected", 0}, false);
+        Finish({true, "connected", 0, {}}, false);
       } else {
         Send();
       }
@@ -215,7 +228,7 @@ void SocketProbe::OnFdEvents(uint32_t events) {
 
 void SocketProbe::TimeOut() {
   if (phase_ == Phase::kIdle) return;
-  Finish({false, check_.TimeoutReason(), reader_.status()}, false);
+  Finish({false, TimeoutReason(spec_), reader_.status(), {}}, false);
 }
 
 void SocketProbe::Abort() {
@@ -224,7 +237,14 @@ void SocketProbe::Abort() {
   phase_ = Phase::kIdle;
 }
 
+void SocketProbe::Retire() {
+  if (phase_ == Phase::kIdle) CloseConnection();
+}
+
 void SocketProbe::Finish(Verdict verdict, bool keep_connection) {
+  if (keep_connection) {
+    keep_connection = env_.keep_alive.Keep(this, env_.clock.Now(), spec_.period);
+  }
   if (!keep_connection) CloseConnection();
   phase_ = Phase::kIdle;
   verdict_ = std::move(verdict);
@@ -233,6 +253,7 @@ void SocketProbe::Finish(Verdict verdict, bool keep_connection) {
 
 void SocketProbe::CloseConnection() {
   if (fd_ < 0) return;
+  env_.keep_alive.Release(this);
   loop_.Forget(fd_);
   close(fd_);
   fd_ = -1;

@@ -5,15 +5,18 @@
 // against an IP address — where a kept-alive probe is one send() and one
 // recv(); through libcurl the same probe costs ~8 syscalls (connection-alive
 // polls) and a transfer's setup and teardown (see bench/README.md). HTTPS,
-// host names to resolve and redirects to follow stay on libcurl (`Check`).
+// host names to resolve and redirects to follow stay on libcurl
+// (curl_transport.h).
 //
 // Semantics match the libcurl path: the same request line and headers, the
 // same reasons ("connection refused", "invalid HTTP response", "incomplete
-// response", …), the same status/body judgement (`Check::JudgeResponse`).
+// response", …), the same status/body judgement (`ResponseJudge`).
 // A kept-alive connection that turns out to be closed before any byte of the
 // response arrived is retried once on a fresh connection (as libcurl does), so
 // a server's idle timeout never shows as a failure. Fresh connections close
-// with RST (no TIME_WAIT). Loop thread only.
+// with RST (no TIME_WAIT). A connection is kept only while the prober's
+// KeepAliveBudget has room; no free descriptor or local port is a local
+// error, not the target's failure. Loop thread only.
 #pragma once
 
 #include <netinet/in.h>
@@ -22,10 +25,12 @@
 #include <functional>
 #include <string>
 
-#include "probes/check.h"
 #include "probes/event_loop.h"
 #include "probes/http_response.h"
+#include "probes/judge.h"
+#include "probes/keep_alive.h"
 #include "probes/spec.h"
+#include "probes/transport.h"
 
 namespace registrar::probes {
 
@@ -33,31 +38,26 @@ namespace registrar::probes {
 // host name.
 bool ParseSocketAddress(const std::string& host, int port, sockaddr_storage* out, socklen_t* len);
 
-class SocketProbe final : public FdHandler {
+class SocketProbe final : public Transport, public FdHandler, public KeptConnection {
  public:
   // Whether `target`'s probe can run here: a TCP check, or plain HTTP without
   // redirects to follow, to an IPv4/IPv6 address literal.
   static bool Supports(const Target& target);
 
-  // `target`, `check` and `loop` must outlive it. `on_done` runs on the loop
-  // thread when a probe ends, possibly inside Start(); it should only note
-  // that the probe is done (then call TakeVerdict()).
-  SocketProbe(const Target& target, const Check& check, EventLoop& loop,
-              std::function<void()> on_done);
-  ~SocketProbe();  // closes its connection
+  // `target` and `env` must outlive it (transport.h).
+  SocketProbe(const Target& target, TransportEnv& env, Done on_done);
+  ~SocketProbe() override;  // closes its connection
   SocketProbe(const SocketProbe&) = delete;
   SocketProbe& operator=(const SocketProbe&) = delete;
 
-  // Begins one probe (none may be running).
-  void Start();
-  // The probe's time is up: it ends as a timeout.
-  void TimeOut();
-  // Ends the running probe without a verdict (on_done is not called).
-  void Abort();
-  // The verdict of the probe that just ended.
-  Verdict TakeVerdict() { return std::move(verdict_); }
+  // Transport
+  void Start() override;
+  void TimeOut() override;
+  void Abort() override;
+  Verdict TakeVerdict() override { return std::move(verdict_); }
 
   void OnFdEvents(uint32_t events) override;
+  void Retire() override;
 
  private:
   enum class Phase { kIdle, kConnecting, kSending, kReading };
@@ -70,9 +70,11 @@ class SocketProbe final : public FdHandler {
   void Finish(Verdict verdict, bool keep_connection);
   void CloseConnection();
 
-  const Check& check_;
+  ResponseJudge judge_;
+  const ProbeSpec& spec_;
+  TransportEnv& env_;
   EventLoop& loop_;
-  std::function<void()> on_done_;
+  Done on_done_;
   sockaddr_storage address_{};
   socklen_t address_len_ = 0;
   bool tcp_only_ = false;

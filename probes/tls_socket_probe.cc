@@ -9,21 +9,28 @@
 #include "probes/socket_probe.h"
 
 namespace registrar::probes {
+namespace {
 
-bool TlsSocketProbe::Supports(const Target& target) {
+Verdict Failed(std::string reason, std::optional<WallTime> not_after = std::nullopt) {
+  return Verdict{false, std::move(reason), 0, {}, not_after};
+}
+
+}  // namespace
+
+bool TlsSocketProbe::Supports(const Target& target, const TransportEnv& env) {
   sockaddr_storage address{};
   socklen_t len = 0;
-  return target.probe.kind == ProbeKind::kTlsSocket &&
+  return env.direct_sockets && env.tls != nullptr && target.probe.kind == ProbeKind::kTlsSocket &&
          ParseSocketAddress(ProbeHost(target), ProbePort(target), &address, &len);
 }
 
-TlsSocketProbe::TlsSocketProbe(const Target& target, const Check& check, TlsContexts& contexts,
-                               EventLoop& loop, std::function<void()> on_done)
-    : target_(target),
-      check_(check),
-      contexts_(contexts),
-      loop_(loop),
-      on_done_(std::move(on_done)) {
+std::unique_ptr<Transport> TlsSocketProbe::Make(const Target& target, TransportEnv& env,
+                                                Done done) {
+  return std::make_unique<TlsSocketProbe>(target, env, std::move(done));
+}
+
+TlsSocketProbe::TlsSocketProbe(const Target& target, TransportEnv& env, Done done)
+    : target_(target), env_(env), done_(std::move(done)) {
   ParseSocketAddress(ProbeHost(target), ProbePort(target), &address_, &address_len_);
   const TlsOptions& tls = target.probe.tls_socket.tls;
   verify_host_ = tls.server_name.empty() ? ProbeHost(target) : tls.server_name;
@@ -35,18 +42,21 @@ void TlsSocketProbe::Start() {
   verdict_ = Verdict{};
   fd_ = socket(address_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) {
-    Finish({false, std::string("cannot open socket: ") + std::strerror(errno), 0, {}});
+    int err = errno;
+    Finish(IsLocalError(err) ? LocalFailure("cannot open socket", err)
+                             : Failed(std::string("cannot open socket: ") + std::strerror(err)));
     return;
   }
   linger lg{1, 0};  // close with RST: no TIME_WAIT per probe
   setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
   if (connect(fd_, reinterpret_cast<const sockaddr*>(&address_), address_len_) != 0 &&
       errno != EINPROGRESS) {
-    Finish({false, ConnectFailure(errno), 0, {}});
+    int err = errno;
+    Finish(IsLocalError(err) ? LocalFailure("cannot connect", err) : Failed(ConnectFailure(err)));
     return;
   }
   phase_ = Phase::kConnecting;
-  loop_.Watch(fd_, EPOLLOUT, this);
+  env_.loop.Watch(fd_, EPOLLOUT, this);
 }
 
 void TlsSocketProbe::OnFdEvents(uint32_t events) {
@@ -56,13 +66,13 @@ void TlsSocketProbe::OnFdEvents(uint32_t events) {
     if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
     if (err == 0 && (events & EPOLLERR) != 0) err = ECONNREFUSED;
     if (err != 0) {
-      Finish({false, ConnectFailure(err), 0, {}});
+      Finish(Failed(ConnectFailure(err)));
       return;
     }
     const TlsOptions& tls = target_.probe.tls_socket.tls;
-    auto ctx = contexts_.Get(tls);
+    auto ctx = env_.tls->Get(tls);
     if (!ctx.ok()) {
-      Finish({false, std::string(ctx.status().message()), 0, {}});
+      Finish(Failed(std::string(ctx.status().message())));
       return;
     }
     tls_.Begin(*ctx, fd_, verify_host_, !tls.insecure_skip_verify, /*resume=*/false);
@@ -74,26 +84,26 @@ void TlsSocketProbe::OnFdEvents(uint32_t events) {
 void TlsSocketProbe::Handshake() {
   switch (tls_.Handshake()) {
     case TlsConnection::Io::kWantRead:
-      loop_.Watch(fd_, EPOLLIN, this);
+      env_.loop.Watch(fd_, EPOLLIN, this);
       return;
     case TlsConnection::Io::kWantWrite:
-      loop_.Watch(fd_, EPOLLOUT, this);
+      env_.loop.Watch(fd_, EPOLLOUT, this);
       return;
     case TlsConnection::Io::kClosed:
-      Finish({false, "TLS: handshake failed: connection closed", 0, tls_.leaf_not_after()});
+      Finish(Failed("TLS: handshake failed: connection closed", tls_.leaf_not_after()));
       return;
     case TlsConnection::Io::kError:
-      Finish({false, tls_.error(), 0, tls_.leaf_not_after()});
+      Finish(Failed(tls_.error(), tls_.leaf_not_after()));
       return;
     case TlsConnection::Io::kDone:
       break;
   }
-  Finish({true, "TLS handshake ok", 0, tls_.leaf_not_after()});
+  Finish(Verdict{true, "TLS handshake ok", 0, {}, tls_.leaf_not_after()});
 }
 
 void TlsSocketProbe::TimeOut() {
   if (phase_ == Phase::kIdle) return;
-  Finish({false, check_.TimeoutReason(), 0, tls_.leaf_not_after()});
+  Finish(Failed(TimeoutReason(target_.probe), tls_.leaf_not_after()));
 }
 
 void TlsSocketProbe::Abort() {
@@ -106,13 +116,13 @@ void TlsSocketProbe::Finish(Verdict verdict) {
   Close();
   phase_ = Phase::kIdle;
   verdict_ = std::move(verdict);
-  on_done_();
+  done_();
 }
 
 void TlsSocketProbe::Close() {
   tls_.End();
   if (fd_ < 0) return;
-  loop_.Forget(fd_);
+  env_.loop.Forget(fd_);
   close(fd_);
   fd_ = -1;
 }

@@ -47,8 +47,14 @@ expect_fail "schema rejects an unknown value format" "format" \
   helm template x "$CHART" --set registration.format=xml
 expect_fail "schema rejects a misspelt top-level key" "additional properties|not allowed" \
   helm template x "$CHART" --set rollOnConfigChanges=true
-expect_fail "schema rejects a service without a probe" "probe" \
-  helm template x "$CHART" --set 'services[0].name=a' --set 'services[0].endpoints[0]=h:1'
+expect_ok "schema accepts a service without a probe (probeDefaults may have one)" \
+  helm template x "$CHART" --set 'probeDefaults.tcpSocket.port=1' --set 'services[0].name=a' --set 'services[0].endpoints[0]=h:1'
+expect_fail "schema rejects a probe port out of range" "port" \
+  helm template x "$CHART" --set 'services[0].name=a' --set 'services[0].endpoints[0]=h:1' --set 'services[0].probe.httpGet.port=70000'
+expect_fail "schema rejects an unknown key inside a service" "additional properties|not allowed|additionalProperties" \
+  helm template x "$CHART" --set 'services[0].name=a' --set 'services[0].endpoints[0]=h:1' --set 'services[0].probe.tcpSocket.port=1' --set 'services[0].endpoint=h:1'
+expect_fail "schema rejects a lease TTL below 2s" "leaseTTL" \
+  helm template x "$CHART" --set registration.leaseTTL=1s
 expect_fail "schema rejects an endpoint without a port" "endpoints" \
   helm template x "$CHART" --set 'etcd.endpoints[0]=etcd'
 expect_fail "schema rejects a lease TTL that is not a duration" "leaseTTL" \

@@ -10,15 +10,19 @@
 #include <string>
 #include <vector>
 
+#include "admin/admin_server.h"
+#include "admin/live_status.h"
 #include "controller/controller.h"
 #include "etcd/client.h"
-#include "metrics/admin_server.h"
-#include "metrics/live_status.h"
 #include "metrics/metrics.h"
 #include "probes/prober.h"
 #include "tests/support/etcd_server.h"
 
 namespace registrar::metrics::testing {
+
+using admin::AdminServer;
+using admin::AdminServerOptions;
+using admin::LiveStatus;
 
 // Sends probe events to Metrics and health transitions to the Controller.
 class Fanout final : public probes::ProbeObserver {

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "metrics/admin_server.h"
+#include "admin/admin_server.h"
 #include "metrics/metrics.h"
 #include "probes/prober.h"
 #include "tests/metrics/test_util.h"
@@ -21,6 +21,9 @@
 
 namespace registrar::metrics {
 namespace {
+
+using admin::AdminServer;
+using admin::AdminServerOptions;
 
 using registrar::testing::HttpBackend;
 using registrar::testing::WaitFor;

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "metrics/admin_server.h"
+#include "admin/admin_server.h"
 #include "metrics/metrics.h"
 #include "probes/prober.h"
 #include "tests/metrics/test_util.h"
@@ -14,6 +14,9 @@
 
 namespace registrar::metrics {
 namespace {
+
+using admin::AdminServer;
+using admin::AdminServerOptions;
 
 using registrar::testing::HttpBackend;
 using registrar::testing::PrometheusServer;

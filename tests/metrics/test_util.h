@@ -8,11 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "admin/status.h"
 #include "metrics/metrics.h"
-#include "metrics/status.h"
 #include "probes/prober.h"
 
 namespace registrar::metrics::testing {
+
+using admin::Readiness;
+using admin::RegistrationView;
+using admin::StatusProvider;
 
 // A StatusProvider whose answers the test sets.
 class FakeStatus final : public StatusProvider {

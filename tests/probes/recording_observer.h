@@ -27,6 +27,48 @@ class RecordingObserver final : public ProbeObserver {
     transitions_[target.Id()].push_back(t);
   }
 
+  void OnLocalError(const Target& /*target*/, const std::string& reason) override {
+    std::lock_guard lock(mu_);
+    ++local_errors_[reason];
+  }
+  // Local errors reported, of every reason.
+  int LocalErrors() const {
+    std::lock_guard lock(mu_);
+    int n = 0;
+    for (const auto& [reason, count] : local_errors_) n += count;
+    return n;
+  }
+  int LocalErrors(const std::string& reason) const {
+    std::lock_guard lock(mu_);
+    auto it = local_errors_.find(reason);
+    return it == local_errors_.end() ? 0 : it->second;
+  }
+  // Failed results of every target.
+  int Failures() const {
+    std::lock_guard lock(mu_);
+    int n = 0;
+    for (const auto& [id, events] : results_) {
+      for (const auto& e : events) n += e.result.ok ? 0 : 1;
+    }
+    return n;
+  }
+  // Targets with at least `n` results.
+  size_t TargetsWithResults(size_t n) const {
+    std::lock_guard lock(mu_);
+    size_t count = 0;
+    for (const auto& [id, events] : results_) count += events.size() >= n ? 1 : 0;
+    return count;
+  }
+  std::string AnyFailureReason() const {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, events] : results_) {
+      for (const auto& e : events) {
+        if (!e.result.ok) return id + ": " + e.result.reason;
+      }
+    }
+    return "";
+  }
+
   std::vector<Event> Results(const std::string& id) const {
     std::lock_guard lock(mu_);
     auto it = results_.find(id);
@@ -57,6 +99,7 @@ class RecordingObserver final : public ProbeObserver {
   mutable std::mutex mu_;
   std::map<std::string, std::vector<Event>> results_;
   std::map<std::string, std::vector<Transition>> transitions_;
+  std::map<std::string, int> local_errors_;
 };
 
 }  // namespace registrar::probes

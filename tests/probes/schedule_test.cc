@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "probes/check.h"
+#include "probes/judge.h"
 
 namespace registrar::probes {
 namespace {

@@ -1,6 +1,6 @@
-#include "metrics/live_status.h"
+#include "admin/live_status.h"
 
-namespace registrar::metrics {
+namespace registrar::admin {
 
 std::vector<probes::TargetStatus> LiveStatus::Targets() const { return prober_.Snapshot(); }
 
@@ -35,4 +35,4 @@ Readiness LiveStatus::ReadinessOf(bool config_loaded, const controller::Controll
   return {false, "first reconcile not done"};
 }
 
-}  // namespace registrar::metrics
+}  // namespace registrar::admin

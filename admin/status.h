@@ -18,7 +18,7 @@
 
 #include "probes/prober.h"
 
-namespace registrar::metrics {
+namespace registrar::admin {
 
 // An operator took a target out of discovery (drain); it is still probed.
 struct DrainInfo {
@@ -60,6 +60,14 @@ struct Readiness {
   std::string reason;
 };
 
+// The process itself, for the status page header.
+struct ProcessView {
+  std::string version;                  // "0.1.0 (abc1234)"
+  std::string config_file;              // path of the config file, empty when none
+  std::optional<WallTime> last_reload;  // last reload attempt; empty: none since start
+  bool last_reload_ok = true;
+};
+
 class StatusProvider {
  public:
   virtual ~StatusProvider() = default;
@@ -67,6 +75,8 @@ class StatusProvider {
   virtual std::vector<probes::TargetStatus> Targets() const = 0;
   virtual RegistrationView Registration() const = 0;
   virtual Readiness Ready() const = 0;
+  // Version, config file and last reload; empty by default.
+  virtual ProcessView Process() const { return {}; }
 };
 
-}  // namespace registrar::metrics
+}  // namespace registrar::admin

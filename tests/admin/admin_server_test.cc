@@ -1,6 +1,6 @@
 // AdminServer: endpoints, HTTP hygiene (404, 405, oversized headers) and the
 // JSON / HTML views of a StatusProvider.
-#include "metrics/admin_server.h"
+#include "admin/admin_server.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -13,14 +13,15 @@
 #include <string>
 #include <vector>
 
+#include "metrics/metrics.h"
 #include "tests/metrics/test_util.h"
 #include "tests/support/ports.h"
 
-namespace registrar::metrics {
+namespace registrar::admin {
 namespace {
 
-using testing::FakeStatus;
-using testing::HttpTarget;
+using metrics::testing::FakeStatus;
+using metrics::testing::HttpTarget;
 
 probes::ProbeResult Result(bool ok, std::string reason, Duration latency, int status) {
   probes::ProbeResult r;
@@ -45,7 +46,7 @@ probes::TargetStatus Status(probes::Target target, probes::Health health,
 class AdminServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto metrics = Metrics::Create({});
+    auto metrics = metrics::Metrics::Create({});
     ASSERT_TRUE(metrics.ok());
     metrics_ = std::move(*metrics);
     AdminServerOptions options;
@@ -64,7 +65,7 @@ class AdminServerTest : public ::testing::Test {
   }
 
   FakeStatus status_;
-  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<metrics::Metrics> metrics_;
   std::unique_ptr<AdminServer> server_;
 };
 
@@ -82,7 +83,7 @@ TEST_F(AdminServerTest, ScrapedMetricsPassPromtool) {
   auto res = Client().Get("/metrics");
   ASSERT_TRUE(res);
   int code = -1;
-  const std::string out = testing::PromtoolCheckMetrics(res->body, &code);
+  const std::string out = metrics::testing::PromtoolCheckMetrics(res->body, &code);
   EXPECT_EQ(code, 0) << out;
   EXPECT_EQ(out, "");
 }
@@ -321,4 +322,4 @@ TEST(AdminServer, StopsPromptlyAndTwice) {
 }
 
 }  // namespace
-}  // namespace registrar::metrics
+}  // namespace registrar::admin

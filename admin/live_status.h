@@ -11,13 +11,14 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <vector>
 
+#include "admin/status.h"
 #include "controller/controller.h"
-#include "metrics/status.h"
 #include "probes/prober.h"
 
-namespace registrar::metrics {
+namespace registrar::admin {
 
 class LiveStatus final : public StatusProvider {
  public:
@@ -26,10 +27,19 @@ class LiveStatus final : public StatusProvider {
       : prober_(prober), controller_(controller) {}
 
   void SetConfigLoaded(bool loaded) { config_loaded_.store(loaded); }
+  // What the status page shows about the process (version, config, reload).
+  void SetProcess(ProcessView process) {
+    std::lock_guard<std::mutex> lock(mu_);
+    process_ = std::move(process);
+  }
 
   std::vector<probes::TargetStatus> Targets() const override;
   RegistrationView Registration() const override;
   Readiness Ready() const override;
+  ProcessView Process() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return process_;
+  }
 
   // The same conversions, for other providers.
   static RegistrationView FromSnapshot(const controller::ControllerSnapshot& snapshot);
@@ -39,6 +49,8 @@ class LiveStatus final : public StatusProvider {
   const probes::Prober& prober_;
   const controller::Controller& controller_;
   std::atomic<bool> config_loaded_{false};
+  mutable std::mutex mu_;
+  ProcessView process_;  // guarded by mu_
 };
 
-}  // namespace registrar::metrics
+}  // namespace registrar::admin

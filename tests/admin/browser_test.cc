@@ -7,7 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "metrics/render.h"
+#include "admin/render.h"
 #include "tests/metrics/full_stack.h"
 #include "tests/metrics/test_util.h"
 #include "tests/support/browser.h"
@@ -15,12 +15,12 @@
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
 
-namespace registrar::metrics {
+namespace registrar::admin {
 namespace {
 
+using metrics::testing::HttpTarget;
 using registrar::testing::HttpBackend;
 using registrar::testing::WaitFor;
-using testing::HttpTarget;
 
 // The data-state of the table row of `target_id` in `dom`, or "" if absent.
 std::string RowState(const std::string& dom, const std::string& target_id) {
@@ -32,7 +32,7 @@ std::string RowState(const std::string& dom, const std::string& target_id) {
 }
 
 TEST(StatusPage, ChromiumShowsEveryTargetWithItsStateKeyAndTheLease) {
-  testing::FullStack stack;
+  metrics::testing::FullStack stack;
   stack.SetUp();
   HttpBackend web1, web2, web3, api1, api2;
   api2.SetStatus(503);
@@ -85,4 +85,4 @@ TEST(StatusPage, ChromiumShowsEveryTargetWithItsStateKeyAndTheLease) {
 }
 
 }  // namespace
-}  // namespace registrar::metrics
+}  // namespace registrar::admin

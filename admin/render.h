@@ -1,0 +1,48 @@
+// Private to admin/: renders a status snapshot as the JSON API and as the
+// HTML status page. Pure functions of their inputs, so both are tested
+// without a server.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "admin/status.h"
+#include "admin/target_query.h"
+#include "common/clock.h"
+#include "probes/prober.h"
+
+namespace registrar::admin {
+
+struct StatusSnapshot {
+  std::vector<probes::TargetStatus> targets;
+  RegistrationView registration;
+  Readiness readiness;
+  ProcessView process;
+  WallTime now;                // when the snapshot was taken
+  bool drain_enabled = false;  // the drain API is on (shown on the page)
+};
+
+// /api/v1/targets: {"summary":{...},"total":N,"limit","offset",
+// "services":[...],"registration":{...,"members","fail_open_services",
+// "rejected_keys"},"process":{...},"ready":{...},
+// "targets":[{"id","service","address","state","since","registered_key",
+// "owner","drained":{...}|null,
+// "last_results":[{"time","ok","reason","latency_seconds","http_status"}]}]}
+// where "targets" is the page of `query` and "total" counts every match.
+std::string RenderTargetsJson(const StatusSnapshot& snapshot, const TargetQuery& query);
+
+// "/": a self-contained HTML page (inline CSS, no script): summary per
+// service, a filter form (state, service, text, page size), sortable column
+// headers, paging links. `refresh_seconds` > 0 adds <meta http-equiv="refresh">.
+std::string RenderStatusPage(const StatusSnapshot& snapshot, const TargetQuery& query,
+                             int refresh_seconds);
+
+// Escapes & < > " ' for HTML text and attribute values.
+std::string HtmlEscape(const std::string& text);
+
+// "2026-11-25T19:30:00.123Z".
+std::string FormatTime(WallTime time);
+// Lease ids the way etcdctl prints them: lowercase hex.
+std::string LeaseIdHex(int64_t lease_id);
+
+}  // namespace registrar::admin

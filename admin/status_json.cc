@@ -1,0 +1,118 @@
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "admin/render.h"
+
+namespace registrar::admin {
+
+std::string FormatTime(WallTime time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromChrono(time), absl::UTCTimeZone());
+}
+
+std::string LeaseIdHex(int64_t lease_id) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%llx",
+                static_cast<unsigned long long>(static_cast<uint64_t>(lease_id)));
+  return buffer;
+}
+
+namespace {
+
+nlohmann::json DrainJson(const DrainInfo& d) {
+  return {{"reason", d.reason},
+          {"by", d.by},
+          {"at", FormatTime(d.at)},
+          {"until", d.until ? nlohmann::json(FormatTime(*d.until)) : nlohmann::json(nullptr)}};
+}
+
+}  // namespace
+
+std::string RenderTargetsJson(const StatusSnapshot& s, const TargetQuery& query) {
+  using nlohmann::json;
+  const RegistrationView& reg = s.registration;
+  int healthy = 0, unhealthy = 0, unknown = 0;
+  for (const probes::TargetStatus& t : s.targets) {
+    healthy += t.health == probes::Health::kHealthy;
+    unhealthy += t.health == probes::Health::kUnhealthy;
+    unknown += t.health == probes::Health::kUnknown;
+  }
+  const QueryResult result = RunTargetQuery(s.targets, reg, query);
+  json targets = json::array();
+  for (const probes::TargetStatus* t : result.page) {
+    json results = json::array();
+    for (const probes::ProbeResult& r : t->recent) {
+      results.push_back({{"time", FormatTime(r.wall_start)},
+                         {"ok", r.ok},
+                         {"reason", r.reason},
+                         {"latency_seconds", ToSeconds(r.latency)},
+                         {"http_status", r.http_status}});
+    }
+    const std::string id = t->target.Id();
+    auto key = reg.keys_by_target.find(id);
+    auto owner = reg.owner_by_target.find(id);
+    auto drained = reg.drained.find(id);
+    targets.push_back(
+        {{"id", id},
+         {"service", t->target.service},
+         {"address", t->target.Address()},
+         {"state", probes::HealthName(t->health)},
+         {"since", FormatTime(t->since)},
+         {"registered_key", key == reg.keys_by_target.end() ? json(nullptr) : json(key->second)},
+         {"owner", owner == reg.owner_by_target.end() ? json(nullptr) : json(owner->second)},
+         {"drained", drained == reg.drained.end() ? json(nullptr) : DrainJson(drained->second)},
+         {"last_results", std::move(results)}});
+  }
+  json services = json::array();
+  for (const ServiceSummary& v : result.services) {
+    services.push_back({{"service", v.service},
+                        {"total", v.total},
+                        {"healthy", v.healthy},
+                        {"unhealthy", v.unhealthy},
+                        {"unknown", v.unknown},
+                        {"registered", v.registered},
+                        {"drained", v.drained}});
+  }
+  json members = json::array();
+  for (const MemberView& m : reg.members) {
+    members.push_back({{"id", m.id}, {"self", m.self}, {"owned_targets", m.owned_targets}});
+  }
+  json out = {
+      {"summary",
+       {{"total", s.targets.size()},
+        {"healthy", healthy},
+        {"unhealthy", unhealthy},
+        {"unknown", unknown},
+        {"drained", reg.drained.size()}}},
+      {"total", result.total},
+      {"limit", query.limit},
+      {"offset", query.offset},
+      {"services", std::move(services)},
+      {"registration",
+       {{"etcd_endpoint", reg.etcd_endpoint},
+        {"etcd_connected", reg.etcd_connected},
+        {"lease_id", reg.lease_id != 0 ? json(LeaseIdHex(reg.lease_id)) : json(nullptr)},
+        {"lease_ttl_seconds", reg.lease_ttl_seconds},
+        {"registered_keys", reg.registered_keys},
+        {"last_error", reg.last_error},
+        {"members", std::move(members)},
+        {"fail_open_services", reg.fail_open_services},
+        {"rejected_keys", reg.rejected_keys}}},
+      {"process",
+       {{"version", s.process.version},
+        {"config_file", s.process.config_file},
+        {"last_reload",
+         s.process.last_reload ? json(FormatTime(*s.process.last_reload)) : json(nullptr)},
+        {"last_reload_ok", s.process.last_reload_ok}}},
+      {"ready", {{"ok", s.readiness.ready}, {"reason", s.readiness.reason}}},
+      {"generated_at", FormatTime(s.now)},
+      {"targets", std::move(targets)},
+  };
+  // Reasons come from backends and may hold invalid UTF-8: replace, never throw.
+  return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace registrar::admin

@@ -1,0 +1,501 @@
+// The key table. To add a key: one entry here (block, name, type, doc, …),
+// then read it in the block's parser; the docs and the schema follow.
+#include "config/keys.h"
+
+#include <cstdlib>
+
+namespace registrar::config {
+namespace {
+
+using K = KeyType;
+constexpr Reload kRestart = Reload::kNeedsRestart;
+
+// Durations: Go-style, as ParseDuration reads them; zero is refused.
+constexpr std::string_view kDurationPattern =
+    "^(([0-9]+(\\.[0-9]+)?|\\.[0-9]+)(ns|us|µs|ms|s|m|h))+$";
+
+const Key kKeys[] = {
+    // Top level.
+    {.block = "",
+     .name = "etcd",
+     .type = K::kSection,
+     .doc = "How to reach etcd.",
+     .child = "etcd"},
+    {.block = "",
+     .name = "registration",
+     .type = K::kSection,
+     .doc = "Where and how keys are written.",
+     .child = "registration"},
+    {.block = "",
+     .name = "server",
+     .type = K::kSection,
+     .doc = "The admin HTTP server (`/metrics`, `/healthz`, `/readyz`, `/api/v1/targets`, `/`).",
+     .child = "server"},
+    {.block = "", .name = "log", .type = K::kSection, .doc = "Logging (stderr).", .child = "log"},
+    {.block = "",
+     .name = "defaults",
+     .type = K::kSection,
+     .doc = "Probe fields every service's `probe` starts from (any probe field; an action "
+            "here lets services leave `probe` out).",
+     .child = "probe"},
+    {.block = "",
+     .name = "services",
+     .type = K::kSectionList,
+     .doc = "The services to probe and register. Names are unique.",
+     .child = "service"},
+
+    // etcd: the connection is made once at start.
+    {.block = "etcd",
+     .name = "endpoints",
+     .type = K::kStringList,
+     .doc = "etcd client URLs: `host:port` or `http(s)://host:port`. Required unless "
+            "`--etcd-endpoints` / `REGISTRAR_ETCD_ENDPOINTS` is set.",
+     .example = "[\"127.0.0.1:2379\"]",
+     .reload = kRestart,
+     .pattern = "^(https?://)?([^\\s/"
+                ":\\[\\]]+|\\[[0-9A-Fa-f:.]+\\]):(0*[1-9][0-9]{0,3}|0*[1-5][0-9]{4}|0*6[0-4][0-9]{"
+                "3}|0*65[0-4][0-9]{2}|0*655[0-2][0-9]|0*6553[0-5])/?$"},
+    {.block = "etcd",
+     .name = "dialTimeout",
+     .type = K::kDuration,
+     .doc = "How long one connection attempt to etcd may take.",
+     .default_value = "5s",
+     .example = "3s",
+     .reload = kRestart},
+    {.block = "etcd",
+     .name = "username",
+     .type = K::kString,
+     .doc = "etcd user (with `passwordFile`). Empty: no authentication.",
+     .example = "registrar",
+     .reload = kRestart},
+    {.block = "etcd",
+     .name = "passwordFile",
+     .type = K::kPath,
+     .doc = "File holding the etcd password (a trailing newline is dropped); needs `username`.",
+     .example = "/etc/etcd-registrar/password",
+     .reload = kRestart},
+    {.block = "etcd",
+     .name = "tls",
+     .type = K::kSection,
+     .doc = "TLS to etcd (files must be readable at load).",
+     .reload = kRestart,
+     .child = "etcd.tls"},
+    {.block = "etcd.tls",
+     .name = "caFile",
+     .type = K::kPath,
+     .doc = "CA bundle that signs etcd's certificate.",
+     .example = "ca.crt",
+     .reload = kRestart},
+    {.block = "etcd.tls",
+     .name = "certFile",
+     .type = K::kPath,
+     .doc = "Client certificate (with `keyFile`).",
+     .example = "client.crt",
+     .reload = kRestart},
+    {.block = "etcd.tls",
+     .name = "keyFile",
+     .type = K::kPath,
+     .doc = "Client key (with `certFile`).",
+     .example = "client.key",
+     .reload = kRestart},
+    {.block = "etcd.tls",
+     .name = "serverName",
+     .type = K::kString,
+     .doc = "Name to verify etcd's certificate against (default: the endpoint's host).",
+     .example = "etcd.internal",
+     .reload = kRestart},
+
+    // registration.
+    {.block = "registration",
+     .name = "prefix",
+     .type = K::kString,
+     .doc = "Key prefix of formats plain, json and grpc-naming: a key is "
+            "`<prefix><service>/<host:port>`. Starts and ends with `/`.",
+     .default_value = "/services/",
+     .example = "/registry/",
+     .reload = kRestart,
+     .pattern = "^/(.*/)?$"},
+    {.block = "registration",
+     .name = "skydnsPrefix",
+     .type = K::kString,
+     .doc = "Key prefix of format skydns (CoreDNS's etcd plugin `path`): a key is "
+            "`<skydnsPrefix><reversed dnsDomain>/<service>/<id>`. Starts and ends with `/`.",
+     .default_value = "/skydns/",
+     .example = "/dns/",
+     .reload = kRestart,
+     .pattern = "^/(.*/)?$"},
+    {.block = "registration",
+     .name = "leaseTTL",
+     .type = K::kDuration,
+     .doc = "TTL of the one lease every key is bound to, whole seconds, at least 2s (etcd "
+            "raises shorter TTLs silently). A crashed registrar's keys go within this time.",
+     .default_value = "10s",
+     .example = "15s",
+     .reload = kRestart,
+     // < 2s or not whole seconds (the forms the schema can tell apart).
+     .not_pattern =
+         "^(0*1?(\\.[0-9]*)?s|([0-9]*[1-9]|[0-9]*[1-9][0-9]|[0-9]*[1-9][0-9][0-9]|0*1000|0*)"
+         "ms|[0-9.]+(us|µs|ns)|[0-9]*\\.[0-9]*[1-9][0-9]*s)$"},
+    {.block = "registration",
+     .name = "format",
+     .type = K::kEnum,
+     .doc = "Default value format of every service (a service's `format` overrides it).",
+     .default_value = "plain",
+     .example = "json",
+     .choices = "plain|json|grpc-naming|skydns"},
+    {.block = "registration",
+     .name = "resyncPeriod",
+     .type = K::kDuration,
+     .doc = "How often etcd is re-read to repair keys changed by someone else.",
+     .default_value = "30s",
+     .example = "1m",
+     .reload = kRestart},
+    {.block = "registration",
+     .name = "ownsPrefix",
+     .type = K::kBool,
+     .doc = "true: keys under `prefix` bound to another lease are ours and get deleted; false: "
+            "they belong to someone else and are never touched.",
+     .default_value = "false",
+     .example = "true",
+     .reload = kRestart},
+
+    // server.
+    {.block = "server",
+     .name = "listen",
+     .type = K::kString,
+     .doc = "Admin HTTP address `[host]:port`; an empty host is every interface.",
+     .default_value = ":9464",
+     .example = "127.0.0.1:9464",
+     .reload = kRestart},
+
+    // log.
+    {.block = "log",
+     .name = "level",
+     .type = K::kEnum,
+     .doc = "Lowest level logged.",
+     .default_value = "info",
+     .example = "debug",
+     .reload = kRestart,
+     .choices = "trace|debug|info|warn|error"},
+    {.block = "log",
+     .name = "format",
+     .type = K::kEnum,
+     .doc = "Log line format.",
+     .default_value = "text",
+     .example = "json",
+     .reload = kRestart,
+     .choices = "text|json"},
+
+    // probe: under `defaults` and a service's `probe` (kubelet's names).
+    {.block = "probe",
+     .name = "httpGet",
+     .type = K::kSection,
+     .doc = "Probe with an HTTP request (one of httpGet or tcpSocket).",
+     .child = "probe.httpGet"},
+    {.block = "probe",
+     .name = "tcpSocket",
+     .type = K::kSection,
+     .doc = "Probe by opening a TCP connection (one of httpGet or tcpSocket).",
+     .child = "probe.tcpSocket"},
+    {.block = "probe",
+     .name = "initialDelaySeconds",
+     .type = K::kSeconds,
+     .doc = "Wait before a new target's first probe.",
+     .default_value = "0",
+     .example = "5",
+     .min = 0},
+    {.block = "probe",
+     .name = "periodSeconds",
+     .type = K::kSeconds,
+     .doc = "Time between probes; more than `timeoutSeconds`.",
+     .default_value = "10",
+     .example = "5",
+     .min = 1},
+    {.block = "probe",
+     .name = "timeoutSeconds",
+     .type = K::kSeconds,
+     .doc = "A probe that takes longer fails; less than `periodSeconds`.",
+     .default_value = "1",
+     .example = "2",
+     .min = 1},
+    {.block = "probe",
+     .name = "successThreshold",
+     .type = K::kInt,
+     .doc = "Consecutive passes before a target gets its key.",
+     .default_value = "1",
+     .example = "2",
+     .min = 1,
+     .max = 1'000'000},
+    {.block = "probe",
+     .name = "failureThreshold",
+     .type = K::kInt,
+     .doc = "Consecutive failures before a target's key is deleted.",
+     .default_value = "3",
+     .example = "5",
+     .min = 1,
+     .max = 1'000'000},
+    {.block = "probe",
+     .name = "reuseConnections",
+     .type = K::kBool,
+     .doc = "Keep the connection open between probes (false: a fresh connection per probe).",
+     .default_value = "true",
+     .example = "false"},
+
+    {.block = "probe.httpGet",
+     .name = "scheme",
+     .type = K::kEnum,
+     .doc = "HTTP or HTTPS.",
+     .default_value = "HTTP",
+     .example = "HTTPS",
+     .choices = "HTTP|HTTPS"},
+    {.block = "probe.httpGet",
+     .name = "host",
+     .type = K::kString,
+     .doc = "Host to connect to instead of the endpoint's (also the Host header).",
+     .example = "127.0.0.1"},
+    {.block = "probe.httpGet",
+     .name = "port",
+     .type = K::kInt,
+     .doc = "Port to probe instead of the endpoint's.",
+     .example = "8081",
+     .min = 1,
+     .max = 65535},
+    {.block = "probe.httpGet",
+     .name = "path",
+     .type = K::kString,
+     .doc = "Request path (with query), starting with `/`.",
+     .default_value = "/",
+     .example = "/healthz",
+     .pattern = "^/[^\\s]*$"},
+    {.block = "probe.httpGet",
+     .name = "httpHeaders",
+     .type = K::kSectionList,
+     .doc = "Extra request headers.",
+     .child = "probe.httpGet.httpHeaders"},
+    {.block = "probe.httpGet",
+     .name = "method",
+     .type = K::kEnum,
+     .doc = "Request method (POST sends no body).",
+     .default_value = "GET",
+     .example = "HEAD",
+     .choices = "GET|HEAD|POST|OPTIONS"},
+    {.block = "probe.httpGet",
+     .name = "expectedStatuses",
+     .type = K::kStatusList,
+     .doc = "Status codes that pass: codes or ranges (kubelet: 200-399).",
+     .default_value = "[\"200-399\"]",
+     .example = "[200, \"204-206\"]"},
+    {.block = "probe.httpGet",
+     .name = "bodyRegex",
+     .type = K::kString,
+     .doc = "The body (up to `maxBodyBytes`) must match this ECMAScript regular expression.",
+     .example = "\"ok\""},
+    {.block = "probe.httpGet",
+     .name = "bodyNotRegex",
+     .type = K::kString,
+     .doc = "The body must not match this ECMAScript regular expression.",
+     .example = "\"degraded\""},
+    {.block = "probe.httpGet",
+     .name = "maxBodyBytes",
+     .type = K::kInt,
+     .doc = "Bytes of the body read at most.",
+     .default_value = "65536",
+     .example = "4096",
+     .min = 1,
+     .max = 1 << 30},
+    {.block = "probe.httpGet",
+     .name = "followRedirects",
+     .type = K::kBool,
+     .doc = "Follow redirects (false: a 3xx is judged as it is).",
+     .default_value = "false",
+     .example = "true"},
+    {.block = "probe.httpGet",
+     .name = "maxRedirects",
+     .type = K::kInt,
+     .doc = "Redirects followed at most.",
+     .default_value = "5",
+     .example = "2",
+     .min = 0,
+     .max = 100},
+    {.block = "probe.httpGet",
+     .name = "tls",
+     .type = K::kSection,
+     .doc = "TLS options of scheme HTTPS (ignored with a warning for HTTP).",
+     .child = "probe.tls"},
+    {.block = "probe.httpGet.httpHeaders",
+     .name = "name",
+     .type = K::kString,
+     .doc = "Header name (an HTTP token).",
+     .example = "Host",
+     .required = true,
+     .pattern = "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},
+    {.block = "probe.httpGet.httpHeaders",
+     .name = "value",
+     .type = K::kString,
+     .doc = "Header value, on one line.",
+     .example = "orders.internal",
+     .pattern = "^[^\\r\\n]*$"},
+    {.block = "probe.tls",
+     .name = "caFile",
+     .type = K::kPath,
+     .doc = "CA bundle to verify the backend with (default: the system's).",
+     .example = "ca.crt"},
+    {.block = "probe.tls",
+     .name = "certFile",
+     .type = K::kPath,
+     .doc = "Client certificate (with `keyFile`).",
+     .example = "client.crt"},
+    {.block = "probe.tls",
+     .name = "keyFile",
+     .type = K::kPath,
+     .doc = "Client key (with `certFile`).",
+     .example = "client.key"},
+    {.block = "probe.tls",
+     .name = "serverName",
+     .type = K::kString,
+     .doc = "SNI and the name verified (default: the host).",
+     .example = "orders.internal"},
+    {.block = "probe.tls",
+     .name = "insecureSkipVerify",
+     .type = K::kBool,
+     .doc = "Do not verify the backend's certificate.",
+     .default_value = "false",
+     .example = "true"},
+    {.block = "probe.tcpSocket",
+     .name = "host",
+     .type = K::kString,
+     .doc = "Host to connect to instead of the endpoint's.",
+     .example = "127.0.0.1"},
+    {.block = "probe.tcpSocket",
+     .name = "port",
+     .type = K::kInt,
+     .doc = "Port to connect to instead of the endpoint's.",
+     .example = "5432",
+     .min = 1,
+     .max = 65535},
+
+    // A service (an item of `services`).
+    {.block = "service",
+     .name = "name",
+     .type = K::kString,
+     .doc = "Service name, in keys and metric labels: letters, digits, `.`, `_`, `-`, starting "
+            "and ending with a letter or digit (a DNS label for format skydns).",
+     .example = "orders",
+     .required = true,
+     .pattern = "^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$"},
+    {.block = "service",
+     .name = "format",
+     .type = K::kEnum,
+     .doc = "Value format of this service's keys (default: `registration.format`). plain: "
+            "`host:port`; json: `{\"service\",\"address\",\"metadata\",\"registeredAt\"}`; "
+            "grpc-naming: etcd's gRPC "
+            "resolver; skydns: CoreDNS records under `registration.skydnsPrefix`.",
+     .example = "skydns",
+     .choices = "plain|json|grpc-naming|skydns"},
+    {.block = "service",
+     .name = "metadata",
+     .type = K::kStringMap,
+     .doc = "String pairs written into json and grpc-naming values (ignored with a warning "
+            "otherwise).",
+     .example = "{zone: a}"},
+    {.block = "service",
+     .name = "dnsDomain",
+     .type = K::kString,
+     .doc = "skydns only: the domain the service's records are under.",
+     .default_value = "cluster.local",
+     .example = "svc.example.com"},
+    {.block = "service",
+     .name = "dnsTTL",
+     .type = K::kInt,
+     .doc = "skydns only: the TTL (seconds) CoreDNS serves.",
+     .default_value = "30",
+     .example = "10",
+     .min = 1,
+     .max = 2'147'483'647},
+    {.block = "service",
+     .name = "probe",
+     .type = K::kSection,
+     .doc = "How to probe every endpoint, over `defaults` (required unless `defaults` has "
+            "httpGet or tcpSocket).",
+     .child = "probe"},
+    {.block = "service",
+     .name = "endpoints",
+     .type = K::kStringList,
+     .doc = "`host:port` of each backend (IPv6 as `[address]:port`); no endpoint twice.",
+     .example = "[\"10.0.0.5:8080\"]",
+     .unique_items = true,
+     .pattern = "^([^\\s/"
+                ":\\[\\]]+|\\[[0-9A-Fa-f:.]+\\]):(0*[1-9][0-9]{0,3}|0*[1-5][0-9]{4}|0*6[0-4][0-9]{"
+                "3}|0*65[0-4][0-9]{2}|0*655[0-2][0-9]|0*6553[0-5])$"},
+    {.block = "service",
+     .name = "endpointsFile",
+     .type = K::kPath,
+     .doc = "File with one `host:port` per line (`#` comments), re-read on reload; with or "
+            "instead of `endpoints`.",
+     .example = "orders.endpoints"},
+};
+
+}  // namespace
+
+std::span<const Key> AllKeys() { return kKeys; }
+
+std::vector<const Key*> KeysOf(std::string_view block) {
+  std::vector<const Key*> out;
+  for (const Key& k : kKeys) {
+    if (k.block == block) out.push_back(&k);
+  }
+  return out;
+}
+
+std::vector<std::string_view> KeyNames(std::string_view block) {
+  std::vector<std::string_view> out;
+  for (const Key* k : KeysOf(block)) out.push_back(k->name);
+  return out;
+}
+
+const Key& KeyAt(std::string_view block, std::string_view name) {
+  for (const Key& k : kKeys) {
+    if (k.block == block && k.name == name) return k;
+  }
+  std::abort();  // a parser asked for a key the table lacks: add it to kKeys
+}
+
+std::vector<std::string_view> Choices(const Key& key) {
+  std::vector<std::string_view> out;
+  std::string_view rest = key.choices;
+  while (!rest.empty()) {
+    size_t bar = rest.find('|');
+    out.push_back(rest.substr(0, bar));
+    if (bar == std::string_view::npos) break;
+    rest.remove_prefix(bar + 1);
+  }
+  return out;
+}
+
+std::string ChoicesText(const Key& key) {
+  std::vector<std::string_view> choices = Choices(key);
+  std::string out;
+  for (size_t i = 0; i < choices.size(); ++i) {
+    if (i > 0) out += i + 1 == choices.size() ? " or " : ", ";
+    out += choices[i];
+  }
+  return out;
+}
+
+std::vector<std::string> PathsOf(std::string_view block) {
+  if (block.empty()) return {""};
+  std::vector<std::string> out;
+  for (const Key& k : kKeys) {
+    if (k.child != block) continue;
+    for (const std::string& parent : PathsOf(k.block)) {
+      std::string path = parent.empty() ? std::string(k.name) : parent + "." + std::string(k.name);
+      if (k.type == KeyType::kSectionList) path += "[]";
+      out.push_back(std::move(path));
+    }
+  }
+  return out;
+}
+
+std::string_view DurationPattern() { return kDurationPattern; }
+
+}  // namespace registrar::config

@@ -1,0 +1,171 @@
+#include "probes/judge.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "probes/http_response.h"
+
+namespace registrar::probes {
+
+std::string ConnectFailure(long os_errno) {
+  switch (os_errno) {
+    case ECONNREFUSED:
+      return "connection refused";
+    case EHOSTUNREACH:
+      return "host unreachable";
+    case ENETUNREACH:
+      return "network unreachable";
+    case ECONNRESET:
+      return "connection reset";
+    case EADDRNOTAVAIL:
+      return "no free local address";
+    case 0:
+      return "connect failed";
+    default:
+      return std::string("connect failed: ") + std::strerror(static_cast<int>(os_errno));
+  }
+}
+
+bool IsLocalError(long os_errno) {
+  return os_errno == EMFILE || os_errno == ENFILE || os_errno == ENOBUFS ||
+         os_errno == EADDRNOTAVAIL || os_errno == ENOMEM;
+}
+
+std::string LocalErrorLabel(long os_errno) {
+  switch (os_errno) {
+    case EMFILE:
+      return "emfile";
+    case ENFILE:
+      return "enfile";
+    case ENOBUFS:
+      return "enobufs";
+    case EADDRNOTAVAIL:
+      return "eaddrnotavail";
+    case ENOMEM:
+      return "enomem";
+    case EAGAIN:
+      return "fork";
+    default:
+      return "other";
+  }
+}
+
+Verdict LocalFailure(const std::string& what, int os_errno) {
+  Verdict v{false, what + ": " + std::strerror(os_errno), 0, LocalErrorLabel(os_errno)};
+  return v;
+}
+
+const std::string& ProbeHost(const Target& t) {
+  switch (t.probe.kind) {
+    case ProbeKind::kTcpSocket:
+      return t.probe.tcp_socket.host.empty() ? t.host : t.probe.tcp_socket.host;
+    case ProbeKind::kTlsSocket:
+      return t.probe.tls_socket.host.empty() ? t.host : t.probe.tls_socket.host;
+    case ProbeKind::kHttpGet:
+      return t.probe.http_get.host.empty() ? t.host : t.probe.http_get.host;
+    case ProbeKind::kGrpc:
+    case ProbeKind::kExec:
+      break;
+  }
+  return t.host;
+}
+
+int ProbePort(const Target& t) {
+  switch (t.probe.kind) {
+    case ProbeKind::kTcpSocket:
+      return t.probe.tcp_socket.port.value_or(t.port);
+    case ProbeKind::kTlsSocket:
+      return t.probe.tls_socket.port.value_or(t.port);
+    case ProbeKind::kGrpc:
+      return t.probe.grpc.port.value_or(t.port);
+    case ProbeKind::kHttpGet:
+      return t.probe.http_get.port.value_or(t.port);
+    case ProbeKind::kExec:
+      break;
+  }
+  return t.port;
+}
+
+std::string UrlHost(const std::string& host) {
+  if (host.find(':') != std::string::npos) return "[" + host + "]";
+  return host;
+}
+
+std::string ProbePath(const HttpGetAction& http) {
+  return http.path.empty() || http.path[0] != '/' ? "/" + http.path : http.path;
+}
+
+bool HasHeader(const HttpGetAction& http, std::string_view name) {
+  return std::any_of(http.http_headers.begin(), http.http_headers.end(),
+                     [&](const HttpHeader& h) { return EqualsIgnoringCase(h.name, name); });
+}
+
+bool SendsZeroLength(const HttpGetAction& http) {
+  return http.method == "POST" && !HasHeader(http, "Content-Length");
+}
+
+std::string FormatDuration(Duration d) {
+  using std::chrono::duration_cast;
+  using std::chrono::microseconds;
+  auto us = duration_cast<microseconds>(d).count();
+  if (us % 1000000 == 0) return std::to_string(us / 1000000) + "s";
+  if (us < 1000) return std::to_string(us) + "us";
+  if (us < 1000000 && us % 1000 == 0) return std::to_string(us / 1000) + "ms";
+  if (us < 1000000) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.3g", static_cast<double>(us) / 1000.0);
+    return std::string(buf) + "ms";
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.4g", static_cast<double>(us) / 1e6);
+  return std::string(buf) + "s";
+}
+
+std::string TimeoutReason(const ProbeSpec& spec) {
+  return "timeout after " + FormatDuration(spec.timeout);
+}
+
+ResponseJudge::ResponseJudge(const ProbeSpec& spec) : spec_(spec) {
+  if (spec.kind != ProbeKind::kHttpGet) return;
+  const auto& http = spec.http_get;
+  try {
+    if (!http.body_regex.empty()) body_regex_.emplace(http.body_regex, std::regex::ECMAScript);
+    if (!http.body_not_regex.empty()) {
+      body_not_regex_.emplace(http.body_not_regex, std::regex::ECMAScript);
+    }
+  } catch (const std::regex_error& e) {
+    regex_error_ = e.what();
+  }
+}
+
+Verdict ResponseJudge::Judge(int status, const std::string& body) const {
+  const auto& http = spec_.http_get;
+  Verdict v{false, "status " + std::to_string(status), status, {}};
+  bool status_ok = false;
+  if (http.expected_statuses.empty()) {
+    status_ok = status >= 200 && status <= 399;
+  } else {
+    for (const auto& range : http.expected_statuses) {
+      if (status >= range.from && status <= range.to) status_ok = true;
+    }
+  }
+  if (!status_ok) return v;
+  if (!regex_error_.empty()) {
+    v.reason = "invalid body regex";
+    return v;
+  }
+  if (body_regex_ && !std::regex_search(body, *body_regex_)) {
+    v.reason = "body did not match";
+    return v;
+  }
+  if (body_not_regex_ && std::regex_search(body, *body_not_regex_)) {
+    v.reason = "body matched forbidden regex";
+    return v;
+  }
+  v.ok = true;
+  return v;
+}
+
+}  // namespace registrar::probes

@@ -1,0 +1,40 @@
+// The routing table: which transport runs which target's probes.
+#include "probes/transport.h"
+
+#include <array>
+
+#include "probes/curl_transport.h"
+#include "probes/grpc_probe.h"
+#include "probes/socket_probe.h"
+#include "probes/tls_socket_probe.h"
+
+namespace registrar::probes {
+namespace {
+
+bool DirectSupports(const Target& target, const TransportEnv& env) {
+  return env.direct_sockets && SocketProbe::Supports(target);
+}
+
+std::unique_ptr<Transport> MakeDirect(const Target& target, TransportEnv& env,
+                                      Transport::Done done) {
+  return std::make_unique<SocketProbe>(target, env, std::move(done));
+}
+
+// First match wins; the last row takes everything.
+const std::array<TransportKind, 4> kRoutes = {{
+    {"direct", &DirectSupports, &MakeDirect},
+    {"grpc", &GrpcProbe::Supports, &GrpcProbe::Make},
+    {"tls-direct", &TlsSocketProbe::Supports, &TlsSocketProbe::Make},
+    {"curl", &CurlTransport::Supports, &CurlTransport::Make},
+}};
+
+}  // namespace
+
+const TransportKind& RouteFor(const Target& target, const TransportEnv& env) {
+  for (const auto& route : kRoutes) {
+    if (route.supports(target, env)) return route;
+  }
+  return kRoutes.back();
+}
+
+}  // namespace registrar::probes
