@@ -257,8 +257,12 @@ std::unique_ptr<GrpcProbe::Channel> BuildChannel(const Target& target) {
   // A server that comes back is reconnected to within about a period.
   auto period_ms = std::chrono::duration_cast<std::chrono::milliseconds>(target.probe.period);
   int backoff_ms = static_cast<int>(std::clamp<int64_t>(period_ms.count(), 100, 60'000));
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, std::min(backoff_ms, 1000));
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(backoff_ms, 1000));
+  // gRPC's name for the connect timeout: longer than the probe, so a server
+  // that accepts and stays silent is a probe timeout, as for every kind.
+  auto timeout_ms = std::chrono::duration_cast<std::chrono::milliseconds>(target.probe.timeout);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS,
+              static_cast<int>(std::min<int64_t>(timeout_ms.count() + 1000, 120'000)));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, backoff_ms);
   if (!g.authority.empty()) args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, g.authority);
 

@@ -6,8 +6,19 @@
 // (probes/transport.h, routed by one table): plain-HTTP and TCP probes to IP
 // addresses on the loop's own sockets (one send and one recv per kept-alive
 // probe); HTTPS, host names and redirects to follow through libcurl's multi
-// interface on the same loop. All send the same requests, give the same
-// reasons and judge responses the same way. Each
+// interface on the same loop; tlsSocket probes (handshake and verification,
+// no request) to IP addresses on the loop's own sockets with OpenSSL, to
+// names through libcurl; grpc probes (grpc.health.v1.Health/Check: SERVING
+// is healthy) as asynchronous calls on one gRPC completion queue drained by
+// one extra thread, whatever the number of targets, with one channel per
+// target kept across probes. All send the same requests, give the same
+// reasons and judge responses the same way.
+//
+// TLS probes (HTTPS, tlsSocket, grpc with tls) put the leaf certificate's
+// notAfter in ProbeResult::cert_not_after whenever the handshake got as far
+// as the certificate (also when verification refused it), and fail with
+// "TLS: certificate expires in … less than minCertValidity …" when the leaf
+// is valid for less than ProbeSpec::min_cert_validity. Each
 // target is probed every `period` after `initial_delay` (plus a random phase so
 // many targets do not fire together); a probe still running when the next is
 // due is not doubled; `timeout` bounds the whole probe.
