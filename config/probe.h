@@ -15,6 +15,8 @@ struct ProbeDefaults {
   probes::ProbeSpec spec;  // kubelet defaults overridden by the block
   bool has_http_get = false;
   bool has_tcp_socket = false;
+  bool has_grpc = false;
+  bool has_tls_socket = false;
 };
 
 ProbeDefaults ParseProbeDefaults(const std::optional<Field>& defaults, Errors& errors,

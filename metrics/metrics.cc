@@ -88,6 +88,7 @@ struct Metrics::Families {
   Family<Histogram>* schedule_lag_family;
   Histogram* schedule_lag;
   Family<Gauge>* target_healthy;
+  Family<Gauge>* cert_expiry;  // registrar_probe_ssl_earliest_cert_expiry{service,target}
   Family<Gauge>* targets;
   Family<Counter>* transitions_total;
   Family<Counter>* local_errors;  // registrar_prober_local_errors_total{reason}
@@ -124,7 +125,9 @@ struct Metrics::ServiceSeries {
 struct Metrics::TargetSeries {
   std::string service;
   probes::Health health = probes::Health::kUnknown;
-  Gauge* healthy = nullptr;  // null when per_target_series is off
+  Gauge* healthy = nullptr;      // null when per_target_series is off
+  Gauge* cert_expiry = nullptr;  // from a TLS probe's first certificate (per-target series only)
+  std::string address;
 };
 
 struct Metrics::OpSeries {
@@ -169,6 +172,12 @@ void Metrics::Register() {
                            .Name("registrar_target_healthy")
                            .Help("1 if the target is healthy, 0 if unhealthy or unknown.")
                            .Register(r);
+  f->cert_expiry = &prometheus::BuildGauge()
+                        .Name("registrar_probe_ssl_earliest_cert_expiry")
+                        .Help(
+                            "Unix time the target's TLS leaf certificate expires (notAfter), "
+                            "from its last TLS probe that saw one.")
+                        .Register(r);
   f->targets = &prometheus::BuildGauge()
                     .Name("registrar_targets")
                     .Help("Targets by service and state (healthy|unhealthy|unknown).")
@@ -330,6 +339,7 @@ void Metrics::SetTargets(const std::vector<probes::Target>& targets) {
     s.unknown->Increment();
     TargetSeries entry;
     entry.service = t.service;
+    entry.address = t.Address();
     if (options_.per_target_series) {
       entry.healthy =
           &families_->target_healthy->Add({{"service", t.service}, {"target", t.Address()}});
@@ -351,6 +361,7 @@ void Metrics::SetTargets(const std::vector<probes::Target>& targets) {
       if (--s.targets == 0) RemoveService(t.service, s);
     }
     if (t.healthy != nullptr) families_->target_healthy->Remove(t.healthy);
+    if (t.cert_expiry != nullptr) families_->cert_expiry->Remove(t.cert_expiry);
     targets_.erase(it++);
   }
 }
@@ -383,6 +394,28 @@ void Metrics::OnResult(const probes::Target& target, const probes::ProbeResult& 
   ServiceSeries& s = *it->second;
   (result.ok ? s.probes_success : s.probes_failure)->Increment();
   s.probe_duration->Observe(ToSeconds(result.latency));
+  if (result.cert_not_after && options_.per_target_series) {
+    double expiry = ToSeconds(result.cert_not_after->time_since_epoch());
+    auto tit = targets_.find(target.Id());
+    if (tit == targets_.end()) return;
+    if (tit->second.cert_expiry != nullptr) {
+      tit->second.cert_expiry->Set(expiry);
+      return;
+    }
+    lock.unlock();
+    SetCertExpiry(target.Id(), expiry);  // the target's first certificate: a new series
+  }
+}
+
+void Metrics::SetCertExpiry(const std::string& id, double expiry) {
+  std::unique_lock lock(mu_);
+  auto it = targets_.find(id);
+  if (it == targets_.end()) return;
+  TargetSeries& t = it->second;
+  if (t.cert_expiry == nullptr) {
+    t.cert_expiry = &families_->cert_expiry->Add({{"service", t.service}, {"target", t.address}});
+  }
+  t.cert_expiry->Set(expiry);
 }
 
 void Metrics::OnTransition(const probes::Target& target, const probes::Transition& transition) {

@@ -112,6 +112,7 @@ class Metrics final : public probes::ProbeObserver,
   void RemoveService(const std::string& service, ServiceSeries& series);
   OpSeries& AddOp(std::string_view op);  // requires mu_ held exclusively
   void SetTargetState(TargetSeries& target, ServiceSeries& service, probes::Health to);
+  void SetCertExpiry(const std::string& id, double expiry);  // takes mu_ exclusively
 
   const MetricsOptions options_;
   const std::shared_ptr<prometheus::Registry> registry_;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <sstream>
 
+#include "absl/status/status.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "probes/certificate.h"
 
@@ -42,48 +43,6 @@ std::optional<std::string> ReadFile(const std::string& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-// gRPC's names for status codes, as grpc-go and grpc_health_probe print them.
-const char* CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return "OK";
-    case grpc::StatusCode::CANCELLED:
-      return "Canceled";
-    case grpc::StatusCode::UNKNOWN:
-      return "Unknown";
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "InvalidArgument";
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "DeadlineExceeded";
-    case grpc::StatusCode::NOT_FOUND:
-      return "NotFound";
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return "AlreadyExists";
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return "PermissionDenied";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "ResourceExhausted";
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return "FailedPrecondition";
-    case grpc::StatusCode::ABORTED:
-      return "Aborted";
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return "OutOfRange";
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return "Unimplemented";
-    case grpc::StatusCode::INTERNAL:
-      return "Internal";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "Unavailable";
-    case grpc::StatusCode::DATA_LOSS:
-      return "DataLoss";
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return "Unauthenticated";
-    default:
-      return "Unknown";
-  }
 }
 
 }  // namespace
@@ -210,8 +169,10 @@ void GrpcProbe::OnFinished(GrpcCall& call) {
   } else if (call.status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     v.reason = TimeoutReason(target_.probe);
   } else {
-    v.reason = std::string("rpc error: ") + CodeName(call.status.error_code()) + ": " +
-               call.status.error_message();
+    // gRPC's canonical code names ("UNAVAILABLE", "NOT_FOUND"): absl's are the same codes.
+    v.reason = "rpc error: " +
+               absl::StatusCodeToString(static_cast<absl::StatusCode>(call.status.error_code())) +
+               ": " + call.status.error_message();
   }
   if (target_.probe.grpc.tls) {
     std::optional<WallTime> not_after;

@@ -9,7 +9,7 @@
 //
 // Verdicts: SERVING is healthy ("SERVING"); NOT_SERVING, SERVICE_UNKNOWN
 // and UNKNOWN are unhealthy with that status as the reason; an RPC error is
-// unhealthy with "rpc error: <CODE>: <message>" (UNIMPLEMENTED: the server
+// unhealthy with "rpc error: <CODE>: <message>" (e.g. UNAVAILABLE; UNIMPLEMENTED: the server
 // has no health service); the deadline gives the prober's timeout reason.
 // With TLS the verdict carries the leaf certificate's notAfter (the prober
 // applies min_cert_validity, as for every TLS kind).

@@ -129,6 +129,28 @@ TEST(Metrics, TargetGaugesFollowTransitions) {
             1);
 }
 
+TEST(Metrics, ExportsTheLeafCertificateExpiryOfTlsTargetsOnly) {
+  auto metrics = NewMetrics();
+  const probes::Target tls = HttpTarget("web", 1001), plain = HttpTarget("web", 1002);
+  metrics->SetTargets({tls, plain});
+  probes::ProbeResult r = Result(true, std::chrono::milliseconds(2));
+  r.cert_not_after = std::chrono::system_clock::time_point(std::chrono::seconds(1'900'000'000));
+  metrics->OnResult(tls, r, Duration::zero());
+  metrics->OnResult(plain, Result(true, std::chrono::milliseconds(2)), Duration::zero());
+  std::string text = Exposition(*metrics);
+  const std::string name = "registrar_probe_ssl_earliest_cert_expiry";
+  EXPECT_EQ(Sample(text, name, {{"service", "web"}, {"target", tls.Address()}}), 1.9e9);
+  EXPECT_EQ(Sample(text, name, {{"service", "web"}, {"target", plain.Address()}}), std::nullopt);
+  // A renewed certificate moves the gauge; a removed target loses it.
+  r.cert_not_after = std::chrono::system_clock::time_point(std::chrono::seconds(1'950'000'000));
+  metrics->OnResult(tls, r, Duration::zero());
+  text = Exposition(*metrics);
+  EXPECT_EQ(Sample(text, name, {{"service", "web"}, {"target", tls.Address()}}), 1.95e9);
+  metrics->SetTargets({plain});
+  EXPECT_EQ(Sample(Exposition(*metrics), name, {{"service", "web"}, {"target", tls.Address()}}),
+            std::nullopt);
+}
+
 TEST(Metrics, CountsProbesByResultAndObservesLatency) {
   auto metrics = NewMetrics();
   const probes::Target a = HttpTarget("web", 1001);

@@ -2,11 +2,7 @@
 // certificates made in the test: valid, expired, wrong host, expiring inside
 // minCertValidity, unknown CA. Every test runs on both paths: the direct
 // TLS socket (IP targets) and libcurl (ProberOptions::direct_sockets off).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "tests/probes/prober_fixture.h"
 #include "tests/probes/test_certs.h"
@@ -19,20 +15,10 @@ namespace registrar::probes {
 namespace {
 
 using namespace std::chrono_literals;
+using registrar::testing::CanConnect;
 using registrar::testing::Process;
 using registrar::testing::TempDir;
 using registrar::testing::WaitFor;
-
-bool CanConnect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return ok;
-}
 
 class CertTest : public ProberTest {
  protected:

@@ -104,7 +104,7 @@ TEST_F(GrpcTest, AServiceTheServerDoesNotKnowIsUnhealthyWithTheRpcStatus) {
   Start({t});
   AwaitHealth(t, Health::kUnhealthy);
   std::string reason = observer_.Transitions(t.Id()).back().cause.reason;
-  EXPECT_TRUE(reason.starts_with("rpc error: NotFound")) << reason;
+  EXPECT_TRUE(reason.starts_with("rpc error: NOT_FOUND")) << reason;
 }
 
 TEST_F(GrpcTest, AServerThatNeverAnswersTimesOut) {
@@ -122,7 +122,7 @@ TEST_F(GrpcTest, AServerThatIsNotGrpcIsUnhealthyWithTheRpcError) {
   Start({t});
   AwaitHealth(t, Health::kUnhealthy);
   std::string reason = observer_.Transitions(t.Id()).back().cause.reason;
-  EXPECT_TRUE(reason.starts_with("rpc error: Unavailable")) << reason;
+  EXPECT_TRUE(reason.starts_with("rpc error: UNAVAILABLE")) << reason;
   ExpectSentinelUndisturbed();
 }
 
@@ -136,7 +136,7 @@ TEST_F(GrpcTest, NothingListeningIsUnhealthyAndAServerThatComesBackIsSeen) {
   t.probe.period = 200ms;
   Start({t});
   AwaitHealth(t, Health::kUnhealthy);
-  EXPECT_TRUE(observer_.LastReason(t.Id()).starts_with("rpc error: Unavailable"))
+  EXPECT_TRUE(observer_.LastReason(t.Id()).starts_with("rpc error: UNAVAILABLE"))
       << observer_.LastReason(t.Id());
   grpc::CallbackGenericService generic;
   int bound = 0;
@@ -182,7 +182,7 @@ TEST_F(GrpcTest, TlsVerifiesTheServerAndExportsItsCertificateExpiry) {
   EXPECT_TRUE(observer_.LastReason(soon.Id()).starts_with("TLS: certificate expires in 1d 23h"))
       << observer_.LastReason(soon.Id());
   AwaitHealth(untrusted, Health::kUnhealthy);
-  EXPECT_TRUE(observer_.LastReason(untrusted.Id()).starts_with("rpc error: Unavailable"))
+  EXPECT_TRUE(observer_.LastReason(untrusted.Id()).starts_with("rpc error: UNAVAILABLE"))
       << observer_.LastReason(untrusted.Id());
   AwaitHealth(plaintext, Health::kUnhealthy);
 }
