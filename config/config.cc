@@ -76,7 +76,15 @@ std::vector<std::string> ChangesNeedingRestart(const Config& before, const Confi
   if (before.registration.lease_ttl != after.registration.lease_ttl) {
     changed.push_back("registration.leaseTTL");
   }
+  if (before.registration.resync_period != after.registration.resync_period) {
+    changed.push_back("registration.resyncPeriod");
+  }
+  if (before.registration.owns_prefix != after.registration.owns_prefix) {
+    changed.push_back("registration.ownsPrefix");
+  }
   if (before.server.listen != after.server.listen) changed.push_back("server.listen");
+  if (before.log.level != after.log.level) changed.push_back("log.level");
+  if (before.log.format != after.log.format) changed.push_back("log.format");
   return changed;
 }
 

@@ -45,6 +45,8 @@ struct EtcdConfig {
   std::string password;       // SECRET: read from passwordFile; never log it
   std::string password_file;  // absolute path, for display
   std::optional<TlsFiles> tls;
+  // etcd's --max-request-bytes: a key whose put cannot fit is a config error.
+  int64_t max_request_bytes = 1536 * 1024;
   bool operator==(const EtcdConfig&) const = default;
 };
 
@@ -154,7 +156,9 @@ TargetDiff Diff(const std::vector<probes::Target>& before,
                 const std::vector<probes::Target>& after);
 
 // Settings a reload cannot apply to a running process (etcd connection,
-// admin listen address, key prefixes, lease TTL): the key paths that differ.
+// admin listen address, key prefixes, lease TTL, resync, prefix ownership,
+// logging): the key paths that differ. The keys marked Reload::kNeedsRestart
+// in config/keys.cc, and no others (a test checks).
 // The caller logs them as "needs a restart" and applies the rest.
 std::vector<std::string> ChangesNeedingRestart(const Config& before, const Config& after);
 

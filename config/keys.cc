@@ -50,7 +50,7 @@ const Key kKeys[] = {
      .type = K::kStringList,
      .doc = "etcd client URLs: `host:port` or `http(s)://host:port`. Required unless "
             "`--etcd-endpoints` / `REGISTRAR_ETCD_ENDPOINTS` is set.",
-     .example = "[\"127.0.0.1:2379\"]",
+     .example = "[\"etcd-0.etcd:2379\", \"etcd-1.etcd:2379\"]",
      .reload = kRestart,
      .pattern = "^(https?://)?([^\\s/"
                 ":\\[\\]]+|\\[[0-9A-Fa-f:.]+\\]):(0*[1-9][0-9]{0,3}|0*[1-5][0-9]{4}|0*6[0-4][0-9]{"
@@ -74,6 +74,15 @@ const Key kKeys[] = {
      .doc = "File holding the etcd password (a trailing newline is dropped); needs `username`.",
      .example = "/etc/etcd-registrar/password",
      .reload = kRestart},
+    {.block = "etcd",
+     .name = "maxRequestBytes",
+     .type = K::kInt,
+     .doc = "etcd's `--max-request-bytes` (bytes). A service whose key and value cannot fit one "
+            "request (e.g. a huge `metadata`) is a config error instead of a write etcd refuses.",
+     .default_value = "1572864",
+     .example = "10485760",
+     .min = 1024,
+     .max = 2'147'483'647},
     {.block = "etcd",
      .name = "tls",
      .type = K::kSection,

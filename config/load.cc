@@ -89,6 +89,12 @@ void ParseEtcd(const std::optional<Field>& field, EtcdConfig* etcd, bool endpoin
   if (auto f = m.Get("username")) {
     if (auto v = internal::ReadString(*f, errors)) etcd->username = *v;
   }
+  if (auto f = m.Get("maxRequestBytes")) {
+    if (auto v = internal::ReadInt(*f, errors, KeyAt("etcd", "maxRequestBytes"),
+                                   "an integer number of bytes 1024-2147483647")) {
+      etcd->max_request_bytes = *v;
+    }
+  }
   if (auto f = m.Get("passwordFile")) {
     if (auto path = internal::ReadPath(*f, errors, base_dir, /*must_be_readable=*/false)) {
       std::string error;
@@ -297,6 +303,10 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
     result.errors = errors.Take();
     return result;
   }
+  if (!internal::CheckExpandedSize(root, errors)) {
+    result.errors = errors.Take();
+    return result;
+  }
   Config config;
   MapReader top(Field{root, YAML::Mark(), ""}, errors, KeyNames(""));
   if (top.valid()) {
@@ -307,9 +317,9 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
     ParseLog(top.Get("log"), &config.log, errors);
     internal::ProbeDefaults defaults =
         internal::ParseProbeDefaults(top.Get("defaults"), errors, base_dir);
-    config.services = internal::ParseServices(top.Get("services"), defaults,
-                                              ParseDefaultFormat(top.Get("registration"), errors),
-                                              errors, base_dir);
+    internal::ServiceContext context{defaults, ParseDefaultFormat(top.Get("registration"), errors),
+                                     config.registration, config.etcd.max_request_bytes, base_dir};
+    config.services = internal::ParseServices(top.Get("services"), context, errors);
   }
   ApplyOverrides(overrides, &config, errors);
   result.warnings = errors.TakeWarnings();

@@ -33,6 +33,13 @@ void Errors::Warn(const YAML::Mark& mark, std::string path, std::string message)
 }
 
 std::string Quote(std::string_view text) {
+  size_t full_size = text.size();
+  if (full_size > kMaxQuotedBytes) {
+    size_t cut = kMaxQuotedBytes;
+    // Back off UTF-8 continuation bytes so no character is split.
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut);
+  }
   std::string out = "\"";
   for (char c : text) {
     if (c == '"' || c == '\\') {
@@ -46,7 +53,17 @@ std::string Quote(std::string_view text) {
       out += c;
     }
   }
+  if (full_size > text.size()) {
+    return out + "…\" (" + std::to_string(full_size) + " bytes)";
+  }
   return out + "\"";
+}
+
+std::string ShortKey(std::string_view key) {
+  if (key.size() <= kMaxQuotedBytes) return std::string(key);
+  size_t cut = kMaxQuotedBytes;
+  while (cut > 0 && (static_cast<unsigned char>(key[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(key.substr(0, cut)) + "…";
 }
 
 std::string Describe(const YAML::Node& node) {
@@ -54,6 +71,57 @@ std::string Describe(const YAML::Node& node) {
   if (node.IsMap()) return "a mapping";
   if (node.IsSequence()) return "a list";
   return Quote(node.Scalar());
+}
+
+namespace {
+
+// Depth-first, aliases followed at each use; `path` is the key path so far.
+class SizeWalker {
+ public:
+  SizeWalker(Errors& errors, size_t budget) : errors_(errors), budget_(budget) {}
+
+  bool Walk(const YAML::Node& node, const std::string& path, int depth) {
+    if (depth > kMaxDepth) {
+      errors_.Add(node.Mark(), path.empty() ? "(top level)" : path,
+                  "nested deeper than " + std::to_string(kMaxDepth) + " levels");
+      return false;
+    }
+    if (!Count(node, kNodeCost + (node.IsScalar() ? node.Scalar().size() : 0), path)) return false;
+    if (node.IsSequence()) {
+      for (size_t i = 0; i < node.size(); ++i) {
+        if (!Walk(node[i], path + "[" + std::to_string(i) + "]", depth + 1)) return false;
+      }
+    } else if (node.IsMap()) {
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        std::string key = it->first.IsScalar() ? ShortKey(it->first.Scalar()) : "?";
+        std::string child = path.empty() ? key : path + "." + key;
+        if (!Walk(it->first, child, depth + 1) || !Walk(it->second, child, depth + 1)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+ private:
+  bool Count(const YAML::Node& node, size_t bytes, const std::string& path) {
+    used_ += bytes;
+    if (used_ <= budget_) return true;
+    errors_.Add(node.Mark(), path.empty() ? "(top level)" : path,
+                "the config expands to more than " + std::to_string(budget_ >> 20) +
+                    " MiB (YAML aliases repeat their value at every use); stopped here");
+    return false;
+  }
+
+  Errors& errors_;
+  size_t budget_;
+  size_t used_ = 0;
+};
+
+}  // namespace
+
+bool CheckExpandedSize(const YAML::Node& root, Errors& errors, size_t budget) {
+  return SizeWalker(errors, budget).Walk(root, "", 0);
 }
 
 MapReader::MapReader(const Field& field, Errors& errors, std::vector<std::string_view> known)
@@ -76,7 +144,7 @@ MapReader::MapReader(const Field& field, Errors& errors, std::vector<std::string
     }
     const std::string& name = key.Scalar();
     if (Find(name) != nullptr) {
-      errors_.Add(key.Mark(), PathOf(name), "duplicate key");
+      errors_.Add(key.Mark(), PathOf(ShortKey(name)), "duplicate key");
       continue;
     }
     bool is_known = false;
@@ -86,6 +154,7 @@ MapReader::MapReader(const Field& field, Errors& errors, std::vector<std::string
       std::string_view best;
       size_t best_distance = 3;  // suggest only close names
       for (std::string_view k : known) {
+        if (name.size() > 2 * kMaxQuotedBytes) break;  // no hint for a huge key
         size_t d = EditDistance(name, k);
         if (d < best_distance) best = k, best_distance = d;
       }
@@ -97,7 +166,7 @@ MapReader::MapReader(const Field& field, Errors& errors, std::vector<std::string
           message += (i ? ", " : "") + std::string(known[i]);
         }
       }
-      errors_.Add(key.Mark(), PathOf(name), std::move(message));
+      errors_.Add(key.Mark(), PathOf(ShortKey(name)), std::move(message));
       continue;
     }
     entries_.push_back(Entry{name, key.Mark(), it->second});

@@ -47,8 +47,13 @@ struct Field {
   std::string path;
 };
 
-// `"text"` with quotes and backslashes escaped.
+// `"text"` with quotes and backslashes escaped. Text longer than
+// kMaxQuotedBytes is cut there (at a character boundary) and ends `…" (N
+// bytes)`, so a huge value never makes a huge error line.
+inline constexpr size_t kMaxQuotedBytes = 80;
 std::string Quote(std::string_view text);
+// A key as shown in a key path: cut to kMaxQuotedBytes (with "…").
+std::string ShortKey(std::string_view key);
 // How a node looks in "got …": a quoted scalar, "a mapping", "a list", "null".
 std::string Describe(const YAML::Node& node);
 
@@ -82,6 +87,20 @@ class MapReader {
   bool valid_ = false;
   std::vector<Entry> entries_;
 };
+
+// The config as the parser will see it, with every alias expanded where it
+// is used, may hold at most this many bytes (scalars plus kNodeCost per
+// node). yaml-cpp shares an aliased node, but the parser copies it at each
+// use, so a small file can otherwise ask for gigabytes. 64 MiB is about 300
+// times the largest config we know of (100 000 endpoints and their probes
+// take ~10 MiB) and keeps a load's peak memory to a few hundred MiB.
+inline constexpr size_t kMaxExpandedBytes = 64 << 20;
+inline constexpr size_t kNodeCost = 32;
+inline constexpr int kMaxDepth = 64;
+// Walks `root` counting the expanded size; stops at the first node that
+// passes `budget` or kMaxDepth and reports it (position and key path).
+// Returns false if it did.
+bool CheckExpandedSize(const YAML::Node& root, Errors& errors, size_t budget = kMaxExpandedBytes);
 
 std::optional<std::string> ReadString(const Field& f, Errors& errors);
 // An integer in [min, max]; `expected` describes the range ("an integer 1-65535").

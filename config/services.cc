@@ -7,6 +7,7 @@
 
 #include "config/keys.h"
 #include "config/values.h"
+#include "controller/keys.h"
 
 namespace registrar::config::internal {
 namespace {
@@ -36,7 +37,7 @@ std::optional<std::map<std::string, std::string>> ReadMetadata(const Field& f, E
       continue;
     }
     const std::string& key = it->first.Scalar();
-    Field value{it->second, it->second.Mark(), f.path + "." + key};
+    Field value{it->second, it->second.Mark(), f.path + "." + ShortKey(key)};
     if (value.mark.is_null()) value.mark = it->first.Mark();
     if (out.count(key)) {
       errors.Add(it->first.Mark(), value.path, "duplicate key");
@@ -130,14 +131,39 @@ void WarnAboutIneffectiveSettings(const MapReader& m, const ServiceConfig& servi
   }
 }
 
-std::optional<ServiceConfig> ParseService(const Field& field, const ProbeDefaults& defaults,
-                                          ValueFormat default_format, Errors& errors,
-                                          const std::string& base_dir) {
+// etcd refuses a request above --max-request-bytes, and the controller would
+// retry that put forever: refuse the config instead. Values differ only by the
+// address, so the longest address is the largest put.
+void CheckFitsOneRequest(const MapReader& m, const ServiceConfig& service,
+                         const ServiceContext& context, Errors& errors) {
+  const probes::Target* largest = nullptr;
+  for (const probes::Target& t : service.targets) {
+    if (largest == nullptr || t.Address().size() > largest->Address().size()) largest = &t;
+  }
+  if (largest == nullptr) return;
+  constexpr size_t kRequestOverhead = 512;  // Txn, Put, lease id, protobuf framing
+  size_t bytes =
+      controller::RegistrationKey(*largest, service.registration, context.registration).size() +
+      controller::RegistrationValue(*largest, service.registration, WallTime{}).size() +
+      kRequestOverhead;
+  if (static_cast<int64_t>(bytes) <= context.max_request_bytes) return;
+  auto metadata = m.Get("metadata");
+  errors.Add(metadata ? metadata->mark : m.mark(), metadata ? metadata->path : m.path(),
+             "a key of this service takes " + std::to_string(bytes) +
+                 " bytes to write, more than etcd accepts in one request (" +
+                 std::to_string(context.max_request_bytes) +
+                 " bytes, etcd.maxRequestBytes = etcd's --max-request-bytes)");
+}
+
+std::optional<ServiceConfig> ParseService(const Field& field, const ServiceContext& context,
+                                          Errors& errors) {
+  const ProbeDefaults& defaults = context.defaults;
+  const std::string& base_dir = context.base_dir;
   MapReader m(field, errors, KeyNames("service"));
   if (!m.valid()) return std::nullopt;
   size_t errors_before = errors.size();
   ServiceConfig service;
-  service.registration.format = default_format;
+  service.registration.format = context.default_format;
   if (auto f = m.Get("format")) {
     if (auto v = ReadFormat(*f, errors)) service.registration.format = *v;
   }
@@ -211,6 +237,7 @@ std::optional<ServiceConfig> ParseService(const Field& field, const ProbeDefault
       ReadEndpointsFile(*endpoints_file, *path, service, seen, errors);
     }
   }
+  if (errors.size() == errors_before) CheckFitsOneRequest(m, service, context, errors);
   if (errors.size() != errors_before) return std::nullopt;
   WarnAboutIneffectiveSettings(m, service, errors);
   return service;
@@ -243,8 +270,7 @@ std::optional<ValueFormat> ReadFormat(const Field& f, Errors& errors) {
 }
 
 std::vector<ServiceConfig> ParseServices(const std::optional<Field>& services,
-                                         const ProbeDefaults& defaults, ValueFormat default_format,
-                                         Errors& errors, const std::string& base_dir) {
+                                         const ServiceContext& context, Errors& errors) {
   std::vector<ServiceConfig> result;
   if (!services) return result;
   if (services->node.IsNull()) return result;
@@ -264,7 +290,7 @@ std::vector<ServiceConfig> ParseServices(const std::optional<Field>& services,
                        std::to_string(it->second) + ")");
       }
     }
-    if (auto service = ParseService(item, defaults, default_format, errors, base_dir)) {
+    if (auto service = ParseService(item, context, errors)) {
       result.push_back(std::move(*service));
     }
   }

@@ -19,9 +19,16 @@ std::optional<controller::ValueFormat> ReadFormat(const Field& f, Errors& errors
 
 // Parses every service (reporting every error, including duplicates);
 // services with errors are left out.
+// What a service's parse needs from the rest of the file.
+struct ServiceContext {
+  const ProbeDefaults& defaults;
+  controller::ValueFormat default_format;
+  const controller::RegistrationOptions& registration;  // for the size of keys
+  int64_t max_request_bytes;                            // etcd.maxRequestBytes
+  const std::string& base_dir;
+};
+
 std::vector<ServiceConfig> ParseServices(const std::optional<Field>& services,
-                                         const ProbeDefaults& defaults,
-                                         controller::ValueFormat default_format, Errors& errors,
-                                         const std::string& base_dir);
+                                         const ServiceContext& context, Errors& errors);
 
 }  // namespace registrar::config::internal

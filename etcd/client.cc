@@ -58,10 +58,11 @@ grpc::ChannelArguments ChannelArgs(const ClientOptions& options) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  // Detect a dead connection under a long-lived watch (etcd allows pings
-  // every 5s by default).
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  // A second line behind the streams' own liveness checks (client.h): detect
+  // a dead connection within 8 s. etcd refuses pings more often than every
+  // 5 s (--grpc-keepalive-min-time), so stay a little above it.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 6000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 2000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   args.SetMaxReceiveMessageSize(-1);
@@ -93,7 +94,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
   if (options.endpoints.empty()) {
     return absl::InvalidArgumentError("etcd client: no endpoints");
   }
-  if (options.request_timeout <= Duration::zero() || options.dial_timeout <= Duration::zero()) {
+  if (options.request_timeout <= Duration::zero() || options.dial_timeout <= Duration::zero() ||
+      options.stream_timeout <= Duration::zero()) {
     return absl::InvalidArgumentError("etcd client: timeouts must be positive");
   }
   if (options.username.empty() && !options.password.empty()) {

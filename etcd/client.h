@@ -8,10 +8,31 @@
 // kNotFound = the lease (or key) is gone; kUnauthenticated / kPermissionDenied
 // = credentials are wrong, do not retry until they change.
 //
-// Failover: a call that fails with UNAVAILABLE on the current endpoint is
-// retried once on each other endpoint, and the first that answers becomes
-// current; a call that times out (kDeadlineExceeded) moves the next call to
-// the next endpoint. Auth: with a username, the client calls
+// Failover: one path decides for every unary call and stream open. A call
+// that fails with UNAVAILABLE on the current endpoint is retried once on each
+// other endpoint, and the first that answers becomes current. A call that
+// hits its deadline (a hung member: SIGSTOP, dropped packets) moves the
+// current endpoint to the next one; reads and lease calls that cannot do
+// anything twice (Range, LeaseTimeToLive, LeaseRevoke, stream opens) are then
+// repeated there within the same call, writes (Put, Delete, Txn, LeaseGrant)
+// return kDeadlineExceeded and the next call goes to the next endpoint.
+//
+// Streams and hung members: with more than one endpoint, a member may leave a
+// request on a stream unanswered for at most `stream_timeout` (default 2 s,
+// capped by request_timeout). A KeepAliveOnce() whose answer does not come in
+// that time drops the stream and sends the keepalive again on the next member
+// within the same call, so one hung member costs at most stream_timeout +
+// connect time of one keepalive — well inside any lease TTL >= 3 *
+// stream_timeout — and never the lease. A watch that has been silent for
+// stream_timeout is asked for a progress report; no answer within another
+// stream_timeout (or a broken stream) reopens it on the next member from the
+// first revision not yet delivered, so the caller sees neither a gap nor a
+// duplicate. Each switch is logged and reported to
+// RequestObserver::OnEndpointChange. With one endpoint, streams wait only for
+// request_timeout (there is nowhere to move to). gRPC's transport keepalive
+// (6 s + 2 s) is a second line for idle connections.
+//
+// Auth: with a username, the client calls
 // Auth.Authenticate, sends the token as "token" metadata, and re-authenticates
 // once when etcd answers that the token is invalid or expired.
 //
@@ -47,12 +68,20 @@ class RequestObserver {
   // op: "range", "put", "delete", "txn", "lease_grant", "lease_revoke",
   // "lease_ttl", "lease_keepalive", "watch", "authenticate".
   virtual void OnRequest(std::string_view op, absl::StatusCode code, Duration latency) = 0;
+  // Calls and streams moved from endpoint `from` to `to` ("host:port").
+  virtual void OnEndpointChange(std::string_view from, std::string_view to) {
+    (void)from;
+    (void)to;
+  }
 };
 
 struct ClientOptions {
   std::vector<std::string> endpoints;  // "host:port" or "http(s)://host:port"
   Duration dial_timeout = std::chrono::seconds(5);
   Duration request_timeout = std::chrono::seconds(5);
+  // Longest silence of a member on a stream request before the stream moves
+  // to the next member (see "Streams and hung members"); <= TTL / 3.
+  Duration stream_timeout = std::chrono::seconds(2);
   std::optional<TlsConfig> tls;  // also implied by an https:// endpoint
   std::string username;          // empty: no auth
   std::string password;
@@ -131,9 +160,11 @@ std::string PrefixEnd(std::string_view prefix);
 class KeepAliveStream {
  public:
   virtual ~KeepAliveStream() = default;
-  // Sends one keepalive and waits (up to request_timeout) for its answer.
+  // Sends one keepalive and waits for its answer, moving to the next member
+  // when the current one does not answer within stream_timeout (see above).
   // Returns the remaining TTL; kNotFound when etcd answers TTL <= 0 (lease
-  // gone); kUnavailable when the stream broke (open a new one).
+  // gone); kUnavailable / kDeadlineExceeded when no member answered (the next
+  // call tries again; opening a new stream also works).
   virtual absl::StatusOr<int64_t> KeepAliveOnce() = 0;
   // Ends the stream; any thread.
   virtual void Cancel() = 0;
@@ -165,9 +196,11 @@ struct WatchResponse {
 class WatchStream {
  public:
   virtual ~WatchStream() = default;
-  // Waits up to `timeout` for the next response. kDeadlineExceeded when none
-  // came in time (the stream is still fine); kUnavailable when the stream broke
-  // or was cancelled (open a new one from the last seen revision + 1).
+  // Waits up to `timeout` for the next response (longer by one reopen when
+  // it moves to another member). kDeadlineExceeded when none came in time
+  // (the stream is still fine); kUnavailable when it was cancelled, etcd
+  // ended the watch, or no member could reopen it (open a new one from the
+  // last seen revision + 1).
   virtual absl::StatusOr<WatchResponse> Next(Duration timeout) = 0;
   // Ends the stream and wakes a blocked Next(); any thread.
   virtual void Cancel() = 0;

@@ -1,39 +1,16 @@
-// Private to the etcd module: the Client of client.h over gRPC, with endpoint
-// failover, auth tokens and per-call observation.
+// Private to the etcd module: the Client of client.h over gRPC. Each
+// operation builds its request and reads its response; everything between
+// (member choice, failover, auth, observation) is Cluster::Run's.
 #pragma once
 
-#include <atomic>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include <grpcpp/grpcpp.h>
-
 #include "etcd/client.h"
-#include "etcdserverpb/rpc.grpc.pb.h"
+#include "etcd/cluster.h"
 
 namespace registrar::etcd::internal {
-
-// One endpoint: its channel and a stub per etcd service. Constant after
-// construction (stubs and channels are thread-safe).
-struct Connection {
-  Connection(std::string endpoint, std::shared_ptr<grpc::Channel> channel);
-  std::string endpoint;  // "host:port", for messages
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<etcdserverpb::KV::Stub> kv;
-  std::unique_ptr<etcdserverpb::Lease::Stub> lease;
-  std::unique_ptr<etcdserverpb::Watch::Stub> watch;
-  std::unique_ptr<etcdserverpb::Auth::Stub> auth;
-};
-
-// Names of one operation: for the observer ("put") and for messages ("Put").
-struct CallName {
-  std::string_view metric;
-  absl::string_view text;
-};
 
 class GrpcClient final : public Client {
  public:
@@ -56,34 +33,14 @@ class GrpcClient final : public Client {
   std::string CurrentEndpoint() const override;
 
  private:
-  using Attempt = std::function<absl::Status(Connection&)>;
-  using Rpc = std::function<grpc::Status(grpc::ClientContext*)>;
+  // One unary RPC through Cluster::Run: `method` is the stub call, e.g.
+  // [](Connection& c, auto* context, auto& request, auto* response) {
+  //   return c.kv->Put(context, request, response); }.
+  template <typename Request, typename Response, typename Method>
+  absl::Status Unary(CallName name, Retry retry, absl::string_view subject, const Request& request,
+                     Response* response, const Method& method);
 
-  // Runs `attempt` on the current endpoint, then on each other one while the
-  // answer is kUnavailable; the first endpoint that answers becomes current.
-  // Reports the outcome to the observer.
-  absl::Status WithFailover(CallName name, const Attempt& attempt);
-  // One unary call on one endpoint: waits for the connection (dial_timeout),
-  // attaches the token and re-authenticates once if etcd rejects it.
-  absl::Status CallOn(Connection& connection, CallName name, absl::string_view subject,
-                      const Rpc& rpc);
-  // Makes `to` current if `from` still is, and logs why.
-  void SwitchEndpoint(size_t from, size_t to, const absl::Status& why);
-  // Waits up to dial_timeout for the channel to be connected; false if not.
-  bool WaitForConnection(Connection& connection) const;
-  // The auth token for `connection` ("" without auth), authenticating first
-  // when there is none.
-  absl::StatusOr<std::string> Token(Connection& connection);
-  // Forgets `token` if it is still the current one.
-  void DropToken(const std::string& token);
-  bool UsesAuth() const { return !options_.username.empty(); }
-  void Report(std::string_view op, absl::StatusCode code, MonoTime start) const;
-
-  const ClientOptions options_;
-  const std::vector<std::unique_ptr<Connection>> connections_;
-  std::atomic<size_t> current_{0};  // index into connections_
-  std::mutex auth_mu_;              // held while authenticating
-  std::string token_;               // guarded by auth_mu_
+  const std::shared_ptr<Cluster> cluster_;
 };
 
 }  // namespace registrar::etcd::internal

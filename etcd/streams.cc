@@ -78,7 +78,7 @@ class KeepAliveStreamImpl final : public KeepAliveStream {
   KeepAliveBidi stream_;
 };
 
-class WatchStreamImpl final : public WatchStream {
+class WatchStreamImpl final : public MemberWatchStream {
  public:
   WatchStreamImpl(etcdserverpb::Watch::Stub& stub, const StreamTarget& target,
                   const WatchOptions& options)
@@ -125,9 +125,18 @@ class WatchStreamImpl final : public WatchStream {
                                         : absl::StatusCode::kFailedPrecondition;
       return absl::Status(code, absl::StrCat(what_, ": refused: ", reason));
     }
+    created_revision_ = response.header().revision();
     if (!response.created() || response.events_size() > 0) pending_ = FromProto(response);
     return absl::OkStatus();
   }
+
+  bool RequestProgress() override {
+    etcdserverpb::WatchRequest request;
+    request.mutable_progress_request();
+    return stream_.Write(request);
+  }
+
+  int64_t created_revision() const override { return created_revision_; }
 
   absl::StatusOr<WatchResponse> Next(Duration timeout) override {
     if (pending_) {
@@ -162,6 +171,7 @@ class WatchStreamImpl final : public WatchStream {
   const std::string what_;                // "etcd Watch KEY on ENDPOINT"
   std::optional<WatchResponse> pending_;  // delivered by the first Next()
   bool done_ = false;                     // used by the one reading thread only
+  int64_t created_revision_ = 0;          // set by Create()
   WatchBidi stream_;
 };
 
@@ -172,9 +182,9 @@ absl::StatusOr<std::unique_ptr<KeepAliveStream>> OpenKeepAliveStream(
   return std::make_unique<KeepAliveStreamImpl>(stub, target, lease_id);
 }
 
-absl::StatusOr<std::unique_ptr<WatchStream>> OpenWatchStream(etcdserverpb::Watch::Stub& stub,
-                                                             const StreamTarget& target,
-                                                             const WatchOptions& options) {
+absl::StatusOr<std::unique_ptr<MemberWatchStream>> OpenWatchStream(etcdserverpb::Watch::Stub& stub,
+                                                                   const StreamTarget& target,
+                                                                   const WatchOptions& options) {
   auto stream = std::make_unique<WatchStreamImpl>(stub, target, options);
   absl::Status created = stream->Create(options, target.request_timeout);
   if (!created.ok()) return created;

@@ -18,7 +18,17 @@ struct StreamTarget {
   std::shared_ptr<grpc::Channel> channel;  // kept alive by the stream
   std::string endpoint;                    // for messages
   std::string token;                       // auth token; empty: none
-  Duration request_timeout;
+  Duration request_timeout;                // per keepalive answer / watch creation
+};
+
+// A watch on one member, with what the failover wrapper needs besides.
+class MemberWatchStream : public WatchStream {
+ public:
+  // Asks etcd for a progress report (an empty response); false when the
+  // stream is closed. Its answer proves the member is alive.
+  virtual bool RequestProgress() = 0;
+  // The store revision etcd created the watch at.
+  virtual int64_t created_revision() const = 0;
 };
 
 absl::StatusOr<std::unique_ptr<KeepAliveStream>> OpenKeepAliveStream(
@@ -28,8 +38,8 @@ absl::StatusOr<std::unique_ptr<KeepAliveStream>> OpenKeepAliveStream(
 // refuses at creation fails with the cancel reason (kPermissionDenied for
 // "permission denied"); one created on a compacted revision opens and its
 // first Next() reports the compaction.
-absl::StatusOr<std::unique_ptr<WatchStream>> OpenWatchStream(etcdserverpb::Watch::Stub& stub,
-                                                             const StreamTarget& target,
-                                                             const WatchOptions& options);
+absl::StatusOr<std::unique_ptr<MemberWatchStream>> OpenWatchStream(etcdserverpb::Watch::Stub& stub,
+                                                                   const StreamTarget& target,
+                                                                   const WatchOptions& options);
 
 }  // namespace registrar::etcd::internal

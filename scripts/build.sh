@@ -13,4 +13,7 @@ if command -v ccache >/dev/null 2>&1; then
 fi
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
   -DREGISTRAR_WERROR=ON "${launcher[@]}" >/dev/null
-cmake --build "$build" -j"${JOBS:-$(nproc)}" "$@"
+# Arguments name the targets to build (default: all), e.g. `build.sh etcd-registrar`.
+targets=()
+(($#)) && targets=(--target "$@")
+cmake --build "$build" -j"${JOBS:-$(nproc)}" "${targets[@]}"

@@ -2,26 +2,88 @@
 # The main job on an embedded default: a local etcd on loopback (temp data
 # dir, free port), three sample HTTP backends (one of them failing), and
 # etcd-registrar registering the healthy ones. Prints the registered keys as
-# they change. Ctrl-C stops everything; the registrar revokes its lease on the
-# way out, so its keys disappear at once.
+# they change. Ctrl-C stops the registrar first (it revokes its lease, and the
+# keys are shown gone while etcd still runs), then the backends, then etcd.
+#
+# Installs only what the demo runs (scripts/install-deps.sh demo) and builds
+# only etcd-registrar and sample-backend. DEMO_BIN_DIR=DIR skips both and runs
+# the binaries in DIR (the demo's own test does that).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-scripts/install-deps.sh
-scripts/build.sh >/dev/null
-
+started=$SECONDS
 work=$(mktemp -d)
-pids=()
-cleanup() {
+trap 'rm -rf "$work"' EXIT
+
+# Ninja's "[n/m] ..." lines as one updating status line on a terminal, every
+# line otherwise; the whole log only when the build fails.
+build_with_progress() {
+  local rc=0 line
+  { scripts/build.sh etcd-registrar sample-backend 2>&1 || echo "demo-build-failed $?"; } |
+    tee "$work/build.log" | while IFS= read -r line; do
+      [[ $line == "["*"/"*"]"* ]] || continue
+      if [[ -t 1 ]]; then printf '\r\033[Kdemo: build %s' "${line:0:70}"; else echo "demo: build $line"; fi
+    done
+  [[ -t 1 ]] && printf '\r\033[K'
+  if grep -q '^demo-build-failed' "$work/build.log"; then
+    cat "$work/build.log"
+    echo "demo: the build failed (log above)"
+    exit 1
+  fi
+}
+
+if [[ -n "${DEMO_BIN_DIR:-}" ]]; then
+  bin=$(cd "$DEMO_BIN_DIR" && pwd)
+else
+  echo "demo: installing what the demo needs (only what is missing)"
+  scripts/install-deps.sh demo
+  echo "demo: building etcd-registrar and sample-backend (ccache makes a rebuild quick)"
+  build_with_progress
+  bin=$root/build/bin
+  echo "demo: built in $((SECONDS - started))s"
+fi
+export ETCDCTL_API=3
+
+# Children run in their own sessions (setsid), so the terminal's SIGINT reaches
+# only this script, which stops them in order.
+etcd_pid="" registrar_pid="" backend_pids=()
+stop() { # stop PID: SIGTERM, wait at most 30 s, then SIGKILL
+  local pid=$1 watchdog
+  [[ -n $pid ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  (sleep 30 && kill -KILL "$pid" 2>/dev/null) &
+  watchdog=$!
+  wait "$pid" 2>/dev/null || true
+  kill "$watchdog" 2>/dev/null || true
+  wait "$watchdog" 2>/dev/null || true
+}
+cleanup() { # cleanup EXIT-STATUS
+  local rc=$1
   trap - INT TERM EXIT
   echo
-  echo "demo: stopping"
-  # The registrar first (it revokes its lease), then backends, then etcd.
-  for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; done
-  for ((i=${#pids[@]}-1; i>=0; i--)); do wait "${pids[i]}" 2>/dev/null || true; done
+  if [[ -n $registrar_pid ]]; then
+    echo "demo: stopping etcd-registrar (SIGTERM: it revokes its lease)"
+    stop "$registrar_pid"
+    grep -E 'lease' "$work/registrar.log" | tail -n 2 | sed 's/^/demo: registrar said: /' || true
+    echo "---- $(date +%T) after the registrar stopped, etcd still running: etcdctl get --prefix /services/"
+    keys=$(etcdctl --endpoints "$etcd_url" get --prefix /services/ 2>&1) || keys="etcdctl failed: $keys"
+    echo "${keys:-(no keys)}"
+  fi
+  if ((${#backend_pids[@]})); then
+    echo "demo: stopping the backends"
+    for pid in "${backend_pids[@]}"; do stop "$pid"; done
+  fi
+  if [[ -n $etcd_pid ]]; then
+    echo "demo: stopping etcd"
+    stop "$etcd_pid"
+  fi
   rm -rf "$work"
+  echo "demo: stopped"
+  exit "$rc"
 }
-trap cleanup INT TERM EXIT
+# Ctrl-C is the normal way to end the demo: exit 0.
+trap 'cleanup 0' INT TERM
+trap 'cleanup $?' EXIT
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -30,14 +92,13 @@ free_port() {
 client_port=$(free_port)
 peer_port=$(free_port)
 etcd_url="http://127.0.0.1:${client_port}"
-etcd --name demo --data-dir "$work/etcd" \
+setsid etcd --name demo --data-dir "$work/etcd" \
   --listen-client-urls "$etcd_url" --advertise-client-urls "$etcd_url" \
   --listen-peer-urls "http://127.0.0.1:${peer_port}" \
   --initial-advertise-peer-urls "http://127.0.0.1:${peer_port}" \
   --initial-cluster "demo=http://127.0.0.1:${peer_port}" \
   --log-level warn --logger zap >"$work/etcd.log" 2>&1 &
-pids+=($!)
-export ETCDCTL_API=3
+etcd_pid=$!
 for _ in $(seq 1 100); do
   etcdctl --endpoints "$etcd_url" endpoint health >/dev/null 2>&1 && break
   sleep 0.1
@@ -53,9 +114,9 @@ for i in 1 2 3; do
   port=$(free_port)
   status=200
   [[ $i == 3 ]] && status=503
-  build/bin/sample-backend --listen "127.0.0.1:${port}" --status "$status" \
+  setsid "$bin/sample-backend" --listen "127.0.0.1:${port}" --status "$status" \
     >"$work/backend$i.log" 2>&1 &
-  pids+=($!)
+  backend_pids+=($!)
   backends+=("127.0.0.1:${port}")
 done
 
@@ -80,8 +141,8 @@ services:
     endpoints: ["${backends[0]}", "${backends[1]}", "${backends[2]}"]
 YAML
 
-build/bin/etcd-registrar --config "$work/config.yaml" >"$work/registrar.log" 2>&1 &
-pids+=($!)
+setsid "$bin/etcd-registrar" --config "$work/config.yaml" >"$work/registrar.log" 2>&1 &
+registrar_pid=$!
 
 cat <<EOF
 demo: etcd        ${etcd_url}
@@ -91,11 +152,12 @@ demo: try         curl ${backends[0]}/status/503   (then /status/200)
 demo: Ctrl-C stops everything
 EOF
 
-last=""
+last="" first_key_seen=0
 while true; do
-  if ! kill -0 "${pids[-1]}" 2>/dev/null; then
+  if ! kill -0 "$registrar_pid" 2>/dev/null; then
     echo "demo: etcd-registrar exited; its log:"
     cat "$work/registrar.log"
+    registrar_pid=""
     exit 1
   fi
   now=$(etcdctl --endpoints "$etcd_url" get --prefix /services/ 2>&1 || true)
@@ -103,6 +165,10 @@ while true; do
     echo "---- $(date +%T) etcdctl get --prefix /services/"
     echo "${now:-(no keys)}"
     last="$now"
+    if ((!first_key_seen)) && [[ -n $now ]]; then
+      first_key_seen=1
+      echo "demo: first key $((SECONDS - started))s after the demo started"
+    fi
   fi
   sleep 1
 done

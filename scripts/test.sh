@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# The test command: installs dependencies, builds with -Werror, runs every test.
-# Tests start what they need themselves (etcd, backends, Prometheus, Chromium)
-# on free loopback ports.
+# The test command: installs dependencies, builds with -Werror, runs every test,
+# then builds and tests the .deb and the container image (scripts/package-test.sh;
+# SKIP_PACKAGES=1 skips that). Tests start what they need themselves (etcd,
+# backends, Prometheus, Chromium) on free loopback ports.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/install-deps.sh
 scripts/build.sh
-cd build
-ctest --output-on-failure --timeout 600 -j"${TEST_JOBS:-2}" "$@"
+(cd build && ctest --output-on-failure --timeout 600 -j"${TEST_JOBS:-2}" "$@")
+# Sanitizers (ASan+UBSan over the whole suite, TSan over the threaded suites)
+# and bounded fuzzing; see scripts/sanitize.sh.
+if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
+  scripts/sanitize.sh
+fi
+if [[ ${SKIP_PACKAGES:-0} != 1 ]]; then
+  scripts/package-test.sh build
+fi

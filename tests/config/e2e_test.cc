@@ -5,9 +5,14 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -250,6 +255,44 @@ TEST_F(ConfigE2E, HelpAndVersionExitZero) {
   std::tie(code, out) = RunBinary({"--version"});
   EXPECT_EQ(code, 0);
   EXPECT_EQ(out.rfind("etcd-registrar ", 0), 0u) << out;
+}
+
+// An alias bomb: 300 uses of a 1 MiB scalar (300 MiB expanded from a 1 MiB
+// file). check-config refuses it at the use that passes the budget, and its
+// peak memory stays small (before the budget: exit 0 and 330 MB).
+TEST(ConfigLimitsE2E, AliasBombIsRefusedWithBoundedMemory) {
+  TempDir dir;
+  const std::string path = dir.File("bomb.yaml");
+  {
+    std::ofstream out(path);
+    out << "etcd: {endpoints: [\"127.0.0.1:2379\"]}\ndefaults: {tcpSocket: {}}\nservices:\n"
+        << "  - name: s0\n    format: json\n    metadata: {a: &big \"" << std::string(1 << 20, 'x')
+        << "\"}\n    endpoints: [\"127.0.0.1:1\"]\n";
+    for (int i = 1; i < 300; ++i) {
+      out << "  - name: s" << i << "\n    format: json\n    metadata: {a: *big}\n"
+          << "    endpoints: [\"127.0.0.1:1\"]\n";
+    }
+  }
+  const std::string err_path = dir.File("stderr");
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (!freopen("/dev/null", "w", stdout) || !freopen(err_path.c_str(), "w", stderr)) _exit(127);
+    execl(kBinary, kBinary, "check-config", path.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  ASSERT_EQ(wait4(pid, &status, 0, &usage), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  std::ifstream err(err_path);
+  std::string first;
+  std::getline(err, first);
+  EXPECT_EQ(first, path +
+                       ":6:19: services[63].metadata.a: the config expands to more than 64 MiB "
+                       "(YAML aliases repeat their value at every use); stopped here");
+  EXPECT_LT(usage.ru_maxrss, 200 * 1024) << "peak RSS in KiB";
 }
 
 }  // namespace

@@ -85,3 +85,58 @@ config_from() {
     fs.writeFileSync(out, cm.data["config.yaml"]);
   ' "$NODE_MODULES" "$1" "$2" "$3"
 }
+
+# Real processes for the tests that run the binary (image, package, etcd RBAC): every
+# process started with spawn is SIGKILLed at exit if still running.
+SPAWNED=()
+spawn() { "$@" & SPAWNED+=($!); }
+kill_spawned() { local pid; for pid in "${SPAWNED[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done; }
+trap '{ kill_spawned; wait; } 2>/dev/null; rm -rf "$WORK"' EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# wait_until SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds or time runs out.
+wait_until() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do ((SECONDS < deadline)) || return 1; sleep 0.2; done
+}
+
+# start_etcd NAME: a one-member etcd on free loopback ports with its data in $WORK;
+# sets ETCD_URL and ETCD_PORT, waits until it answers.
+start_etcd() {
+  local peer
+  need etcd "scripts/install-deps.sh (etcd-server)"
+  need etcdctl "scripts/install-deps.sh (etcd-client)"
+  export ETCDCTL_API=3
+  ETCD_PORT=$(free_port) peer=$(free_port)
+  ETCD_URL="http://127.0.0.1:$ETCD_PORT"
+  spawn etcd --name "$1" --data-dir "$WORK/etcd-$1" --listen-client-urls "$ETCD_URL" \
+    --advertise-client-urls "$ETCD_URL" --listen-peer-urls "http://127.0.0.1:$peer" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+    --initial-cluster "$1=http://127.0.0.1:$peer" --log-level warn >"$WORK/etcd-$1.log" 2>&1
+  wait_until 60 etcdctl --endpoints "$ETCD_URL" endpoint health || { cat "$WORK/etcd-$1.log" >&2; return 1; }
+}
+
+# web_config ETCD_PORT ADMIN_PORT ENDPOINTS [ETCD_LINES]: a config with one service
+# "web" probing /healthz every second on ENDPOINTS (a YAML flow list); ETCD_LINES are
+# extra lines of the etcd section (indented two spaces).
+web_config() {
+  cat <<YAML
+etcd:
+  endpoints: ["127.0.0.1:$1"]
+${4:-}
+registration:
+  prefix: /services/
+  leaseTTL: 10s
+server:
+  listen: 127.0.0.1:$2
+defaults:
+  periodSeconds: 1
+  timeoutSeconds: 0.5
+services:
+  - name: web
+    probe:
+      httpGet: {path: /healthz}
+    endpoints: $3
+YAML
+}

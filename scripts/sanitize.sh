@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# The sanitizer and fuzzing pass of CI (scripts/test.sh runs it after the main
+# ctest; SKIP_SANITIZERS=1 skips it). Each stage prints its wall time.
+#   1. build-asan/: clang-14 with AddressSanitizer + UndefinedBehaviorSanitizer
+#      (+ fuzzer-no-link, so the fuzzers share the objects); the whole suite.
+#   2. The libFuzzer targets of fuzz/ from build-asan/, each for FUZZ_SECONDS
+#      (default 45), two at a time, from the seed corpora in fuzz/corpus/.
+#      A crash, leak, timeout or out-of-memory fails the pass; the input is
+#      kept in build-asan/fuzz-artifacts/.
+#   3. build-tsan/: ThreadSanitizer build of the threaded suites only (prober,
+#      controller, etcd client, discovery, admin server), run.
+# Any sanitizer report fails its test. Suppressions (scripts/sanitizers/) hold
+# only findings in code that is not ours, each with the reason.
+# Usage: scripts/sanitize.sh [asan|fuzz|tsan]...   (default: all three)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=(asan fuzz tsan)
+jobs=${JOBS:-$(nproc)}
+fuzz_seconds=${FUZZ_SECONDS:-45}
+supp="$root/scripts/sanitizers"
+
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}" CCACHE_NOHASHDIR=1
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+
+# configure <dir> <sanitizers> <fuzz ON|OFF>: cheap instrumented builds
+# (-O1, line tables only, no benchmarks). Warnings are the GCC build's job.
+configure() {
+  CXX=clang++-14 cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=None \
+    -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" -DREGISTRAR_SANITIZE="$2" \
+    -DREGISTRAR_FUZZ="$3" -DREGISTRAR_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
+}
+
+export ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:abort_on_error=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp:print_suppressions=0"
+
+stage_start() { echo "== sanitize: $1"; date +%s >"/tmp/registrar-sanitize-$1.$$"; }
+stage_end() {
+  local t0
+  t0=$(cat "/tmp/registrar-sanitize-$1.$$")
+  rm -f "/tmp/registrar-sanitize-$1.$$"
+  echo "== sanitize: $1 took $(($(date +%s) - t0)) s"
+}
+
+asan() {
+  stage_start asan
+  configure build-asan "address,undefined" ON
+  cmake --build build-asan -j"$jobs"
+  (cd build-asan && ctest --output-on-failure --timeout 900 -j"${TEST_JOBS:-2}")
+  stage_end asan
+}
+
+# fuzz_one <target>: a bounded run on a scratch copy of its seed corpus.
+fuzz_one() {
+  local name=$1 work="build-asan/fuzz-work/$1" rc=0
+  rm -rf "$work" && mkdir -p "$work/corpus" build-asan/fuzz-artifacts
+  "build-asan/bin/$name" "$work/corpus" "fuzz/corpus/$name" -max_total_time="$fuzz_seconds" \
+    -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
+    -artifact_prefix="build-asan/fuzz-artifacts/$name-" >"$work/log" 2>&1 || rc=$?
+  echo "$name: $(grep -E '^stat::number_of_executed_units' "$work/log" | awk '{print $2}') executions," \
+    "$(grep -E '^stat::new_units_added' "$work/log" | awk '{print $2}') new units, exit $rc"
+  if [ $rc -ne 0 ]; then
+    tail -n 60 "$work/log"
+    return 1
+  fi
+}
+
+fuzz() {
+  stage_start fuzz
+  [ -d build-asan ] || configure build-asan "address,undefined" ON
+  local targets=(fuzz_config fuzz_http_response fuzz_discovery_parse fuzz_keys fuzz_admin_handler)
+  cmake --build build-asan -j"$jobs" --target "${targets[@]}"
+  local failed=0 i
+  # Two at a time: one per core.
+  for ((i = 0; i < ${#targets[@]}; i += 2)); do
+    fuzz_one "${targets[i]}" &
+    local a=$!
+    local b=""
+    if [ $((i + 1)) -lt ${#targets[@]} ]; then
+      fuzz_one "${targets[i + 1]}" &
+      b=$!
+    fi
+    wait $a || failed=1
+    if [ -n "$b" ]; then wait $b || failed=1; fi
+  done
+  stage_end fuzz
+  return $failed
+}
+
+tsan() {
+  stage_start tsan
+  configure build-tsan thread OFF
+  local suites=(probes_prober_test probes_hostile_test controller_test etcd_client_test
+    discovery_test admin_server_test)
+  cmake --build build-tsan -j"$jobs" --target "${suites[@]}"
+  # Two suites at a time, one per core.
+  local failed=0 exe pids=() names=()
+  run_tsan() {
+    if ! (cd build-tsan && "bin/$1" --gtest_brief=1 >"$1.tsan.log" 2>&1); then
+      echo "-- tsan: $1 FAILED"
+      grep -E "WARNING: ThreadSanitizer|FAILED|SUMMARY" -A30 "build-tsan/$1.tsan.log" | head -n 120
+      return 1
+    fi
+    echo "-- tsan: $1 passed"
+  }
+  for exe in "${suites[@]}"; do
+    run_tsan "$exe" &
+    pids+=($!)
+    if [ ${#pids[@]} -eq 2 ]; then
+      for p in "${pids[@]}"; do wait "$p" || failed=1; done
+      pids=()
+    fi
+  done
+  for p in "${pids[@]}"; do wait "$p" || failed=1; done
+  stage_end tsan
+  return $failed
+}
+
+status=0
+for stage in "${stages[@]}"; do
+  "$stage" || status=1
+done
+exit $status
