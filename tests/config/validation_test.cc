@@ -194,17 +194,20 @@ const Case kCases[] = {
       "tlsSocket, got grpc and tlsSocket"}},
     {"GrpcPortOutOfRange",
      Service("{grpc: {port: 70000}}"),
-     {"config.yaml:7:27: services[0].probe.grpc.port: expected an integer 1-65535, got 70000"}},
+     {"config.yaml:7:26: services[0].probe.grpc.port: expected an integer 1-65535, got "
+      "\"70000\""}},
     {"GrpcUnknownKey",
      Service("{grpc: {servce: x}}"),
-     {"config.yaml:7:20: services[0].probe.grpc.servce: unknown key"}},
+     {"config.yaml:7:20: services[0].probe.grpc.servce: unknown key; did you mean "
+      "\"service\"?"}},
     {"TlsSocketBadHost",
      Service("{tlsSocket: {host: \"a b\"}}"),
      {"config.yaml:7:31: services[0].probe.tlsSocket.host: expected a host name or IP address, "
       "got \"a b\""}},
     {"MinCertValidityNotADuration",
      Service("{tlsSocket: {}, minCertValidity: week}"),
-     {"config.yaml:7:46: services[0].probe.minCertValidity: expected a duration, got \"week\""}},
+     {"config.yaml:7:45: services[0].probe.minCertValidity: expected a duration like 500ms, 10s "
+      "or 1m, got \"week\""}},
     {"HttpGetPortNotAnInteger",
      Service("{httpGet: {port: abc}}"),
      {"config.yaml:7:29: services[0].probe.httpGet.port: expected an integer 1-65535, got "
@@ -296,8 +299,8 @@ const Case kCases[] = {
     {"DefaultsRejectUnknownKeys",
      Head() + "defaults: {period: 5}\n" + kServices,
      {"config.yaml:5:12: defaults.period: unknown key; expected one of: httpGet, tcpSocket, "
-      "initialDelaySeconds, periodSeconds, timeoutSeconds, successThreshold, failureThreshold, "
-      "reuseConnections"}},
+      "grpc, tlsSocket, minCertValidity, initialDelaySeconds, periodSeconds, timeoutSeconds, "
+      "successThreshold, failureThreshold, reuseConnections"}},
     {"StringExpectedGotMapping",
      Head() + "server: {listen: {port: 1}}\n",
      {"config.yaml:5:18: server.listen: expected a string, got a mapping"}},
