@@ -22,6 +22,11 @@ RegistrationView LiveStatus::FromSnapshot(const controller::ControllerSnapshot& 
   v.registered_keys = static_cast<int64_t>(s.registered_keys);
   v.last_error = s.last_error;
   v.keys_by_target = s.keys_by_target;
+  for (const auto& m : s.members) {
+    v.members.push_back({m.id, m.self, static_cast<int64_t>(m.owned_targets)});
+  }
+  v.owner_by_target = s.owner_by_target;
+  v.rejected_keys = s.rejected_keys;
   return v;
 }
 
@@ -32,6 +37,7 @@ Readiness LiveStatus::ReadinessOf(bool config_loaded, const controller::Controll
     return {false, "etcd unreachable: " + s.last_error};
   }
   if (s.lease_id == 0 && !s.dry_run) return {false, "no lease held"};
+  if (!s.joined && !s.dry_run) return {false, "not a member of the cluster yet"};
   return {false, "first reconcile not done"};
 }
 

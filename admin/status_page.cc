@@ -261,7 +261,8 @@ void AppendFilters(const QueryResult& result, const TargetQuery& q, std::string&
       "<button type=\"submit\" id=\"f-apply\">Filter</button> <a href=\"/\">reset</a></form>\n");
 }
 
-std::string Pager(const QueryResult& result, const TargetQuery& q) {
+// `top`: the pager above the table carries the ids tests and scripts use.
+std::string Pager(const QueryResult& result, const TargetQuery& q, bool top) {
   const int64_t first = result.total == 0 ? 0 : std::min(result.total, q.offset + 1);
   const int64_t last = std::min(result.total, q.offset + q.limit);
   std::string out =
@@ -270,12 +271,14 @@ std::string Pager(const QueryResult& result, const TargetQuery& q) {
   if (q.offset > 0) {
     TargetQuery prev = q;
     prev.offset = std::max<int64_t>(0, q.offset - q.limit);
-    absl::StrAppend(&out, "<a id=\"prev\" href=\"", Href(prev), "\">&larr; previous</a>");
+    absl::StrAppend(&out, "<a", top ? " id=\"prev\"" : "", " href=\"", Href(prev),
+                    "\">&larr; previous</a>");
   }
   if (last < result.total) {
     TargetQuery next = q;
     next.offset = q.offset + q.limit;
-    absl::StrAppend(&out, "<a id=\"next\" href=\"", Href(next), "\">next &rarr;</a>");
+    absl::StrAppend(&out, "<a", top ? " id=\"next\"" : "", " href=\"", Href(next),
+                    "\">next &rarr;</a>");
   }
   absl::StrAppend(&out, "</div>\n");
   return out;
@@ -332,7 +335,7 @@ std::string RenderStatusPage(const StatusSnapshot& s, const TargetQuery& query,
   AppendInfo(s, page);
   absl::StrAppend(&page, "<h2>Targets</h2>");
   AppendFilters(result, query, page);
-  page += Pager(result, query);
+  page += Pager(result, query, /*top=*/true);
   absl::StrAppend(&page, "<table class=\"targets\" id=\"targets\"><thead><tr>",
                   SortHeader(query, "service", "Service"), SortHeader(query, "address", "Address"),
                   SortHeader(query, "state", "State"), SortHeader(query, "since", "Since"),
@@ -346,8 +349,8 @@ std::string RenderStatusPage(const StatusSnapshot& s, const TargetQuery& query,
   } else if (result.page.empty()) {
     absl::StrAppend(&page, "<tr><td colspan=\"9\" class=\"muted\">no target matches</td></tr>");
   }
-  absl::StrAppend(&page, "</tbody></table>", Pager(result, query), "</main>\n<footer>Generated ",
-                  HtmlEscape(FormatTime(s.now)),
+  absl::StrAppend(&page, "</tbody></table>", Pager(result, query, /*top=*/false),
+                  "</main>\n<footer>Generated ", HtmlEscape(FormatTime(s.now)),
                   " &middot; <a href=\"/api/v1/targets\">JSON</a> &middot; "
                   "<a href=\"/metrics\">metrics</a> &middot; <a href=\"/?refresh=5\">auto-refresh "
                   "5s</a></footer></body></html>\n");

@@ -6,10 +6,14 @@
 #include <atomic>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
+
 #include "admin/admin_server.h"
 #include "admin/live_status.h"
+#include "admin/web_config.h"
 #include "cmd/logging.h"
 #include "cmd/wiring.h"
+#include "config/reloader.h"
 #include "config/watcher.h"
 #include "controller/controller.h"
 #include "etcd/client.h"
@@ -48,6 +52,7 @@ class Daemon {
  private:
   int Start();
   void Reload(const char* why);
+  void PushTargets(const std::shared_ptr<const controller::TargetSet>& targets);
   void Shutdown();
 
   config::Config config_;
@@ -65,14 +70,21 @@ class Daemon {
   std::unique_ptr<admin::AdminServer> admin_;
   std::atomic<bool> reload_requested_{false};
   std::unique_ptr<config::ConfigWatcher> watcher_;
+  std::unique_ptr<config::Reloader> reloader_;
 };
 
 int Daemon::Start() {
-  const std::vector<probes::Target> targets = config_.Targets();
+  if (absl::Status s = controller::ValidateRegistrationOptions(config_.registration); !s.ok()) {
+    spdlog::error("config: {}", std::string(s.message()));
+    return config::kExitUsage;
+  }
+  // One immutable target set, pushed in one place (PushTargets); the prober
+  // gets the subset this replica owns from the controller.
+  auto targets = std::make_shared<const controller::TargetSet>(config_.Targets());
   auto metrics =
       metrics::Metrics::Create({.version = version_.version,
                                 .revision = version_.revision,
-                                .per_target_series = targets.size() <= kMaxPerTargetSeries});
+                                .per_target_series = targets->size() <= kMaxPerTargetSeries});
   if (!metrics.ok()) {
     spdlog::error("metrics: {}", metrics.status().ToString());
     return config::kExitRuntimeFailure;
@@ -92,60 +104,70 @@ int Daemon::Start() {
                                                          Registrations(config_), metrics_.get());
   fanout_ = std::make_unique<ProbeFanout>(*metrics_, *controller_);
   prober_ = probes::Prober::Create(RealClock(), prober_random_, {}, fanout_.get());
+  controller_->SetOwnedTargetsCallback([prober = prober_.get()](controller::TargetSet owned) {
+    prober->SetTargets(std::move(owned));
+  });
   status_ = std::make_unique<admin::LiveStatus>(*prober_, *controller_);
   status_->SetConfigLoaded(true);
 
-  auto admin = admin::AdminServer::Start(
-      {.listen_address = config_.server.listen, .collectables = metrics_->Collectables()},
-      *status_);
+  status_->SetProcess({.version = absl::StrCat(version_.version, " (", version_.revision, ")"),
+                       .config_file = config_.source_path});
+  absl::StatusOr<admin::WebConfig> web = admin::LoadWebConfig(config_.server.web_config_file);
+  if (!web.ok()) {
+    spdlog::error("{}", std::string(web.status().message()));
+    return config::kExitUsage;
+  }
+  auto admin = admin::AdminServer::Start({.listen_address = config_.server.listen,
+                                          .collectables = metrics_->Collectables(),
+                                          .web_config = std::move(*web)},
+                                         *status_);
   if (!admin.ok()) {
     spdlog::error("admin server: {}", admin.status().ToString());
     return config::kExitRuntimeFailure;
   }
   admin_ = std::move(*admin);
 
-  metrics_->SetTargets(targets);
-  fanout_->SetTargets(targets);
-  prober_->SetTargets(targets);
+  PushTargets(targets);
   controller_->Start();
   prober_->Start();
 
+  reloader_ = std::make_unique<config::Reloader>(command_.config_path, command_.overrides,
+                                                 std::make_shared<const config::Config>(config_));
   watcher_ = std::make_unique<config::ConfigWatcher>(config_.WatchedFiles(),
                                                      [this] { reload_requested_.store(true); });
   spdlog::info("etcd-registrar {} ({}) running: {} targets, admin on {}{}", version_.version,
-               version_.revision, targets.size(), admin_->address(),
+               version_.revision, targets->size(), admin_->address(),
                config_.registration.dry_run ? ", dry run: nothing is written" : "");
   return config::kExitOk;
 }
 
 void Daemon::Reload(const char* why) {
-  spdlog::info("config: reloading {} ({})", config_.source_path, why);
-  config::LoadResult loaded = config::LoadConfigDetailed(command_.config_path, command_.overrides);
+  // config::Reloader is the one reload path: it loads, logs errors and the
+  // settings that need a restart, and keeps the old config on a bad file.
+  const config::ReloadOutcome outcome = reloader_->Reload(why);
   const WallTime now = RealClock().WallNow();
-  if (!loaded.config) {
-    for (const auto& e : loaded.errors) spdlog::error("config: {}", e.ToString());
-    spdlog::error("config: reload rejected ({} errors); still running on the previous config",
-                  loaded.errors.size());
-    metrics_->OnConfigReload(false, now);
-    return;
+  // The web config reloads with the rest; a bad one keeps the one in force
+  // and counts the reload as failed.
+  absl::Status web = absl::OkStatus();
+  if (outcome.ok) {
+    absl::StatusOr<admin::WebConfig> next_web =
+        admin::LoadWebConfig(outcome.config->server.web_config_file);
+    web = next_web.ok() ? admin_->SetWebConfig(*next_web) : next_web.status();
+    if (!web.ok()) {
+      spdlog::error("config: web config rejected, keeping the previous one: {}",
+                    std::string(web.message()));
+    }
   }
-  for (const auto& w : loaded.warnings) spdlog::warn("config: {}", w.ToString());
-  config::Config next = std::move(*loaded.config);
-  for (const auto& path : config::ChangesNeedingRestart(config_, next)) {
-    spdlog::warn("config: {} changed; this takes effect only after a restart", path);
-  }
-  const std::vector<probes::Target> targets = next.Targets();
-  const config::TargetDiff diff = config::Diff(config_.Targets(), targets);
-  metrics_->SetTargets(targets);
+  status_->SetProcess({.version = absl::StrCat(version_.version, " (", version_.revision, ")"),
+                       .config_file = config_.source_path,
+                       .last_reload = now,
+                       .last_reload_ok = outcome.ok && web.ok()});
+  metrics_->OnConfigReload(outcome.ok && web.ok(), now);
+  if (!outcome.ok) return;
+  config::Config next = *outcome.config;
   controller_->SetServices(Registrations(next));
-  // The fanout first: from here on a late transition of a removed target is
-  // dropped, and the controller forgets it (its key goes).
-  fanout_->SetTargets(targets);
-  prober_->SetTargets(targets);
+  PushTargets(std::make_shared<const controller::TargetSet>(next.Targets()));
   watcher_->SetFiles(next.WatchedFiles());
-  metrics_->OnConfigReload(true, now);
-  spdlog::info("config: reloaded: {} added, {} removed, {} changed targets", diff.added.size(),
-               diff.removed.size(), diff.changed.size());
   // Settings that need a restart stay as they were.
   next.etcd = config_.etcd;
   next.server = config_.server;
@@ -153,8 +175,17 @@ void Daemon::Reload(const char* why) {
   config_ = std::move(next);
 }
 
+void Daemon::PushTargets(const std::shared_ptr<const controller::TargetSet>& targets) {
+  metrics_->SetTargets(*targets);
+  // The fanout first: from here on a late transition of a removed target is
+  // dropped, and the controller forgets it (its key goes).
+  fanout_->SetTargets(*targets);
+  // The controller computes what this replica owns and hands that to the prober.
+  controller_->SetTargets(targets);
+}
+
 void Daemon::Shutdown() {
-  spdlog::info("stopping: probes first, then the lease (every key goes at once)");
+  spdlog::info("stopping: probes first, then hand-over to other members or revoke the lease");
   watcher_.reset();
   prober_->Stop();
   controller_->Stop(/*revoke=*/true);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cmd/daemon.h"
+#include "cmd/logging.h"
 #include "cmd/version.h"
 #include "config/cli.h"
 #include "config/config.h"
@@ -83,6 +84,9 @@ int main(int argc, char** argv) {
     case CommandKind::kConfigSchema:
       return registrar::config::RunConfigSchema(command.chart_values, std::cout, std::cerr);
     case CommandKind::kDiscover:
+      // Logs (the discovery client's too) to stderr in the daemon's format,
+      // so stdout carries only endpoint lines.
+      registrar::SetUpLogging("info", "text");
       return Discover(discover, signals);
     case CommandKind::kRun:
       break;

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <ostream>
+#include <string>
 
 namespace registrar::config {
 namespace {
@@ -11,25 +12,35 @@ namespace {
 // The flags that override the file, with their environment variables.
 struct OverrideFlag {
   const char* flag;
+  const char* alias;  // the older spelling, still accepted; null if none
   const char* env;
   const char* help;
   std::optional<OverrideValue> Overrides::*field;
 };
 
 const OverrideFlag kOverrideFlags[] = {
-    {"--etcd-endpoints", "REGISTRAR_ETCD_ENDPOINTS",
+    {"--etcd-endpoints", nullptr, "REGISTRAR_ETCD_ENDPOINTS",
      "etcd endpoints, comma-separated host:port or http(s)://host:port (replaces etcd.endpoints)",
      &Overrides::etcd_endpoints},
-    {"--listen", "REGISTRAR_LISTEN", "admin HTTP address [host]:port (replaces server.listen)",
-     &Overrides::listen},
-    {"--prefix", "REGISTRAR_PREFIX", "etcd key prefix (replaces registration.prefix)",
+    // Exporter spellings first (as Prometheus exporters name them); the
+    // older ones stay as aliases.
+    {"--web.listen-address", "--listen", "REGISTRAR_LISTEN",
+     "admin HTTP address [host]:port (replaces server.listen)", &Overrides::listen},
+    {"--web.config.file", nullptr, "REGISTRAR_WEB_CONFIG_FILE",
+     "TLS and basic auth of the admin port, exporter-toolkit format (replaces "
+     "server.webConfigFile)",
+     &Overrides::web_config_file},
+    {"--prefix", nullptr, "REGISTRAR_PREFIX", "etcd key prefix (replaces registration.prefix)",
      &Overrides::prefix},
-    {"--lease-ttl", "REGISTRAR_LEASE_TTL", "lease TTL, e.g. 10s (replaces registration.leaseTTL)",
-     &Overrides::lease_ttl},
-    {"--log-level", "REGISTRAR_LOG_LEVEL", "trace, debug, info, warn or error (replaces log.level)",
-     &Overrides::log_level},
-    {"--log-format", "REGISTRAR_LOG_FORMAT", "text or json (replaces log.format)",
+    {"--lease-ttl", nullptr, "REGISTRAR_LEASE_TTL",
+     "lease TTL, e.g. 10s (replaces registration.leaseTTL)", &Overrides::lease_ttl},
+    {"--log.level", "--log-level", "REGISTRAR_LOG_LEVEL",
+     "trace, debug, info, warn or error (replaces log.level)", &Overrides::log_level},
+    {"--log.format", "--log-format", "REGISTRAR_LOG_FORMAT", "text or json (replaces log.format)",
      &Overrides::log_format},
+    {"--member-id", nullptr, "REGISTRAR_MEMBER_ID",
+     "this replica's id in its cluster, e.g. the pod name (default: hostname-pid)",
+     &Overrides::member_id},
 };
 
 // True if argv names `flag` ("--flag value" or "--flag=value"), so the value
@@ -64,7 +75,8 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
   CLI::Option* options[std::size(kOverrideFlags)];
   for (size_t i = 0; i < std::size(kOverrideFlags); ++i) {
     const OverrideFlag& f = kOverrideFlags[i];
-    options[i] = app.add_option(f.flag, values[i], f.help)->envname(f.env);
+    const std::string names = f.alias != nullptr ? std::string(f.flag) + "," + f.alias : f.flag;
+    options[i] = app.add_option(names, values[i], f.help)->envname(f.env);
   }
   bool dry_run = false;
   CLI::Option* dry_run_option =
@@ -75,13 +87,18 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
   CLI::App* check = app.add_subcommand(
       "check-config", "validate a config file and print a summary; exit 0 if valid, 2 if not");
   check->add_option("file", check_path, "configuration file (default: --config)");
+  check->footer(
+      "Exit codes: 0 valid (the summary says where each service's keys go), 2 invalid (every "
+      "error at file:line:col).");
   check->fallthrough();
 
   CLI::App* docs = app.add_subcommand(
       "config-docs", "print the configuration reference (docs/configuration.md) as Markdown");
+  docs->footer("Exit code 0.");
   std::string chart_values;
   CLI::App* schema =
       app.add_subcommand("config-schema", "print the JSON Schema of the config file");
+  schema->footer("Exit codes: 0 printed, 1 the --chart-values file is not JSON, 2 usage error.");
   schema
       ->add_option("--chart-values", chart_values,
                    "print this values.schema.json with definitions.registrarConfig replaced by the "
@@ -92,6 +109,9 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
   if (hooks.add_discover_options) {
     discover = app.add_subcommand("discover", "list and watch registrations under a prefix");
     hooks.add_discover_options(*discover);
+    discover->footer(
+        "stdout carries only endpoint lines (text) or JSON lines (-o json); logs go to stderr.\n"
+        "Exit codes: 0 stopped (SIGINT/SIGTERM, or --once done), 1 etcd failure, 2 usage error.");
   }
 
   Command command;
@@ -106,8 +126,10 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
   for (size_t i = 0; i < std::size(kOverrideFlags); ++i) {
     if (options[i]->count() == 0) continue;
     const OverrideFlag& f = kOverrideFlags[i];
-    command.overrides.*f.field =
-        OverrideValue{values[i], OnCommandLine(argc, argv, f.flag) ? f.flag : f.env};
+    const char* source = OnCommandLine(argc, argv, f.flag)                          ? f.flag
+                         : f.alias != nullptr && OnCommandLine(argc, argv, f.alias) ? f.alias
+                                                                                    : f.env;
+    command.overrides.*f.field = OverrideValue{values[i], source};
   }
   if (dry_run_option->count() > 0) command.overrides.dry_run = dry_run;
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config/services.h"
+#include "controller/keys.h"
 
 namespace registrar::config {
 
@@ -31,6 +32,7 @@ std::vector<probes::Target> Config::Targets() const {
 std::vector<std::string> Config::WatchedFiles() const {
   std::vector<std::string> files;
   if (!source_path.empty()) files.push_back(source_path);
+  if (!server.web_config_file.empty()) files.push_back(server.web_config_file);
   for (const ServiceConfig& service : services) {
     if (!service.endpoints_file.empty()) files.push_back(service.endpoints_file);
   }
@@ -96,7 +98,8 @@ std::string Summary(const Config& config) {
   }
   if (config.etcd.tls) out << " (TLS)";
   if (!config.etcd.username.empty()) out << " as " << config.etcd.username;
-  out << "\nregistration: prefix " << config.registration.prefix << ", lease TTL "
+  out << "\nregistration: prefix " << config.registration.prefix
+      << " (skydns: " << config.registration.skydns_prefix << "), lease TTL "
       << FormatDuration(config.registration.lease_ttl)
       << (config.registration.dry_run ? ", dry run" : "") << "\n";
   out << "server: " << config.server.listen << "\n";
@@ -108,7 +111,11 @@ std::string Summary(const Config& config) {
     out << "  " << s.registration.service << ": " << s.targets.size()
         << (s.targets.size() == 1 ? " endpoint" : " endpoints");
     if (!s.endpoints_file.empty()) out << " (" << s.endpoints_file << ")";
-    out << ", format " << internal::FormatName(s.registration.format) << ", probe ";
+    out << ", format " << internal::FormatName(s.registration.format) << ", keys under "
+        << (s.registration.format == controller::ValueFormat::kSkyDns
+                ? controller::SkyDnsServicePath(s.registration, config.registration)
+                : config.registration.prefix + s.registration.service + "/")
+        << ", probe ";
     if (p.kind == probes::ProbeKind::kHttpGet) {
       out << "httpGet " << p.http_get.scheme << " " << p.http_get.path;
     } else {

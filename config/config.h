@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/duration.h"
 #include "controller/registration.h"
 #include "probes/spec.h"
 
@@ -54,6 +55,9 @@ struct ServerConfig {
   std::string listen = ":9464";  // as written; empty host = every interface
   std::string host = "0.0.0.0";  // resolved bind host (IPv6 without brackets)
   int port = 9464;
+  // --web.config.file (admin/web_config.h): TLS and basic auth; re-read on
+  // every reload. Empty: plain HTTP, no auth.
+  std::string web_config_file;
   bool operator==(const ServerConfig&) const = default;
 };
 
@@ -99,10 +103,12 @@ struct OverrideValue {
 struct Overrides {
   std::optional<OverrideValue> etcd_endpoints;  // comma-separated list
   std::optional<OverrideValue> listen;
+  std::optional<OverrideValue> web_config_file;
   std::optional<OverrideValue> prefix;
   std::optional<OverrideValue> lease_ttl;
   std::optional<OverrideValue> log_level;
   std::optional<OverrideValue> log_format;
+  std::optional<OverrideValue> member_id;  // registration.cluster.member_id
   std::optional<bool> dry_run;
 };
 
@@ -140,10 +146,9 @@ absl::StatusOr<Config> LoadConfig(const std::string& path, const Overrides& over
 LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
                        const std::string& base_dir, const Overrides& overrides = {});
 
-// Parses "500ms", "10s", "1m30s", "1.5h" (units ns, us, ms, s, m, h).
-std::optional<Duration> ParseDuration(const std::string& text);
-// The shortest exact form of `d` in those units: "500ms", "10s", "1m30s".
-std::string FormatDuration(Duration d);
+// Durations as the config spells them (common/duration.h).
+using ::registrar::FormatDuration;
+using ::registrar::ParseDuration;
 
 // What changed between two target sets, matched by Target::Id().
 struct TargetDiff {

@@ -27,11 +27,22 @@ const Key kKeys[] = {
      .doc = "Where and how keys are written.",
      .child = "registration"},
     {.block = "",
+     .name = "cluster",
+     .type = K::kSection,
+     .doc = "Several replicas on one prefix form a cluster and share the targets "
+            "(deploy/README.md, \"Several replicas\"). Every field has a default.",
+     .child = "cluster"},
+    {.block = "",
      .name = "server",
      .type = K::kSection,
      .doc = "The admin HTTP server (`/metrics`, `/healthz`, `/readyz`, `/api/v1/targets`, `/`).",
      .child = "server"},
     {.block = "", .name = "log", .type = K::kSection, .doc = "Logging (stderr).", .child = "log"},
+    {.block = "",
+     .name = "probes",
+     .type = K::kSection,
+     .doc = "Prober-wide settings.",
+     .child = "probes"},
     {.block = "",
      .name = "defaults",
      .type = K::kSection,
@@ -168,6 +179,39 @@ const Key kKeys[] = {
      .example = "true",
      .reload = kRestart},
 
+    // cluster: membership is set up once at start.
+    {.block = "cluster",
+     .name = "name",
+     .type = K::kString,
+     .doc = "Cluster name (default: `registration.prefix` without slashes, e.g. `services`), "
+            "so replicas started with the same config coordinate.",
+     .example = "discovery",
+     .reload = kRestart},
+    {.block = "cluster",
+     .name = "coordinationPrefix",
+     .type = K::kString,
+     .doc = "Where member keys live (default `/etcd-registrar/<name>/`); must not overlap "
+            "`registration.prefix`.",
+     .example = "/etcd-registrar/discovery/",
+     .reload = kRestart,
+     .pattern = "^/(.*/)?$"},
+    {.block = "cluster",
+     .name = "sessionTTL",
+     .type = K::kDuration,
+     .doc = "TTL of the member session lease: a dead or paused replica's targets move to the "
+            "others after this long. Shorter than `registration.leaseTTL` (else half of it).",
+     .default_value = "5s",
+     .example = "3s",
+     .reload = kRestart},
+    {.block = "cluster",
+     .name = "handoverTimeout",
+     .type = K::kDuration,
+     .doc = "On SIGTERM with other members alive: how long to wait for them to adopt our "
+            "keys before exiting without revoking.",
+     .default_value = "10s",
+     .example = "20s",
+     .reload = kRestart},
+
     // server.
     {.block = "server",
      .name = "listen",
@@ -175,6 +219,15 @@ const Key kKeys[] = {
      .doc = "Admin HTTP address `[host]:port`; an empty host is every interface.",
      .default_value = ":9464",
      .example = "127.0.0.1:9464",
+     .reload = kRestart},
+    {.block = "server",
+     .name = "webConfigFile",
+     .type = K::kString,
+     .doc = "TLS and basic auth of the admin port, in the Prometheus exporter-toolkit web "
+            "config format (`--web.config.file`); relative names inside it are relative to it. "
+            "Its contents are re-read on every reload; an invalid one rejects the reload.",
+     .default_value = "",
+     .example = "/etc/etcd-registrar/web.yml",
      .reload = kRestart},
 
     // log.
@@ -195,28 +248,46 @@ const Key kKeys[] = {
      .reload = kRestart,
      .choices = "text|json"},
 
+    // probes: prober-wide settings.
+    {.block = "probes",
+     .name = "allowExec",
+     .type = K::kBool,
+     .doc = "Allow `exec` probes. Off by default: they run commands as the registrar's user, "
+            "with its credentials readable, so whoever writes the config may run commands "
+            "on the host.",
+     .default_value = "false",
+     .example = "true"},
+
     // probe: under `defaults` and a service's `probe` (kubelet's names).
     {.block = "probe",
      .name = "httpGet",
      .type = K::kSection,
-     .doc = "Probe with an HTTP request (one of httpGet, tcpSocket, grpc or tlsSocket).",
+     .doc = "Probe with an HTTP request (one of httpGet, tcpSocket, exec, grpc or tlsSocket).",
      .child = "probe.httpGet"},
     {.block = "probe",
      .name = "tcpSocket",
      .type = K::kSection,
-     .doc = "Probe by opening a TCP connection (one of httpGet, tcpSocket, grpc or tlsSocket).",
+     .doc =
+         "Probe by opening a TCP connection (one of httpGet, tcpSocket, exec, grpc or tlsSocket).",
      .child = "probe.tcpSocket"},
+    {.block = "probe",
+     .name = "exec",
+     .type = K::kSection,
+     .doc = "Probe by running a command without a shell (exit 0 passes; needs "
+            "`probes.allowExec`). The target is in `TARGET_HOST`, `TARGET_PORT`, "
+            "`TARGET_SERVICE`, `TARGET_ADDRESS`; `timeoutSeconds` kills its process group.",
+     .child = "probe.exec"},
     {.block = "probe",
      .name = "grpc",
      .type = K::kSection,
      .doc = "Probe with grpc.health.v1.Health/Check: SERVING is healthy (one of httpGet, "
-            "tcpSocket, grpc or tlsSocket).",
+            "tcpSocket, exec, grpc or tlsSocket).",
      .child = "probe.grpc"},
     {.block = "probe",
      .name = "tlsSocket",
      .type = K::kSection,
      .doc = "Probe with a TLS handshake and certificate verification, no request (one of "
-            "httpGet, tcpSocket, grpc or tlsSocket).",
+            "httpGet, tcpSocket, exec, grpc or tlsSocket).",
      .child = "probe.tlsSocket"},
     {.block = "probe",
      .name = "minCertValidity",
@@ -400,6 +471,12 @@ const Key kKeys[] = {
      .example = "5432",
      .min = 1,
      .max = 65535},
+    {.block = "probe.exec",
+     .name = "command",
+     .type = K::kStringList,
+     .doc = "The command and its arguments (`command[0]` looked up in `PATH`; no shell).",
+     .example = "[\"pg_isready\", \"-q\", \"-h\", \"127.0.0.1\"]",
+     .required = true},
 
     {.block = "probe.grpc",
      .name = "port",
@@ -483,7 +560,7 @@ const Key kKeys[] = {
      .name = "probe",
      .type = K::kSection,
      .doc = "How to probe every endpoint, over `defaults` (required unless `defaults` has "
-            "an action: httpGet, tcpSocket, grpc or tlsSocket).",
+            "an action: httpGet, tcpSocket, exec, grpc or tlsSocket).",
      .child = "probe"},
     {.block = "service",
      .name = "endpoints",

@@ -173,6 +173,39 @@ void ParseRegistration(const std::optional<Field>& field, controller::Registrati
   }
 }
 
+// cluster: {name, coordinationPrefix, sessionTTL, handoverTimeout} (see
+// controller::ClusterOptions; every field has a default).
+void ParseCluster(const std::optional<Field>& field, controller::ClusterOptions* cluster,
+                  Errors& errors) {
+  if (!field) return;
+  MapReader m(*field, errors, KeyNames("cluster"));
+  if (!m.valid()) return;
+  if (auto f = m.Get("name")) {
+    if (auto v = internal::ReadString(*f, errors)) cluster->name = *v;
+  }
+  if (auto f = m.Get("coordinationPrefix")) {
+    if (auto v = internal::ReadString(*f, errors)) {
+      if (IsKeyPrefix(*v)) {
+        cluster->coordination_prefix = *v;
+      } else {
+        errors.Add(f->mark, f->path, kPrefixExpected + Quote(*v));
+      }
+    }
+  }
+  if (auto f = m.Get("sessionTTL")) {
+    if (auto v = internal::ReadDuration(*f, errors)) {
+      if (auto problem = LeaseTtlProblem(*v)) {
+        errors.Add(f->mark, f->path, *problem);
+      } else {
+        cluster->session_ttl = *v;
+      }
+    }
+  }
+  if (auto f = m.Get("handoverTimeout")) {
+    if (auto v = internal::ReadDuration(*f, errors)) cluster->handover_timeout = *v;
+  }
+}
+
 // The registration-wide default format (services may override it).
 controller::ValueFormat ParseDefaultFormat(const std::optional<Field>& registration,
                                            Errors& errors) {
@@ -187,6 +220,9 @@ void ParseServer(const std::optional<Field>& field, ServerConfig* server, Errors
   if (!field) return;
   MapReader m(*field, errors, KeyNames("server"));
   if (!m.valid()) return;
+  if (auto f = m.Get("webConfigFile")) {
+    if (auto v = internal::ReadString(*f, errors)) server->web_config_file = *v;
+  }
   if (auto f = m.Get("listen")) {
     if (auto v = internal::ReadString(*f, errors)) {
       if (auto hp = ParseListen(*v)) {
@@ -232,11 +268,14 @@ void ApplyOverrides(const Overrides& o, Config* config, Errors& errors) {
   }
   if (o.listen) {
     if (auto hp = ParseListen(o.listen->value)) {
-      config->server = ServerConfig{o.listen->value, hp->host, hp->port};
+      config->server.listen = o.listen->value;
+      config->server.host = hp->host;
+      config->server.port = hp->port;
     } else {
       bad(*o.listen, kListenExpected + Quote(o.listen->value));
     }
   }
+  if (o.web_config_file) config->server.web_config_file = o.web_config_file->value;
   if (o.prefix) {
     if (IsKeyPrefix(o.prefix->value)) {
       config->registration.prefix = o.prefix->value;
@@ -270,6 +309,7 @@ void ApplyOverrides(const Overrides& o, Config* config, Errors& errors) {
     }
   }
   if (o.dry_run) config->registration.dry_run = *o.dry_run;
+  if (o.member_id) config->registration.cluster.member_id = o.member_id->value;
 }
 
 // Command-line problems first, then the config file's in document order,
@@ -313,10 +353,11 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
     ParseEtcd(top.Get("etcd"), &config.etcd, overrides.etcd_endpoints.has_value(), errors,
               base_dir);
     ParseRegistration(top.Get("registration"), &config.registration, errors);
+    ParseCluster(top.Get("cluster"), &config.registration.cluster, errors);
     ParseServer(top.Get("server"), &config.server, errors);
     ParseLog(top.Get("log"), &config.log, errors);
-    internal::ProbeDefaults defaults =
-        internal::ParseProbeDefaults(top.Get("defaults"), errors, base_dir);
+    internal::ProbeDefaults defaults = internal::ParseProbeDefaults(
+        top.Get("defaults"), errors, base_dir, internal::ParseAllowExec(top.Get("probes"), errors));
     internal::ServiceContext context{defaults, ParseDefaultFormat(top.Get("registration"), errors),
                                      config.registration, config.etcd.max_request_bytes, base_dir};
     config.services = internal::ParseServices(top.Get("services"), context, errors);

@@ -224,12 +224,43 @@ void ApplyTlsSocket(const Field& field, probes::TlsSocketAction* a, Errors& erro
   if (auto f = m.Get("tls")) ApplyTls(*f, &a->tls, errors, base_dir);
 }
 
+// exec: {command: [argv...]}; only with probes.allowExec (see ParseAllowExec).
+void ApplyExec(const Field& field, probes::ExecAction* a, bool allow_exec, Errors& errors) {
+  MapReader m(field, errors, KeyNames("probe.exec"));
+  if (!m.valid()) return;
+  if (!allow_exec) {
+    errors.Add(field.mark, field.path,
+               "exec probes are off: they run commands as the registrar's user, so set "
+               "probes.allowExec: true to allow them");
+    return;
+  }
+  auto f = m.Get("command");
+  if (!f) {
+    m.Missing("command", "expected the command to run, e.g. [pg_isready, -h, $(TARGET_HOST)]");
+    return;
+  }
+  auto items = ReadStringList(*f, errors);
+  if (!items) return;
+  if (items->empty()) {
+    errors.Add(f->mark, f->path, "expected a non-empty list (the command and its arguments)");
+    return;
+  }
+  a->command.clear();
+  for (const auto& item : *items) {
+    if (auto v = ReadString(item, errors)) a->command.push_back(*v);
+  }
+  if (!a->command.empty() && a->command[0].empty()) {
+    errors.Add(f->mark, f->path, "expected a command name, got an empty string");
+  }
+}
+
 // The probe's action: at most one of the kind keys; sets `spec->kind` and
 // returns true when the block has one. `keep` says which action the spec
 // already holds from defaults (merged under, not reset).
-bool ApplyAction(const MapReader& m, ProbeSpec* spec, const ProbeDefaults* keep, Errors& errors,
-                 const std::string& base_dir) {
-  static constexpr std::string_view kKinds[] = {"httpGet", "tcpSocket", "grpc", "tlsSocket"};
+bool ApplyAction(const MapReader& m, ProbeSpec* spec, const ProbeDefaults* keep, bool allow_exec,
+                 Errors& errors, const std::string& base_dir) {
+  static constexpr std::string_view kKinds[] = {"httpGet", "tcpSocket", "exec", "grpc",
+                                                "tlsSocket"};
   std::vector<std::string_view> present;
   for (auto k : kKinds) {
     if (m.Has(k)) present.push_back(k);
@@ -237,8 +268,8 @@ bool ApplyAction(const MapReader& m, ProbeSpec* spec, const ProbeDefaults* keep,
   if (present.size() > 1) {
     errors.Add(m.mark(), m.path(),
                std::string(keep == nullptr ? "expected at most one" : "expected exactly one") +
-                   " of httpGet, tcpSocket, grpc or tlsSocket, got " + std::string(present[0]) +
-                   " and " + std::string(present[1]));
+                   " of httpGet, tcpSocket, exec, grpc or tlsSocket, got " +
+                   std::string(present[0]) + " and " + std::string(present[1]));
     return true;  // reported; not "missing"
   }
   if (present.empty()) return false;
@@ -251,6 +282,10 @@ bool ApplyAction(const MapReader& m, ProbeSpec* spec, const ProbeDefaults* keep,
     if (keep != nullptr && !keep->has_tcp_socket) spec->tcp_socket = probes::TcpSocketAction{};
     spec->kind = probes::ProbeKind::kTcpSocket;
     ApplyTcpSocket(f, &spec->tcp_socket, errors);
+  } else if (present[0] == "exec") {
+    if (keep != nullptr && !keep->has_exec) spec->exec = probes::ExecAction{};
+    spec->kind = probes::ProbeKind::kExec;
+    ApplyExec(f, &spec->exec, allow_exec, errors);
   } else if (present[0] == "grpc") {
     if (keep != nullptr && !keep->has_grpc) spec->grpc = probes::GrpcAction{};
     spec->kind = probes::ProbeKind::kGrpc;
@@ -317,19 +352,31 @@ void CheckTimeoutBelowPeriod(const ProbeSpec& spec, const Origin& where, bool at
 
 }  // namespace
 
+bool ParseAllowExec(const std::optional<Field>& probes, Errors& errors) {
+  if (!probes) return false;
+  MapReader m(*probes, errors, KeyNames("probes"));
+  if (!m.valid()) return false;
+  if (auto f = m.Get("allowExec")) {
+    if (auto v = ReadBool(*f, errors)) return *v;
+  }
+  return false;
+}
+
 ProbeDefaults ParseProbeDefaults(const std::optional<Field>& defaults, Errors& errors,
-                                 const std::string& base_dir) {
+                                 const std::string& base_dir, bool allow_exec) {
   ProbeDefaults result;
+  result.allow_exec = allow_exec;
   if (!defaults) return result;
   MapReader m(*defaults, errors, KeyNames("probe"));
   if (!m.valid()) return result;
   ProbeOrigins origins;
   size_t errors_before = errors.size();
   ApplyCommonFields(m, &result.spec, &origins, errors);
-  if (ApplyAction(m, &result.spec, nullptr, errors, base_dir)) {
+  if (ApplyAction(m, &result.spec, nullptr, allow_exec, errors, base_dir)) {
     using probes::ProbeKind;
     result.has_http_get = result.spec.kind == ProbeKind::kHttpGet && m.Has("httpGet");
     result.has_tcp_socket = result.spec.kind == ProbeKind::kTcpSocket && m.Has("tcpSocket");
+    result.has_exec = result.spec.kind == ProbeKind::kExec && m.Has("exec");
     result.has_grpc = result.spec.kind == ProbeKind::kGrpc && m.Has("grpc");
     result.has_tls_socket = result.spec.kind == ProbeKind::kTlsSocket && m.Has("tlsSocket");
   }
@@ -345,13 +392,14 @@ std::optional<ProbeSpec> ParseServiceProbe(const std::optional<Field>& probe,
                                            const MapReader& service, const ProbeDefaults& defaults,
                                            Errors& errors, const std::string& base_dir) {
   ProbeSpec spec = defaults.spec;
-  bool has_default_action = defaults.has_http_get || defaults.has_tcp_socket || defaults.has_grpc ||
-                            defaults.has_tls_socket;
+  bool has_default_action = defaults.has_http_get || defaults.has_tcp_socket || defaults.has_exec ||
+                            defaults.has_grpc || defaults.has_tls_socket;
   if (!probe) {
     if (has_default_action) return spec;
-    service.Missing("probe",
-                    "expected a probe with httpGet, tcpSocket, grpc or tlsSocket (or one under "
-                    "defaults)");
+    service.Missing(
+        "probe",
+        "expected a probe with httpGet, tcpSocket, exec, grpc or tlsSocket (or one under "
+        "defaults)");
     return std::nullopt;
   }
   size_t errors_before = errors.size();
@@ -359,9 +407,10 @@ std::optional<ProbeSpec> ParseServiceProbe(const std::optional<Field>& probe,
   if (!m.valid()) return std::nullopt;
   ProbeOrigins origins;
   ApplyCommonFields(m, &spec, &origins, errors);
-  if (!ApplyAction(m, &spec, &defaults, errors, base_dir) && !has_default_action) {
+  if (!ApplyAction(m, &spec, &defaults, defaults.allow_exec, errors, base_dir) &&
+      !has_default_action) {
     errors.Add(m.mark(), m.path(),
-               "expected exactly one of httpGet, tcpSocket, grpc or tlsSocket (or one under "
+               "expected exactly one of httpGet, tcpSocket, exec, grpc or tlsSocket (or one under "
                "defaults), got none");
   }
   // Report timeout >= period here only when this probe set one of them:

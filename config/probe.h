@@ -15,12 +15,18 @@ struct ProbeDefaults {
   probes::ProbeSpec spec;  // kubelet defaults overridden by the block
   bool has_http_get = false;
   bool has_tcp_socket = false;
+  bool has_exec = false;
   bool has_grpc = false;
   bool has_tls_socket = false;
+  bool allow_exec = false;  // probes.allowExec: exec probes are allowed
 };
 
+// `probes: {allowExec: bool}` (absent: false). Exec probes run commands as
+// the registrar's user, so a config must opt in.
+bool ParseAllowExec(const std::optional<Field>& probes, Errors& errors);
+
 ProbeDefaults ParseProbeDefaults(const std::optional<Field>& defaults, Errors& errors,
-                                 const std::string& base_dir);
+                                 const std::string& base_dir, bool allow_exec = false);
 
 // A service's `probe:` (may be absent) over `defaults`. `service` is the
 // service mapping, for errors about a missing probe. Returns nullopt if the

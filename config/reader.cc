@@ -137,7 +137,9 @@ MapReader::MapReader(const Field& field, Errors& errors, std::vector<std::string
   }
   valid_ = true;
   for (auto it = field.node.begin(); it != field.node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // A copy (a Node is a handle): `it->` is a temporary proxy, and a
+    // reference to its `first` dangles after this line (ASan, fuzz_config).
+    const YAML::Node key = it->first;
     if (!key.IsScalar()) {
       errors_.Add(key.Mark(), path_, "expected a string key, got " + Describe(key));
       continue;

@@ -14,11 +14,9 @@ namespace {
 
 using controller::ValueFormat;
 
-constexpr std::pair<const char*, ValueFormat> kFormats[] = {
-    {"plain", ValueFormat::kPlain},
-    {"json", ValueFormat::kJson},
-    {"grpc-naming", ValueFormat::kGrpcNaming},
-    {"skydns", ValueFormat::kSkyDns}};
+// The names are controller::ValueFormatName's (the one table of them).
+constexpr ValueFormat kFormats[] = {ValueFormat::kPlain, ValueFormat::kJson,
+                                    ValueFormat::kGrpcNaming, ValueFormat::kSkyDns};
 
 constexpr char kEndpointExpected[] = "expected host:port (IPv6 as [address]:port), got ";
 
@@ -246,25 +244,21 @@ std::optional<ServiceConfig> ParseService(const Field& field, const ServiceConte
 }  // namespace
 
 std::optional<ValueFormat> ParseFormat(const std::string& name) {
-  for (const auto& [n, f] : kFormats) {
-    if (name == n) return f;
+  for (ValueFormat f : kFormats) {
+    if (name == controller::ValueFormatName(f)) return f;
   }
   return std::nullopt;
 }
 
-const char* FormatName(ValueFormat format) {
-  for (const auto& [n, f] : kFormats) {
-    if (format == f) return n;
-  }
-  return "?";
-}
+const char* FormatName(ValueFormat format) { return controller::ValueFormatName(format); }
 
 std::optional<ValueFormat> ReadFormat(const Field& f, Errors& errors) {
   std::optional<std::string> name = ReadString(f, errors);
   if (!name) return std::nullopt;
   std::optional<ValueFormat> format = ParseFormat(*name);
   if (!format) {
-    errors.Add(f.mark, f.path, "expected plain, json, grpc-naming or skydns, got " + Quote(*name));
+    errors.Add(f.mark, f.path,
+               "expected " + ChoicesText(KeyAt("service", "format")) + ", got " + Quote(*name));
   }
   return format;
 }

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/duration.h"
+
 namespace registrar::config::internal {
 
 struct HostPort {
@@ -35,8 +37,7 @@ bool IsHeaderName(std::string_view text);
 
 // A base-10 integer with optional sign, nothing else.
 std::optional<int64_t> ParseInt(std::string_view text);
-// A decimal number ("1", "0.5", "-2"), no exponent, no inf/nan.
-std::optional<double> ParseDecimal(std::string_view text);
+using ::registrar::ParseDecimal;  // common/duration.h
 
 // Edit distance (with transpositions), for "did you mean" hints.
 size_t EditDistance(std::string_view a, std::string_view b);

@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -60,6 +61,20 @@ class ControllerObserver {
   virtual void OnDriftRepair(size_t /*repaired*/) {}
   // One Txn sent with `ops` operations.
   virtual void OnTxn(size_t /*ops*/) {}
+
+  // Several replicas (see membership.h, ownership.h).
+  // Live members in our view, and the targets we own among them.
+  virtual void OnMembers(size_t /*members*/, size_t /*owned_targets*/) {}
+  // A member joined or left (our view changed).
+  virtual void OnMembershipChange() {}
+  // Existing keys of `adopted` newly owned targets were put under our lease.
+  virtual void OnAdoptions(size_t /*adopted*/) {}
+  // A Txn was refused by its fence (our membership or our view was stale).
+  virtual void OnFencedWrite() {}
+  // Our member session is held (and we joined) or not.
+  virtual void OnSession(bool /*joined*/) {}
+  // Keys etcd refuses to store (value too large, …), kept out of every batch.
+  virtual void OnRejectedKeys(size_t /*keys*/) {}
 };
 
 // Internal knobs; defaults suit production, tests shorten some.
@@ -82,8 +97,21 @@ struct ControllerTuning {
 inline constexpr Duration kMinLeaseTtl = std::chrono::seconds(2);
 
 // kInvalidArgument when `options` cannot work: a lease TTL under kMinLeaseTtl
-// or not a whole number of seconds, a resync period ≤ 0, an empty prefix.
+// or not a whole number of seconds, a resync period ≤ 0, an empty prefix, a
+// coordination prefix under the registration prefix.
 absl::Status ValidateRegistrationOptions(const RegistrationOptions& options);
+
+// The cluster options with every default filled in (name and coordination
+// prefix from the registration prefix, member id = "<hostname>-<pid>",
+// session TTL below the lease TTL).
+ClusterOptions EffectiveCluster(const RegistrationOptions& options);
+
+// One live member, as the status page shows it.
+struct MemberSnapshot {
+  std::string id;
+  bool self = false;
+  size_t owned_targets = 0;
+};
 
 // What the status page shows about the etcd side (a copy).
 struct ControllerSnapshot {
@@ -96,7 +124,16 @@ struct ControllerSnapshot {
   std::string last_error;      // empty when the last etcd call succeeded
   std::map<std::string, std::string> keys_by_target;  // Target::Id() → key, healthy ones
   bool ready = false;
+  std::string member_id;
+  bool joined = false;                                 // a live member of the cluster
+  std::vector<MemberSnapshot> members;                 // by id
+  std::map<std::string, std::string> owner_by_target;  // Target::Id() → member id
+  std::map<std::string, std::string> rejected_keys;    // key → why etcd refused it
+  size_t fenced_writes = 0;
 };
+
+// The configured targets: one immutable value shared by every holder.
+using TargetSet = std::vector<probes::Target>;
 
 class Controller {
  public:
@@ -116,17 +153,25 @@ class Controller {
   void SetServices(std::vector<ServiceRegistration> services);
   // Records whether `target` is healthy; a healthy target gets a key. Cheap.
   void SetHealthy(const probes::Target& target, bool healthy);
-  // The same, from a probe health (only kHealthy registers).
-  void OnHealth(const probes::Target& target, probes::Health health) {
-    SetHealthy(target, health == probes::Health::kHealthy);
-  }
+  // The same, from a probe health (only kHealthy registers; kUnknown keeps
+  // an adopted key until the probes decide).
+  void OnHealth(const probes::Target& target, probes::Health health);
   // Forgets a target (no longer configured): its key goes.
   void RemoveTarget(const std::string& target_id);
+  // The configured targets (config load and reload). Targets missing from
+  // the set are forgotten; ownership is computed over this set.
+  void SetTargets(std::shared_ptr<const TargetSet> targets);
+  // Called (on the controller thread) with the targets this replica owns
+  // whenever that changes: what the prober must probe. Set before Start().
+  void SetOwnedTargetsCallback(std::function<void(TargetSet)> callback);
 
   // Starts the controller thread; idempotent.
   void Start();
   // Stops the thread; with `revoke`, revokes the lease first so every key
-  // disappears at once (bounded by the client's request timeout). Idempotent.
+  // disappears at once (bounded by the client's request timeout) — unless
+  // other members live: then it leaves the cluster, waits (at most
+  // cluster.handover_timeout) until they adopted our keys, and revokes only
+  // what nobody adopted when no member is left. Idempotent.
   void Stop(bool revoke = true);
 
   ControllerSnapshot Snapshot() const;

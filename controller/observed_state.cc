@@ -108,17 +108,7 @@ ObservedMap ObservedState::Copy() const {
 
 void ObservedState::Apply(const Plan& done, int64_t lease_id, int64_t revision) {
   std::lock_guard lock(mu_);
-  for (const auto& [key, value] : done.puts) {
-    auto it = keys_.find(key);
-    if (it != keys_.end() && it->second.mod_revision > revision) continue;  // newer event seen
-    keys_[key] = ObservedKey{value, lease_id, revision};
-  }
-  for (const auto& key : done.deletes) {
-    auto it = keys_.find(key);
-    if (it != keys_.end() && it->second.mod_revision > revision) continue;
-    keys_.erase(key);
-    deleted_at_[key] = revision;
-  }
+  for (const auto& key : ApplyPlan(done, lease_id, revision, keys_)) deleted_at_[key] = revision;
 }
 
 void ObservedState::ForgetLease(int64_t lease_id) {

@@ -59,11 +59,22 @@ std::vector<std::vector<etcd::Op>> ToTxnBatches(const Plan& plan, int64_t lease_
   return batches;
 }
 
-void ApplyPlan(const Plan& plan, int64_t lease_id, int64_t revision, ObservedMap& observed) {
-  for (const auto& key : plan.deletes) observed.erase(key);
+std::vector<std::string> ApplyPlan(const Plan& plan, int64_t lease_id, int64_t revision,
+                                   ObservedMap& observed) {
+  auto newer = [&](const std::string& key) {
+    auto it = observed.find(key);
+    return it != observed.end() && it->second.mod_revision > revision;
+  };
   for (const auto& [key, value] : plan.puts) {
-    observed[key] = ObservedKey{value, lease_id, revision};
+    if (!newer(key)) observed[key] = ObservedKey{value, lease_id, revision};
   }
+  std::vector<std::string> deleted;
+  for (const auto& key : plan.deletes) {
+    if (newer(key)) continue;
+    observed.erase(key);
+    deleted.push_back(key);
+  }
+  return deleted;
 }
 
 }  // namespace registrar::controller

@@ -58,7 +58,10 @@ void Merge(Plan& plan, const Plan& other);
 std::vector<std::vector<etcd::Op>> ToTxnBatches(const Plan& plan, int64_t lease_id,
                                                 size_t max_ops = kMaxTxnOps);
 
-// `observed` after `plan` was applied at `revision` with `lease_id`.
-void ApplyPlan(const Plan& plan, int64_t lease_id, int64_t revision, ObservedMap& observed);
+// `observed` after `plan` was applied at `revision` with `lease_id`. A key
+// observed at a newer mod_revision is left alone (a later change won). Returns
+// the keys whose delete was applied.
+std::vector<std::string> ApplyPlan(const Plan& plan, int64_t lease_id, int64_t revision,
+                                   ObservedMap& observed);
 
 }  // namespace registrar::controller

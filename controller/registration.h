@@ -34,6 +34,20 @@ struct ServiceRegistration {
   bool operator==(const ServiceRegistration&) const = default;
 };
 
+// Several replicas on one registration prefix form a cluster (see
+// controller/membership.h). Empty fields take defaults derived from the
+// registration prefix, so replicas started with the same config coordinate.
+struct ClusterOptions {
+  std::string name;                 // default: the registration prefix without '/' ("services")
+  std::string coordination_prefix;  // default: "/etcd-registrar/<name>/"; outside `prefix`
+  std::string member_id;            // default: "<hostname>-<pid>"
+  Duration session_ttl = std::chrono::seconds(5);  // member session; below lease_ttl
+  // SIGTERM while other members live: how long to wait for them to adopt our
+  // keys before exiting without revoking.
+  Duration handover_timeout = std::chrono::seconds(10);
+  bool operator==(const ClusterOptions&) const = default;
+};
+
 // Registrar-wide registration settings.
 struct RegistrationOptions {
   std::string prefix = "/services/";
@@ -44,6 +58,7 @@ struct RegistrationOptions {
   // never touched, unless `owns_prefix` is true (then they are ours to delete).
   bool owns_prefix = false;
   bool dry_run = false;  // probe and log what would be written; write nothing
+  ClusterOptions cluster;
   bool operator==(const RegistrationOptions&) const = default;
 };
 

@@ -63,7 +63,10 @@ grpc::ChannelArguments ChannelArgs(const ClientOptions& options) {
   // 5 s (--grpc-keepalive-min-time), so stay a little above it.
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 6000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 2000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Only under a call: etcd answers pings on a connection without streams
+  // with GOAWAY "too_many_pings" (its policy has PermitWithoutStream off),
+  // and an idle channel is checked when it is next used anyway.
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   args.SetMaxReceiveMessageSize(-1);
   // Each client gets its own connections, so one client's failures or

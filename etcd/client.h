@@ -122,6 +122,9 @@ struct Compare {
   enum class Target { kVersion, kCreateRevision, kModRevision, kValue, kLease };
   enum class Result { kEqual, kGreater, kLess, kNotEqual };
   std::string key;
+  // Non-empty: the compare holds for every key in [key, range_end) (etcd's
+  // Compare.range_end), e.g. "no key under a prefix was created after rev".
+  std::string range_end;
   Target target = Target::kVersion;
   Result result = Result::kEqual;
   int64_t number = 0;  // for every target but kValue

@@ -96,6 +96,7 @@ WatchResponse FromProto(const etcdserverpb::WatchResponse& response) {
 etcdserverpb::Compare ToProto(const Compare& compare) {
   etcdserverpb::Compare out;
   out.set_key(compare.key);
+  if (!compare.range_end.empty()) out.set_range_end(compare.range_end);
   switch (compare.result) {
     case Compare::Result::kEqual:
       out.set_result(etcdserverpb::Compare::EQUAL);

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <ostream>
 
+#include "common/duration.h"
 #include "etcd/discovery.h"
 #include "nlohmann/json.hpp"
 
@@ -140,12 +141,22 @@ void AddDiscoverCommand(CLI::App& app, DiscoverOptions& opts) {
   app.add_option("-o,--output", opts.output, "text or json (JSON lines)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  app.add_option_function<double>(
-      "--dial-timeout", [&opts](double s) { opts.dial_timeout = FromSeconds(s); },
-      "seconds to wait for a connection (default 5)");
-  app.add_option_function<double>(
-      "--idle-timeout", [&opts](double s) { opts.idle_timeout = FromSeconds(s); },
-      "reopen a watch silent for this many seconds (default 660)");
+  // Durations are spelled as in the config file ("5s", "500ms", "11m").
+  auto duration = [](Duration* out) {
+    return [out](const std::string& text) {
+      std::optional<Duration> d = ParseDuration(text);
+      if (!d || *d <= Duration::zero()) {
+        throw CLI::ValidationError("expected a duration like 500ms, 10s or 1m, got \"" + text +
+                                   "\"");
+      }
+      *out = *d;
+    };
+  };
+  app.add_option_function<std::string>("--dial-timeout", duration(&opts.dial_timeout),
+                                       "how long to wait for a connection, e.g. 5s (default 5s)");
+  app.add_option_function<std::string>(
+      "--idle-timeout", duration(&opts.idle_timeout),
+      "reopen a watch silent for this long, e.g. 11m (default 11m)");
   app.add_option("--ca-file,--cacert", opts.ca_file, "CA bundle (PEM) to verify etcd");
   app.add_option("--cert-file,--cert", opts.cert_file, "client certificate (PEM)");
   app.add_option("--key-file,--key", opts.key_file, "client key (PEM)");
@@ -165,6 +176,12 @@ int RunDiscover(const DiscoverOptions& opts, std::ostream& out, std::ostream& er
   }
   if (opts.output != "text" && opts.output != "json") {
     err << "discover: --output must be text or json, not \"" << opts.output << "\"\n";
+    return kExitUsage;
+  }
+  // As the daemon checks registration.prefix.
+  if (opts.prefix.empty() || opts.prefix.front() != '/' || opts.prefix.back() != '/') {
+    err << "discover: --prefix: expected a key prefix that starts and ends with \"/\", got \""
+        << opts.prefix << "\"\n";
     return kExitUsage;
   }
   const bool json = opts.output == "json";

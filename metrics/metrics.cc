@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "metrics/cluster_metrics.h"
 #include "metrics/process_collector.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -276,6 +277,7 @@ void Metrics::Register() {
       .Set(1);
 
   families_ = std::move(f);
+  cluster_ = std::make_unique<ClusterMetrics>(*registry_);
   std::unique_lock lock(mu_);
   for (std::string_view op : kEtcdOps) AddOp(op);
   process_collector_ = std::make_shared<ProcessCollector>();
@@ -478,6 +480,15 @@ void Metrics::OnLease(int64_t lease_id, int64_t ttl_seconds) {
   families_->lease_held->Set(lease_id != 0 ? 1 : 0);
   families_->lease_ttl->Set(lease_id != 0 ? static_cast<double>(ttl_seconds) : 0);
 }
+
+void Metrics::OnMembers(size_t members, size_t owned_targets) {
+  cluster_->OnMembers(members, owned_targets);
+}
+void Metrics::OnMembershipChange() { cluster_->OnMembershipChange(); }
+void Metrics::OnAdoptions(size_t adopted) { cluster_->OnAdoptions(adopted); }
+void Metrics::OnFencedWrite() { cluster_->OnFencedWrite(); }
+void Metrics::OnSession(bool joined) { cluster_->OnSession(joined); }
+void Metrics::OnRejectedKeys(size_t keys) { cluster_->OnRejectedKeys(keys); }
 
 void Metrics::OnLeaseRegrant() { families_->lease_regrants->Increment(); }
 

@@ -44,6 +44,8 @@ class Family;
 
 namespace registrar::metrics {
 
+class ClusterMetrics;
+
 struct MetricsOptions {
   std::string version = "unknown";   // registrar_build_info{version}
   std::string revision = "unknown";  // registrar_build_info{revision}
@@ -93,6 +95,12 @@ class Metrics final : public probes::ProbeObserver,
   void OnKeepAliveFailure() override;
   void OnDriftRepair(size_t repaired) override;
   void OnTxn(size_t ops) override;
+  void OnMembers(size_t members, size_t owned_targets) override;
+  void OnMembershipChange() override;
+  void OnAdoptions(size_t adopted) override;
+  void OnFencedWrite() override;
+  void OnSession(bool joined) override;
+  void OnRejectedKeys(size_t keys) override;
 
   // Config hooks. The config read at start (sets the last-success timestamp,
   // counts no reload):
@@ -118,6 +126,7 @@ class Metrics final : public probes::ProbeObserver,
   const std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<prometheus::Collectable> process_collector_;  // constant after Create()
   std::unique_ptr<Families> families_;                          // constant after Create()
+  std::unique_ptr<ClusterMetrics> cluster_;                     // constant after Create()
 
   // Series of known services, targets and etcd ops. Shared lock to use a
   // cached series, exclusive lock to add or remove one.

@@ -82,7 +82,12 @@ ResponseReader::State ResponseReader::Done(bool reusable) {
 }
 
 ResponseReader::State ResponseReader::Feed(std::string_view data) {
-  if (state_ != State::kMore) return state_;
+  if (state_ != State::kMore) {
+    // Bytes after a complete response, in a later read: out of step as below,
+    // whatever the read boundaries were.
+    if (state_ == State::kDone && !data.empty()) reusable_ = false;
+    return state_;
+  }
   if (!data.empty()) seen_bytes_ = true;
   State state = Consume(data);
   // Bytes after the response: the connection is out of step with its

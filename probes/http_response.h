@@ -30,8 +30,8 @@ class ResponseReader final {
   void Reset(bool head_request, int64_t max_body_bytes, bool keep_body);
 
   // The next bytes from the connection. After kDone or kError, further input
-  // is ignored; bytes beyond the response's end make it not reusable (the
-  // connection is out of step with its requests).
+  // is ignored; bytes beyond the response's end, in this call or a later one,
+  // make it not reusable (the connection is out of step with its requests).
   State Feed(std::string_view data);
   // The server closed the connection: ends a close-delimited body, else the
   // response is incomplete.

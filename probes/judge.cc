@@ -106,23 +106,6 @@ bool SendsZeroLength(const HttpGetAction& http) {
   return http.method == "POST" && !HasHeader(http, "Content-Length");
 }
 
-std::string FormatDuration(Duration d) {
-  using std::chrono::duration_cast;
-  using std::chrono::microseconds;
-  auto us = duration_cast<microseconds>(d).count();
-  if (us % 1000000 == 0) return std::to_string(us / 1000000) + "s";
-  if (us < 1000) return std::to_string(us) + "us";
-  if (us < 1000000 && us % 1000 == 0) return std::to_string(us / 1000) + "ms";
-  if (us < 1000000) {
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), "%.3g", static_cast<double>(us) / 1000.0);
-    return std::string(buf) + "ms";
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.4g", static_cast<double>(us) / 1e6);
-  return std::string(buf) + "s";
-}
-
 std::string TimeoutReason(const ProbeSpec& spec) {
   return "timeout after " + FormatDuration(spec.timeout);
 }

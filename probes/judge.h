@@ -10,12 +10,13 @@
 #include <string>
 #include <string_view>
 
+#include "common/duration.h"
 #include "probes/spec.h"
 
 namespace registrar::probes {
 
-// "1s", "250ms", "1.5s", "500us": durations as people write them.
-std::string FormatDuration(Duration d);
+// "1s", "250ms", "1500ms", "500us": durations as the config spells them.
+using ::registrar::FormatDuration;
 
 // The User-Agent of every HTTP probe.
 inline constexpr const char* kUserAgent = "etcd-registrar-probe/0.1";

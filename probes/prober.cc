@@ -19,9 +19,11 @@
 #include "probes/certificate.h"
 #include "probes/curl_transport.h"
 #include "probes/event_loop.h"
+#include "probes/exec_transport.h"
 #include "probes/grpc_probe.h"
 #include "probes/in_flight_limit.h"
 #include "probes/keep_alive.h"
+#include "probes/resolver.h"
 #include "probes/schedule.h"
 #include "probes/tls_connection.h"
 #include "probes/transport.h"
@@ -112,6 +114,11 @@ class ProberImpl final : public Prober {
       spdlog::error("prober: cannot start: {}", status.ToString());
       return;
     }
+    if (auto status = resolver_.Init(); status.ok()) {
+      env_.resolver = &resolver_;
+    } else {
+      spdlog::warn("prober: host names go through libcurl: {}", status.ToString());
+    }
     spdlog::info(
         "prober: open-file budget: up to {} probes in flight and {} kept-alive connections "
         "(targets beyond it are probed on fresh connections)",
@@ -189,8 +196,10 @@ class ProberImpl final : public Prober {
   GrpcDriver grpc_{loop_};  // gRPC calls' queue and thread, started by the first grpc probe
   CurlPool curl_{loop_};    // idle easy handles (connections live in the multi handles)
   KeepAliveBudget keep_alive_{0};
-  TransportEnv env_{loop_,   trust_, curl_, keep_alive_, clock_, options_.direct_sockets,
-                    nullptr, &tls_,  &grpc_};
+  ExecRunner exec_{loop_, options_.max_exec};
+  Resolver resolver_{loop_, clock_, options_.dns_min_ttl, options_.dns_servers};
+  TransportEnv env_{loop_,  trust_,  curl_, keep_alive_, clock_, options_.direct_sockets,
+                    &exec_, nullptr, &tls_, &grpc_};
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
   std::deque<std::shared_ptr<Session>> queue_;  // due, waiting for a slot (FIFO)
   std::vector<std::shared_ptr<Session>> done_;  // probes ended, to finish
@@ -203,8 +212,11 @@ class ProberImpl final : public Prober {
 };
 
 // Room the rest of the process needs: etcd's channels, the admin server and
-// its clients, config files and their watcher, logs, exec pipes.
-size_t ReservedFds(size_t limit) { return std::clamp<size_t>(limit / 10, 64, 1024); }
+// its clients, config files and their watcher, logs, exec pipes — and the
+// loop's own (epoll, curl's wake-up pair per multi handle).
+size_t ReservedFds(size_t limit) {
+  return std::clamp<size_t>(limit / 10, 64, 1024) + 2 * EventLoop::kShards + 8;
+}
 
 size_t OpenFileLimit() {
   rlimit rl{};
@@ -236,9 +248,11 @@ void ProberImpl::Run() {
     // Transfers just added may finish inside curl's timer run; collect them
     // (which may free slots and arm timers) before deciding how long to wait.
     loop_.ActOnDueTimers();
+    resolver_.ActOnTimers();
     DrainCompleted();
     Duration wait = std::chrono::seconds(1);
     if (!timers_.empty()) wait = std::min(wait, timers_.top().due - clock_.Now());
+    wait = resolver_.NextTimeout(wait);
     loop_.Poll(wait);
     DrainCompleted();
   }
@@ -295,9 +309,13 @@ void ProberImpl::ApplyTargets(std::vector<Target> targets) {
   // half the keep-alive budget; the direct path's connections get the rest.
   size_t curl_targets = 0;
   for (const auto& [id, s] : sessions_) curl_targets += s->route->make == &CurlTransport::Make;
+  // (A multi handle keeps at least one: curl's share is a whole number per
+  // shard.)
   size_t curl_keep = std::min(curl_targets, keep_capacity_ / 2);
-  loop_.SetMaxConnections(static_cast<long>(curl_keep * 2 / EventLoop::kShards + 2));
-  keep_alive_.set_capacity(keep_capacity_ - curl_keep);
+  size_t per_shard = std::max<size_t>(1, curl_keep / EventLoop::kShards);
+  loop_.SetMaxConnections(static_cast<long>(per_shard));
+  size_t curl_share = curl_targets == 0 ? 0 : per_shard * EventLoop::kShards;
+  keep_alive_.set_capacity(keep_capacity_ - std::min(curl_share, keep_capacity_));
 }
 
 // Under mu_. Thresholds change now; the check and period from the next probe.
@@ -483,8 +501,9 @@ void ProberImpl::Shutdown() {
     AbortProbe(*s);
     s->transport.reset();  // closes its connection while the loop still exists
   }
-  grpc_.Stop();   // every call was cancelled: waits for the queue to hand them back
-  loop_.Close();  // closes kept-alive connections too  // closes kept-alive connections too
+  grpc_.Stop();  // every call was cancelled: waits for the queue to hand them back
+  exec_.KillAll();
+  loop_.Close();  // closes kept-alive connections too
 }
 
 }  // namespace

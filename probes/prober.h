@@ -5,14 +5,17 @@
 // another. Each probe kind runs on one transport behind one interface
 // (probes/transport.h, routed by one table): plain-HTTP and TCP probes to IP
 // addresses on the loop's own sockets (one send and one recv per kept-alive
-// probe); HTTPS, host names and redirects to follow through libcurl's multi
-// interface on the same loop; tlsSocket probes (handshake and verification,
+// probe), host names included (resolved on the loop by c-ares, cached for
+// their TTL; a name that does not resolve fails with a "dns: …" reason);
+// HTTPS and redirects to follow through libcurl's multi interface on the same
+// loop; exec probes as commands run without a shell
+// (probes/exec_transport.h); tlsSocket probes (handshake and verification,
 // no request) to IP addresses on the loop's own sockets with OpenSSL, to
 // names through libcurl; grpc probes (grpc.health.v1.Health/Check: SERVING
 // is healthy) as asynchronous calls on one gRPC completion queue drained by
 // one extra thread, whatever the number of targets, with one channel per
-// target kept across probes. All send the same requests, give the same
-// reasons and judge responses the same way.
+// target kept across probes. The HTTP paths send the same requests, give the
+// same reasons and judge responses the same way.
 //
 // TLS probes (HTTPS, tlsSocket, grpc with tls) put the leaf certificate's
 // notAfter in ProbeResult::cert_not_after whenever the handshake got as far
@@ -25,8 +28,8 @@
 //
 // File descriptors: the process's soft RLIMIT_NOFILE (read at Create; raise it
 // to the hard limit first, as cmd/ does) is split into a reserve for the rest
-// of the process (a tenth, 64..1024: etcd, the admin server, config files,
-// logs), probes in flight (at most half the rest, and max_in_flight) and
+// of the process (a tenth, 64..1024, plus the loop's own: etcd, the admin
+// server, config files, logs), probes in flight (at most half the rest, and max_in_flight) and
 // connections kept alive between probes (the remainder). Targets beyond the
 // keep-alive budget are probed on fresh connections; idle connections unused
 // for over twice their period are retired least-recently-used when room is
@@ -74,6 +77,15 @@ struct ProberOptions {
   // Plain-HTTP and TCP probes to IP addresses run on the loop's own sockets
   // (the direct path); off: every probe goes through libcurl.
   bool direct_sockets = true;
+  // Exec probes whose commands run at once; more are retried as local errors
+  // ("fork") until one ends.
+  int max_exec = 16;
+  // Host names are resolved on the loop (c-ares, /etc/hosts then DNS) and
+  // cached for their records' TTL, but at least this long (names from
+  // /etc/hosts and failed lookups: this long).
+  Duration dns_min_ttl = std::chrono::seconds(5);
+  // DNS servers ("ip:port"); empty: /etc/resolv.conf.
+  std::vector<std::string> dns_servers;
   // The open-file limit the budget is split from; 0: the process's soft
   // RLIMIT_NOFILE at Create().
   size_t fd_limit = 0;

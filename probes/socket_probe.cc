@@ -51,10 +51,20 @@ bool ParseSocketAddress(const std::string& host, int port, sockaddr_storage* out
   return false;
 }
 
-bool SocketProbe::Supports(const Target& target) {
+// A name the resolver may look up (not an address literal, nor an IPv6 one
+// with a zone, which stays on libcurl).
+bool IsName(const std::string& host) {
+  return !host.empty() && host.find(':') == std::string::npos &&
+         host.find('%') == std::string::npos;
+}
+
+bool SocketProbe::Supports(const Target& target, bool names) {
   sockaddr_storage address{};
   socklen_t len = 0;
-  if (!ParseSocketAddress(ProbeHost(target), ProbePort(target), &address, &len)) return false;
+  const std::string& host = ProbeHost(target);
+  if (!ParseSocketAddress(host, ProbePort(target), &address, &len) && !(names && IsName(host))) {
+    return false;
+  }
   if (target.probe.kind == ProbeKind::kTcpSocket) return true;
   if (target.probe.kind != ProbeKind::kHttpGet) return false;
   const auto& http = target.probe.http_get;
@@ -67,7 +77,10 @@ SocketProbe::SocketProbe(const Target& target, TransportEnv& env, Done on_done)
       env_(env),
       loop_(env.loop),
       on_done_(std::move(on_done)) {
-  ParseSocketAddress(ProbeHost(target), ProbePort(target), &address_, &address_len_);
+  port_ = ProbePort(target);
+  if (!ParseSocketAddress(ProbeHost(target), port_, &address_, &address_len_)) {
+    name_ = ProbeHost(target);
+  }
   tcp_only_ = target.probe.kind == ProbeKind::kTcpSocket;
   reuse_ = !tcp_only_ && target.probe.reuse_connections;
   if (!tcp_only_) {
@@ -77,12 +90,63 @@ SocketProbe::SocketProbe(const Target& target, TransportEnv& env, Done on_done)
   }
 }
 
-SocketProbe::~SocketProbe() { CloseConnection(); }
+SocketProbe::~SocketProbe() {
+  if (dns_ticket_ != 0) env_.resolver->Cancel(dns_ticket_);
+  CloseConnection();
+}
 
 void SocketProbe::Start() {
   verdict_ = Verdict{};
   sent_ = 0;
   if (!tcp_only_) reader_.Reset(head_request_, max_body_bytes_, judge_.KeepsBody());
+  if (!name_.empty()) {
+    Resolve();
+    return;
+  }
+  Proceed();
+}
+
+void SocketProbe::Resolve() {
+  Resolver& resolver = *env_.resolver;
+  if (const Resolution* r = resolver.Cached(name_)) {
+    OnResolved(*r);
+    return;
+  }
+  phase_ = Phase::kResolving;
+  uint64_t ticket = resolver.Resolve(name_, [this](const Resolution& r) {
+    dns_ticket_ = 0;
+    OnResolved(r);
+  });
+  if (ticket != 0) {
+    dns_ticket_ = ticket;
+    return;
+  }
+  const Resolution* r = resolver.Cached(name_);
+  OnResolved(r != nullptr ? *r : Resolution{{}, "dns: no answer (" + name_ + ")", {}});
+}
+
+void SocketProbe::OnResolved(const Resolution& r) {
+  if (!r.error.empty() || r.addresses.empty()) {
+    CloseConnection();
+    Finish({false, r.error.empty() ? "dns: no address (" + name_ + ")" : r.error, 0, {}}, false);
+    return;
+  }
+  const ResolvedAddress& a = r.addresses.front();
+  sockaddr_storage next = a.address;
+  if (next.ss_family == AF_INET) {
+    reinterpret_cast<sockaddr_in*>(&next)->sin_port = htons(static_cast<uint16_t>(port_));
+  } else {
+    reinterpret_cast<sockaddr_in6*>(&next)->sin6_port = htons(static_cast<uint16_t>(port_));
+  }
+  if (a.length != address_len_ || std::memcmp(&next, &address_, a.length) != 0) {
+    CloseConnection();  // the name moved: the kept connection goes to the old address
+    address_ = next;
+    address_len_ = a.length;
+  }
+  Proceed();
+}
+
+void SocketProbe::Proceed() {
   fd_reused_ = fd_ >= 0;
   if (fd_reused_) {
     env_.keep_alive.Use(this);
@@ -201,6 +265,7 @@ bool SocketProbe::RetryFresh() {
 void SocketProbe::OnFdEvents(uint32_t events) {
   switch (phase_) {
     case Phase::kIdle:  // a kept-alive connection closed (or spoke) between probes
+    case Phase::kResolving:
       CloseConnection();
       return;
     case Phase::kConnecting: {
@@ -228,17 +293,25 @@ void SocketProbe::OnFdEvents(uint32_t events) {
 
 void SocketProbe::TimeOut() {
   if (phase_ == Phase::kIdle) return;
+  if (phase_ == Phase::kResolving) {
+    env_.resolver->Cancel(dns_ticket_);
+    dns_ticket_ = 0;
+    Finish({false, TimeoutReason(spec_) + " (resolving " + name_ + ")", 0, {}}, false);
+    return;
+  }
   Finish({false, TimeoutReason(spec_), reader_.status(), {}}, false);
 }
 
 void SocketProbe::Abort() {
   if (phase_ == Phase::kIdle) return;
+  if (dns_ticket_ != 0) env_.resolver->Cancel(dns_ticket_);
+  dns_ticket_ = 0;
   CloseConnection();
   phase_ = Phase::kIdle;
 }
 
 void SocketProbe::Retire() {
-  if (phase_ == Phase::kIdle) CloseConnection();
+  if (phase_ == Phase::kIdle || phase_ == Phase::kResolving) CloseConnection();
 }
 
 void SocketProbe::Finish(Verdict verdict, bool keep_connection) {

@@ -5,8 +5,10 @@
 // against an IP address — where a kept-alive probe is one send() and one
 // recv(); through libcurl the same probe costs ~8 syscalls (connection-alive
 // polls) and a transfer's setup and teardown (see bench/README.md). HTTPS,
-// host names to resolve and redirects to follow stay on libcurl
-// (curl_transport.h).
+// redirects to follow stay on libcurl (curl_transport.h). Host names are
+// resolved by the prober's Resolver (c-ares on the same loop, cached for the
+// records' TTL); a name that does not resolve fails with its "dns: …" reason,
+// and a kept connection is dropped when the name's address changes.
 //
 // Semantics match the libcurl path: the same request line and headers, the
 // same reasons ("connection refused", "invalid HTTP response", "incomplete
@@ -29,6 +31,7 @@
 #include "probes/http_response.h"
 #include "probes/judge.h"
 #include "probes/keep_alive.h"
+#include "probes/resolver.h"
 #include "probes/spec.h"
 #include "probes/transport.h"
 
@@ -41,8 +44,9 @@ bool ParseSocketAddress(const std::string& host, int port, sockaddr_storage* out
 class SocketProbe final : public Transport, public FdHandler, public KeptConnection {
  public:
   // Whether `target`'s probe can run here: a TCP check, or plain HTTP without
-  // redirects to follow, to an IPv4/IPv6 address literal.
-  static bool Supports(const Target& target);
+  // redirects to follow, to an IPv4/IPv6 address literal — or to a host name
+  // when `names` (a Resolver is at hand: env.resolver).
+  static bool Supports(const Target& target, bool names = false);
 
   // `target` and `env` must outlive it (transport.h).
   SocketProbe(const Target& target, TransportEnv& env, Done on_done);
@@ -60,8 +64,13 @@ class SocketProbe final : public Transport, public FdHandler, public KeptConnect
   void Retire() override;
 
  private:
-  enum class Phase { kIdle, kConnecting, kSending, kReading };
+  enum class Phase { kIdle, kResolving, kConnecting, kSending, kReading };
 
+  // Resolves the name (if any) from the cache or the resolver, then Proceed().
+  void Resolve();
+  void OnResolved(const Resolution& r);
+  // Sends on the kept connection, or connects.
+  void Proceed();
   void Connect();
   void Send();
   void Receive();
@@ -77,6 +86,9 @@ class SocketProbe final : public Transport, public FdHandler, public KeptConnect
   Done on_done_;
   sockaddr_storage address_{};
   socklen_t address_len_ = 0;
+  std::string name_;  // the host name to resolve; empty: an address literal
+  int port_ = 0;
+  uint64_t dns_ticket_ = 0;  // a lookup in flight
   bool tcp_only_ = false;
   bool reuse_ = true;
   bool head_request_ = false;

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "probes/curl_transport.h"
+#include "probes/exec_transport.h"
 #include "probes/grpc_probe.h"
 #include "probes/socket_probe.h"
 #include "probes/tls_socket_probe.h"
@@ -12,7 +13,7 @@ namespace registrar::probes {
 namespace {
 
 bool DirectSupports(const Target& target, const TransportEnv& env) {
-  return env.direct_sockets && SocketProbe::Supports(target);
+  return env.direct_sockets && SocketProbe::Supports(target, env.resolver != nullptr);
 }
 
 std::unique_ptr<Transport> MakeDirect(const Target& target, TransportEnv& env,
@@ -21,7 +22,8 @@ std::unique_ptr<Transport> MakeDirect(const Target& target, TransportEnv& env,
 }
 
 // First match wins; the last row takes everything.
-const std::array<TransportKind, 4> kRoutes = {{
+const std::array<TransportKind, 5> kRoutes = {{
+    {"exec", &ExecTransport::Supports, &ExecTransport::Make},
     {"direct", &DirectSupports, &MakeDirect},
     {"grpc", &GrpcProbe::Supports, &GrpcProbe::Make},
     {"tls-direct", &TlsSocketProbe::Supports, &TlsSocketProbe::Make},

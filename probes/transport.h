@@ -40,6 +40,7 @@ class TrustStores;
 class CurlPool;
 class KeepAliveBudget;
 class ExecRunner;
+class Resolver;
 class TlsContexts;
 class GrpcDriver;
 
@@ -51,10 +52,11 @@ struct TransportEnv {
   CurlPool& curl;               // pooled libcurl easy handles
   KeepAliveBudget& keep_alive;  // kept-alive connections' share of the fd limit
   Clock& clock;
-  bool direct_sockets = true;  // ProberOptions::direct_sockets
-  ExecRunner* exec = nullptr;  // null: exec probes are not allowed
-  TlsContexts* tls = nullptr;  // client TLS contexts of the direct TLS path
-  GrpcDriver* grpc = nullptr;  // the gRPC calls' completion queue
+  bool direct_sockets = true;    // ProberOptions::direct_sockets
+  ExecRunner* exec = nullptr;    // null: exec probes are not allowed
+  Resolver* resolver = nullptr;  // null: host names go through libcurl
+  TlsContexts* tls = nullptr;    // client TLS contexts of the direct TLS path
+  GrpcDriver* grpc = nullptr;    // the gRPC calls' completion queue
 };
 
 class Transport {

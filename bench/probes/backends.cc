@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -57,7 +58,8 @@ void ProcStat(int pid, double* cpu, double* rss_mb) {
 }  // namespace
 
 std::string Backends::Address(int i) {
-  return "127.1." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+  return "127." + std::to_string(1 + i / 62500) + "." + std::to_string(i / 250 % 250) + "." +
+         std::to_string(i % 250 + 1);
 }
 
 std::string Backends::Url(int i) const {
@@ -86,26 +88,33 @@ absl::StatusOr<std::unique_ptr<Backends>> Backends::Start(int targets, bool blac
   auto b = std::unique_ptr<Backends>(new Backends());
   b->port_ = registrar::testing::FreePort();
   const std::string& dir = b->dir_.path();
-  // Each worker holds every listening socket plus its share of connections;
-  // two workers keep that under the 20k open-file limit at 10k targets.
-  std::ostringstream conf;
-  conf << "daemon off;\nuser root;\nworker_processes 2;\nworker_rlimit_nofile 19900;\n"
-       << "pid " << dir << "/nginx.pid;\nerror_log " << dir << "/error.log warn;\n"
-       << "events { worker_connections 19800; multi_accept on; }\n"
-       << "http {\n  access_log off;\n  keepalive_timeout 600s;\n"
-       << "  keepalive_requests 100000000;\n"
-       << "  client_body_temp_path " << dir << "/body;\n"
-       << "  server {\n";
-  for (int i = 0; i < targets; ++i) conf << "    listen " << Address(i) << ":" << b->port_ << ";\n";
-  conf << "    location / { return 200 \"ok\\n\"; }\n  }\n}\n";
-  registrar::testing::WriteFile(b->dir_.File("nginx.conf"), conf.str());
-  auto nginx = registrar::testing::Process::Start(
-      {"nginx", "-p", dir, "-e", dir + "/error.log", "-c", b->dir_.File("nginx.conf")});
-  if (!nginx.ok()) return nginx.status();
-  b->nginx_ = std::move(*nginx);
-  if (!WaitConnect(Address(targets - 1), b->port_)) {
-    return absl::UnavailableError("nginx did not start: " + b->nginx_->Log() +
-                                  registrar::testing::ReadFile(dir + "/error.log"));
+  // A worker holds every listening socket of its nginx plus its share of the
+  // connections: one nginx (two workers) per kPerNginx addresses keeps each
+  // under the 20k open-file limit even at 100k targets.
+  for (int first = 0, k = 0; first < targets; first += kPerNginx, ++k) {
+    int last = std::min(targets, first + kPerNginx);
+    std::string sub = dir + "/n" + std::to_string(k);
+    std::ostringstream conf;
+    conf << "daemon off;\nuser root;\nworker_processes 2;\nworker_rlimit_nofile 19900;\n"
+         << "pid " << sub << ".pid;\nerror_log " << sub << ".error.log warn;\n"
+         << "events { worker_connections 19800; multi_accept on; }\n"
+         << "http {\n  access_log off;\n  keepalive_timeout 600s;\n"
+         << "  keepalive_requests 100000000;\n"
+         << "  client_body_temp_path " << sub << ".body;\n"
+         << "  server {\n";
+    for (int i = first; i < last; ++i) {
+      conf << "    listen " << Address(i) << ":" << b->port_ << ";\n";
+    }
+    conf << "    location / { return 200 \"ok\\n\"; }\n  }\n}\n";
+    registrar::testing::WriteFile(sub + ".conf", conf.str());
+    auto nginx = registrar::testing::Process::Start(
+        {"nginx", "-p", dir, "-e", sub + ".error.log", "-c", sub + ".conf"});
+    if (!nginx.ok()) return nginx.status();
+    b->nginx_.push_back(std::move(*nginx));
+    if (!WaitConnect(Address(last - 1), b->port_)) {
+      return absl::UnavailableError("nginx did not start: " + b->nginx_.back()->Log() +
+                                    registrar::testing::ReadFile(sub + ".error.log"));
+    }
   }
   if (!blackbox) return b;
 

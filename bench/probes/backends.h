@@ -1,10 +1,12 @@
 // Benchmark backends: nginx listening on N distinct loopback addresses
-// (127.1.x.y, one `listen` each, all of 127/8 routes to lo), and optionally
+// (127.a.x.y, one `listen` each, all of 127/8 routes to lo; one nginx per
+// kPerNginx addresses), and optionally
 // blackbox_exporter, both started from generated configs in a temp dir.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "tests/support/process.h"
@@ -17,7 +19,8 @@ class Backends final {
   static absl::StatusOr<std::unique_ptr<Backends>> Start(int targets, bool blackbox);
 
   int port() const { return port_; }
-  // The i-th target address, "127.1.x.y".
+  static constexpr int kPerNginx = 6000;
+  // The i-th target address, "127.a.x.y" (a = 1 below 62 500 targets).
   static std::string Address(int i);
   std::string Url(int i) const;
   // blackbox_exporter's /probe URL for the i-th target.
@@ -32,7 +35,7 @@ class Backends final {
   registrar::testing::TempDir dir_;
   int port_ = 0;
   int blackbox_port_ = 0;
-  std::unique_ptr<registrar::testing::Process> nginx_;
+  std::vector<std::unique_ptr<registrar::testing::Process>> nginx_;
   std::unique_ptr<registrar::testing::Process> blackbox_;
 };
 

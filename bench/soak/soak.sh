@@ -65,7 +65,7 @@ mkdir -p "$work/nginx"
   echo "  map \$server_port \$health { default 200; include $work/flap.conf; }"
   echo "  server {"
   for ((i = 0; i < targets; i++)); do echo "    listen 127.0.0.1:$((base + i));"; done
-  echo "    location /healthz { return \$health; }"
+  echo "    location /healthz { if (\$health = 503) { return 503; } return 200; }"
   echo "  }"
   echo "}"
 } >"$work/nginx.conf"
@@ -234,7 +234,7 @@ for ((minute = 1; minute <= minutes; minute++)); do
   rss=$(awk '/VmRSS/{print $2}' "/proc/$registrar_pid/status")
   threads=$(awk '/Threads/{print $2}' "/proc/$registrar_pid/status")
   fds=$(ls "/proc/$registrar_pid/fd" | wc -l)
-  nkeys=$(ctl get /soak/ --prefix --count-only -w fields 2>/dev/null | awk -F' : ' '/"Count"/{print $2}' || echo "?")
+  nkeys=$(ctl get /soak/ --prefix --keys-only 2>/dev/null | grep -c '^/soak/' || true)
   printf '%-4s %-9s %-6s %-7s %-7s %-6s %-7s %-8s\n' "$minute" "$rss" "$fds" "$threads" "$cpu" "${nkeys:-?}" "$checks" "$missing_total"
   echo "$minute $rss $fds $threads $cpu" >>"$rows"
 done

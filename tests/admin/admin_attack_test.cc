@@ -206,6 +206,33 @@ TEST(AdminAttack, HealthzStaysFastAndMemoryBoundedUnderEveryAttackAtOnce) {
   EXPECT_LT(rss_peak.load() - rss_before, 64 * 1024) << "kB of RSS growth";
 }
 
+TEST(AdminAttack, A1GBBodyAloneIsRefusedUnreadAndCostsNoMemory) {
+  metrics::testing::FakeStatus status;
+  AdminServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  auto server = AdminServer::Start(options, status);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const int64_t rss_before = RssKb();
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> rss_peak{rss_before};
+  std::thread sampler([&] {
+    while (!stop.load()) {
+      rss_peak.store(std::max(rss_peak.load(), RssKb()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  const int64_t sent = Flood(
+      (*server)->port(), "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n",
+      int64_t{1} << 30, Clock::now() + std::chrono::seconds(30));
+  stop = true;
+  sampler.join();
+  std::printf("1 GB body: %lld bytes accepted; RSS %lld kB before, peak %lld kB\n",
+              static_cast<long long>(sent), static_cast<long long>(rss_before),
+              static_cast<long long>(rss_peak.load()));
+  EXPECT_LT(sent, int64_t{256} << 20);
+  EXPECT_LT(rss_peak.load() - rss_before, 64 * 1024) << "kB of RSS growth";
+}
+
 TEST(AdminAttack, AnUnreadBodyIsNeverParsedAsASecondRequest) {
   metrics::testing::FakeStatus status;
   AdminServerOptions options;

@@ -116,6 +116,33 @@ TEST(KeyTable, ReloadColumnIsWhatChangesNeedingRestartDoes) {
   EXPECT_GE(checked, 10);
 }
 
+TEST(CheckConfigSummary, SaysWhereEachServicesKeysGo) {
+  LoadResult r = Parse(std::string(kHead) +
+                       "  - {name: web, probe: {tcpSocket: {}}, endpoints: [\"127.0.0.1:1\"]}\n"
+                       "  - {name: db, format: skydns, dnsDomain: svc.example.com,\n"
+                       "     probe: {tcpSocket: {}}, endpoints: [\"127.0.0.1:2\"]}\n");
+  ASSERT_TRUE(r.config.has_value());
+  std::string summary = Summary(*r.config);
+  EXPECT_NE(summary.find("prefix /services/ (skydns: /skydns/)"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("web: 1 endpoint, format plain, keys under /services/web/"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("db: 1 endpoint, format skydns, keys under /skydns/com/example/svc/db/"),
+            std::string::npos)
+      << summary;
+}
+
+// The table's format choices are the controller's names, in order.
+TEST(KeyTable, FormatChoicesAreTheControllersNames) {
+  std::vector<std::string_view> names;
+  for (auto f : {controller::ValueFormat::kPlain, controller::ValueFormat::kJson,
+                 controller::ValueFormat::kGrpcNaming, controller::ValueFormat::kSkyDns}) {
+    names.push_back(controller::ValueFormatName(f));
+  }
+  EXPECT_EQ(Choices(KeyAt("service", "format")), names);
+  EXPECT_EQ(Choices(KeyAt("registration", "format")), names);
+}
+
 TEST(KeyTable, EveryKeyHasADocAndEveryExampleParses) {
   for (const Key& k : AllKeys()) {
     EXPECT_FALSE(k.doc.empty()) << k.block << "." << k.name;

@@ -92,6 +92,17 @@ TEST(LoadConfig, ReadsTheIssueExample) {
             (std::vector<std::string>{dir.File("config.yaml"), dir.File("billing.txt")}));
 }
 
+// Found by fuzz_config under AddressSanitizer: reading a mapping's keys kept
+// a reference into a temporary (stack-use-after-scope); the ASan build of
+// this suite catches a return of it.
+TEST(LoadConfig, ReadsMappingsWithAliasedValuesWithoutCrashing) {
+  LoadResult r = ParseConfig("a: &x [1,2]\nb: *x\nservices: [{name: x, endpoints: [*x]}]\n",
+                             "alias.yaml", "/");
+  EXPECT_FALSE(r.config.has_value());
+  ASSERT_FALSE(r.errors.empty());
+  EXPECT_NE(r.errors[0].ToString().find("alias.yaml"), std::string::npos);
+}
+
 TEST(LoadConfig, NeverPutsThePasswordInTheSummary) {
   TempDir dir;
   WriteFile(dir.File("config.yaml"), IssueExample(dir));

@@ -179,18 +179,21 @@ const Case kCases[] = {
     {"ProbeMissing",
      Head() + "services:\n  - name: a\n    endpoints: []\n",
      {"config.yaml:6:5: services[0].probe: missing required field; expected a probe with httpGet, "
-      "tcpSocket, grpc or tlsSocket (or one under defaults)"}},
+      "tcpSocket, exec, grpc or tlsSocket (or one under defaults)"}},
     {"ProbeWithoutAction",
      Service("{periodSeconds: 5}"),
-     {"config.yaml:7:12: services[0].probe: expected exactly one of httpGet, tcpSocket, grpc or "
+     {"config.yaml:7:12: services[0].probe: expected exactly one of httpGet, tcpSocket, exec, grpc "
+      "or "
       "tlsSocket (or one under defaults), got none"}},
     {"ProbeWithBothActions",
      Service("{httpGet: {}, tcpSocket: {}}"),
-     {"config.yaml:7:12: services[0].probe: expected exactly one of httpGet, tcpSocket, grpc or "
+     {"config.yaml:7:12: services[0].probe: expected exactly one of httpGet, tcpSocket, exec, grpc "
+      "or "
       "tlsSocket, got httpGet and tcpSocket"}},
     {"ProbeWithGrpcAndTlsSocket",
      Service("{grpc: {}, tlsSocket: {}}"),
-     {"config.yaml:7:12: services[0].probe: expected exactly one of httpGet, tcpSocket, grpc or "
+     {"config.yaml:7:12: services[0].probe: expected exactly one of httpGet, tcpSocket, exec, grpc "
+      "or "
       "tlsSocket, got grpc and tlsSocket"}},
     {"GrpcPortOutOfRange",
      Service("{grpc: {port: 70000}}"),
@@ -299,7 +302,7 @@ const Case kCases[] = {
     {"DefaultsRejectUnknownKeys",
      Head() + "defaults: {period: 5}\n" + kServices,
      {"config.yaml:5:12: defaults.period: unknown key; expected one of: httpGet, tcpSocket, "
-      "grpc, tlsSocket, minCertValidity, initialDelaySeconds, periodSeconds, timeoutSeconds, "
+      "exec, grpc, tlsSocket, minCertValidity, initialDelaySeconds, periodSeconds, timeoutSeconds, "
       "successThreshold, failureThreshold, reuseConnections"}},
     {"StringExpectedGotMapping",
      Head() + "server: {listen: {port: 1}}\n",
@@ -339,7 +342,7 @@ const Case kCases[] = {
       "false, got \"maybe\""}},
     {"DefaultsWithBothActions",
      Head() + "defaults: {httpGet: {}, tcpSocket: {}}\n" + kServices,
-     {"config.yaml:5:11: defaults: expected at most one of httpGet, tcpSocket, grpc or "
+     {"config.yaml:5:11: defaults: expected at most one of httpGet, tcpSocket, exec, grpc or "
       "tlsSocket, got httpGet and tcpSocket"}},
     {"WrongTypeForProbe",
      Service("tcp"),

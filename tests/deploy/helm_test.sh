@@ -16,8 +16,10 @@ for variant in helm-default helm-full; do
 done
 
 kinds() { grep -E '^kind: ' "$1" | sort | tr '\n' ' '; }
-expect_ok "default values render only the core objects" \
-  test "$(kinds "$WORK/helm-default.yaml")" = "kind: ConfigMap kind: Deployment kind: Service kind: ServiceAccount "
+expect_ok "default values render the core objects and the PDB (2 replicas)" \
+  test "$(kinds "$WORK/helm-default.yaml")" = "kind: ConfigMap kind: Deployment kind: PodDisruptionBudget kind: Service kind: ServiceAccount "
+expect_ok "default: 2 replicas, pod name as member id, spread across nodes" bash -c \
+  'grep -q "replicas: 2" "$1" && grep -q "REGISTRAR_MEMBER_ID" "$1" && grep -q "topologyKey: kubernetes.io/hostname" "$1"' _ "$WORK/helm-default.yaml"
 expect_ok "full values add ServiceMonitor, PrometheusRule, dashboard and PDB" \
   test "$(kinds "$WORK/helm-full.yaml")" = "kind: ConfigMap kind: ConfigMap kind: Deployment kind: PodDisruptionBudget kind: PrometheusRule kind: Service kind: ServiceAccount kind: ServiceMonitor "
 

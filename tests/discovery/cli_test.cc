@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -221,7 +222,7 @@ TEST(DiscoverCommand, FlagsBindToOptions) {
                                    "--once",      "-o",
                                    "json",        "--cacert",
                                    "/ca.pem",     "--dial-timeout",
-                                   "1.5"};
+                                   "1500ms"};
   std::reverse(args.begin(), args.end());  // CLI11 parses a reversed vector
   app.parse(args);
   EXPECT_EQ(opts.endpoints, (std::vector<std::string>{"127.0.0.1:1", "127.0.0.1:2"}));
@@ -235,6 +236,23 @@ TEST(DiscoverCommand, FlagsBindToOptions) {
   DiscoverOptions ignored;
   AddDiscoverCommand(bad, ignored);
   EXPECT_THROW(bad.parse(std::vector<std::string>{"yaml", "--format"}), CLI::ValidationError);
+  // Durations are spelled as in the config: a bare number has no unit.
+  CLI::App bare;
+  AddDiscoverCommand(bare, ignored);
+  EXPECT_THROW(bare.parse(std::vector<std::string>{"5", "--dial-timeout"}), CLI::ParseError);
+}
+
+TEST(DiscoverCommand, PrefixIsValidatedAsTheDaemonDoes) {
+  DiscoverOptions opts;
+  opts.endpoints = {"127.0.0.1:1"};
+  opts.prefix = "/services/web";  // no trailing "/"
+  std::ostringstream out, err;
+  std::atomic<bool> stop{false};
+  EXPECT_EQ(RunDiscover(opts, out, err, stop), 2);
+  EXPECT_EQ(err.str(),
+            "discover: --prefix: expected a key prefix that starts and ends with \"/\", got "
+            "\"/services/web\"\n");
+  EXPECT_EQ(out.str(), "");
 }
 
 }  // namespace

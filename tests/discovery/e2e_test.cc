@@ -102,5 +102,47 @@ TEST(RegistrarAndDiscover, UnhealthyAndHealthyBackendsShowAsRemovesAndAddsWithin
   EXPECT_EQ((*discover)->Wait(seconds(10)), 0);
 }
 
+// stdout carries only JSON lines, so `discover -o json | jq` works; the
+// discovery client's log lines go to stderr in the daemon's format.
+TEST(DiscoverBinary, StdoutHasOnlyJsonLinesAndLogsGoToStderr) {
+  EtcdServer etcd;
+  ASSERT_TRUE(etcd.Start().ok());
+  etcd.EtcdCtl({"put", "/x/web/127.0.0.1:1", "127.0.0.1:1"});
+  TempDir dir;
+  auto discover = Process::Start({REGISTRAR_BINARY, "discover", "--endpoints", etcd.endpoint(),
+                                  "--prefix", "/x/", "-o", "json", "--dial-timeout", "5s"},
+                                 dir.File("stdout"), {}, /*stdout_only=*/true);
+  ASSERT_TRUE(discover.ok()) << discover.status();
+  ASSERT_TRUE(WaitFor([&] { return (*discover)->Log().find("127.0.0.1:1") != std::string::npos; },
+                      seconds(20)))
+      << (*discover)->Log();
+  etcd.EtcdCtl({"put", "/x/web/127.0.0.1:2", "127.0.0.1:2"});
+  ASSERT_TRUE(WaitFor([&] { return (*discover)->Log().find("127.0.0.1:2") != std::string::npos; },
+                      seconds(20)))
+      << (*discover)->Log();
+  (*discover)->Signal(SIGTERM);
+  EXPECT_EQ((*discover)->Wait(seconds(10)), 0);
+  std::istringstream lines((*discover)->Log());
+  int count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    EXPECT_TRUE(nlohmann::json::accept(line)) << "not JSON on stdout: " << line;
+  }
+  EXPECT_GE(count, 2);
+}
+
+TEST(DiscoverBinary, EachSubcommandHasItsOwnHelpFooter) {
+  int code = -1;
+  std::string discover = RunCommand({REGISTRAR_BINARY, "discover", "--help"}, &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(discover.find("logs go to stderr"), std::string::npos) << discover;
+  EXPECT_EQ(discover.find("SIGHUP"), std::string::npos) << discover;
+  std::string check = RunCommand({REGISTRAR_BINARY, "check-config", "--help"}, &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(check.find("0 valid"), std::string::npos) << check;
+  EXPECT_EQ(check.find("SIGHUP"), std::string::npos) << check;
+  std::string run = RunCommand({REGISTRAR_BINARY, "--help"}, &code);
+  EXPECT_NE(run.find("SIGHUP"), std::string::npos) << run;
+}
+
 }  // namespace
 }  // namespace registrar::testing

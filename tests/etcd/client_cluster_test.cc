@@ -83,9 +83,13 @@ class ClusterFailoverTest : public ::testing::Test {
       if (!ttl.ok()) ttl = stream->KeepAliveOnce();
       ASSERT_TRUE(ttl.ok()) << ttl.status();
       ++renewals;
+      // The witness may fall into the election too: only its answers count,
+      // and "not found" (expired) must never be one.
       absl::StatusOr<LeaseInfo> info = other->LeaseTimeToLive(lease.id);
-      ASSERT_TRUE(info.ok()) << info.status();
-      EXPECT_GT(info->ttl_seconds, 0);
+      ASSERT_NE(info.status().code(), absl::StatusCode::kNotFound) << info.status();
+      if (info.ok()) {
+        EXPECT_GT(info->ttl_seconds, 0);
+      }
       std::this_thread::sleep_for(seconds(kTtl) / 3);  // the registrar's pace
     }
     cluster_.Resume(connected);

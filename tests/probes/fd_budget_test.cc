@@ -114,16 +114,16 @@ class FdBudgetTest : public ProberTest {
     setrlimit(RLIMIT_NOFILE, &saved_);
   }
 
-  static constexpr rlim_t kLimit = 256;
+  static constexpr rlim_t kLimit = 512;
   rlimit saved_{};
   std::vector<int> hog_;  // descriptors taken to starve the prober
 };
 
-// 600 healthy targets, a 256-descriptor limit: every probe succeeds.
+// 1200 healthy targets, a 512-descriptor limit: every probe succeeds.
 TEST_P(FdBudgetTest, MoreTargetsThanFileDescriptorsGiveNoFalseFailures) {
   ChildServer server;
   std::vector<Target> targets;
-  for (int i = 0; i < 600; ++i) {
+  for (int i = 0; i < 1200; ++i) {
     Target t = HttpTarget("s" + std::to_string(i), server.port());
     t.probe.http_get.path = "/";
     t.probe.period = std::chrono::milliseconds(300);
@@ -132,8 +132,10 @@ TEST_P(FdBudgetTest, MoreTargetsThanFileDescriptorsGiveNoFalseFailures) {
     targets.push_back(std::move(t));
   }
   Start(targets);
-  EXPECT_TRUE(testing::WaitFor([&] { return observer_.TargetsWithResults(3) == 600; },
-                               std::chrono::seconds(60)));
+  EXPECT_TRUE(testing::WaitFor([&] { return observer_.TargetsWithResults(3) == 1200; },
+                               std::chrono::seconds(60)))
+      << observer_.TargetsWithResults(3) << " targets have 3 results; "
+      << observer_.TargetsWithResults(1) << " have one; local errors " << observer_.LocalErrors();
   EXPECT_EQ(observer_.Failures(), 0) << observer_.AnyFailureReason();
   for (const auto& t : targets) ASSERT_EQ(observer_.HealthOf(t.Id()), Health::kHealthy) << t.Id();
   prober_->Stop();  // before the server goes

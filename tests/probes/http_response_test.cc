@@ -70,6 +70,20 @@ TEST(ResponseReaderTest, AnySplitPointMatchesFeedingAtOnce) {
   }
 }
 
+// Found by fuzz_http_response: a read boundary exactly at the end of the
+// response left the connection reusable although more bytes followed.
+TEST(ResponseReaderTest, BytesAfterTheResponseInALaterReadMakeItNotReusable) {
+  const std::string_view resp = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  ResponseReader at_once = Reader();
+  EXPECT_EQ(at_once.Feed(std::string(resp) + "stray"), State::kDone);
+  EXPECT_FALSE(at_once.reusable());
+  ResponseReader split = Reader();
+  EXPECT_EQ(split.Feed(resp), State::kDone);
+  EXPECT_TRUE(split.reusable());
+  EXPECT_EQ(split.Feed("stray"), State::kDone);
+  EXPECT_FALSE(split.reusable());
+}
+
 TEST(ResponseReaderTest, Http10WithoutLengthEndsAtEofAndIsNotReusable) {
   ResponseReader r = Reader();
   EXPECT_EQ(r.Feed("HTTP/1.0 200 OK\r\n\r\nsome "), State::kMore);

@@ -17,6 +17,17 @@ struct Case {
   bool direct;
 };
 
+void ExpectDirect(const std::vector<Case>& cases, bool names) {
+  for (const auto& c : cases) {
+    Target t;
+    t.service = "s";
+    t.host = c.host;
+    t.port = 8080;
+    c.change(t.probe);
+    EXPECT_EQ(SocketProbe::Supports(t, names), c.direct) << c.what;
+  }
+}
+
 TEST(SocketProbeTest, PlainHttpAndTcpToAddressesRunDirectNamesTlsAndRedirectsDoNot) {
   auto tcp = [](ProbeSpec& p) { p.kind = ProbeKind::kTcpSocket; };
   auto none = [](ProbeSpec&) {};
@@ -33,14 +44,22 @@ TEST(SocketProbeTest, PlainHttpAndTcpToAddressesRunDirectNamesTlsAndRedirectsDoN
        false},
       {"TCP to a name", "db.internal", tcp, false},
   };
-  for (const auto& c : cases) {
-    Target t;
-    t.service = "s";
-    t.host = c.host;
-    t.port = 8080;
-    c.change(t.probe);
-    EXPECT_EQ(SocketProbe::Supports(t), c.direct) << c.what;
-  }
+  ExpectDirect(cases, /*names=*/false);
+}
+
+TEST(SocketProbeTest, WithAResolverNamesRunDirectButZonesTlsAndRedirectsDoNot) {
+  auto tcp = [](ProbeSpec& p) { p.kind = ProbeKind::kTcpSocket; };
+  auto none = [](ProbeSpec&) {};
+  const std::vector<Case> cases = {
+      {"a name", "localhost", none, true},
+      {"TCP to a name", "db.internal", tcp, true},
+      {"a named probe host", "127.0.0.1", [](ProbeSpec& p) { p.http_get.host = "api.internal"; },
+       true},
+      {"an IPv6 zone", "fe80::1%eth0", none, false},
+      {"HTTPS to a name", "localhost", [](ProbeSpec& p) { p.http_get.scheme = "HTTPS"; }, false},
+      {"redirects", "localhost", [](ProbeSpec& p) { p.http_get.follow_redirects = true; }, false},
+  };
+  ExpectDirect(cases, /*names=*/true);
 }
 
 }  // namespace

@@ -8,8 +8,12 @@ namespace registrar::testing {
 
 HttpBackend::HttpBackend(std::string host, int port)
     : host_(std::move(host)), server_(std::make_unique<httplib::Server>()) {
-  auto handler = [this](const httplib::Request&, httplib::Response& res) {
+  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
     hits_.fetch_add(1);
+    {
+      std::lock_guard lock(mu_);
+      ++by_path_and_replica_[req.path + " " + req.get_header_value("X-Replica")];
+    }
     res.status = status_.load();
     res.set_content("ok", "text/plain");
   };
@@ -25,6 +29,16 @@ HttpBackend::HttpBackend(std::string host, int port)
 }
 
 HttpBackend::~HttpBackend() { Stop(); }
+
+std::map<std::string, int64_t> HttpBackend::HitsByPathAndReplica() const {
+  std::lock_guard lock(mu_);
+  return by_path_and_replica_;
+}
+
+void HttpBackend::ResetHits() {
+  std::lock_guard lock(mu_);
+  by_path_and_replica_.clear();
+}
 
 void HttpBackend::Stop() {
   server_->stop();

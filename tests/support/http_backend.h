@@ -3,7 +3,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -26,6 +28,9 @@ class HttpBackend final {
   std::string address() const { return host_ + ":" + std::to_string(port_); }
   void SetStatus(int code) { status_.store(code); }
   int64_t hits() const { return hits_.load(); }
+  // Requests by "<path> <X-Replica header>" (the header names the prober).
+  std::map<std::string, int64_t> HitsByPathAndReplica() const;
+  void ResetHits();
   void Stop();
 
  private:
@@ -33,6 +38,8 @@ class HttpBackend final {
   int port_ = 0;  // constant after construction
   std::atomic<int> status_{200};
   std::atomic<int64_t> hits_{0};
+  mutable std::mutex mu_;
+  std::map<std::string, int64_t> by_path_and_replica_;  // guarded by mu_
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
 };

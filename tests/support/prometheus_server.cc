@@ -37,6 +37,13 @@ absl::Status PrometheusServer::Start() {
   for (const ScrapeTarget& t : options_.targets) {
     config += "  - job_name: " + t.job + "\n    metrics_path: " + t.metrics_path +
               "\n    static_configs:\n      - targets: ['" + t.address + "']\n";
+    if (!t.tls_ca_file.empty()) {
+      config += "    scheme: https\n    tls_config:\n      ca_file: " + t.tls_ca_file + "\n";
+    }
+    if (!t.basic_auth_user.empty()) {
+      config += "    basic_auth:\n      username: " + t.basic_auth_user + "\n      password: '" +
+                t.basic_auth_password + "'\n";
+    }
   }
   WriteFile(config_file_, config);
 

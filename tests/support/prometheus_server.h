@@ -26,6 +26,10 @@ class PrometheusServer final {
     std::string job;      // job label
     std::string address;  // "127.0.0.1:PORT"
     std::string metrics_path = "/metrics";
+    // HTTPS with this CA (PEM file); empty: plain HTTP.
+    std::string tls_ca_file;
+    // Basic auth; empty user: none.
+    std::string basic_auth_user, basic_auth_password;
   };
   struct Options {
     std::vector<ScrapeTarget> targets;

@@ -76,6 +76,11 @@ etcd:
   {{- toYaml $etcd | nindent 2 }}
 registration:
   {{- toYaml .Values.registration | nindent 2 }}
+cluster:
+  {{- toYaml (omit .Values.cluster "name") | nindent 2 }}
+  {{- with .Values.cluster.name }}
+  name: {{ . | quote }}
+  {{- end }}
 server:
   listen: {{ printf "0.0.0.0:%d" (int .Values.adminPort) | quote }}
 log:

@@ -1,0 +1,93 @@
+// Keeps one etcd lease alive on its own thread, whatever else talks to etcd.
+//
+// Grants a lease of `ttl_seconds`, renews it every TTL/3 (clientv3's rhythm)
+// over a KeepAliveStream opened for that lease id (a new lease always gets a
+// new stream: a stream of a lost lease answers TTL 0 forever), and when the
+// lease is gone (keepalive answers TTL 0, it expired while etcd was away, or
+// a caller reports it with ReportLost) grants exactly one new one. Other etcd
+// work (Txn batches, relists) never delays a keepalive: they run on other
+// threads, and this thread only ever waits on its own keepalive call.
+//
+// Thread-safety: every public method is thread-safe. `events` callbacks run
+// on the keeper's thread and must be quick (record and wake).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/clock.h"
+#include "controller/backoff.h"
+#include "controller/lease_timing.h"
+#include "etcd/client.h"
+
+namespace registrar::controller {
+
+// The lease held right now. `generation` counts grants: a new lease, a new
+// generation, so a holder can tell "same lease" from "lost and regranted".
+struct HeldLease {
+  int64_t id = 0;  // 0: none held
+  int64_t ttl_seconds = 0;
+  uint64_t generation = 0;
+};
+
+struct LeaseKeeperEvents {
+  std::function<void(const HeldLease&, bool regrant)> granted;  // a new lease is held
+  std::function<void(int64_t lease_id)> lost;                   // that lease is gone
+  std::function<void(const absl::Status&)> keepalive_failed;    // one renewal failed
+};
+
+class LeaseKeeper {
+ public:
+  // `name` is for logs ("registration", "session"). `client`, `clock` and
+  // `random` must outlive the keeper; `random` is used on its thread only.
+  LeaseKeeper(std::string name, etcd::Client& client, Clock& clock, Random& random,
+              int64_t ttl_seconds, BackoffOptions backoff, LeaseKeeperEvents events);
+  ~LeaseKeeper();  // Stop(false)
+  LeaseKeeper(const LeaseKeeper&) = delete;
+  LeaseKeeper& operator=(const LeaseKeeper&) = delete;
+
+  void Start();  // idempotent
+  // Ends the thread; with `revoke`, revokes the held lease (bounded by the
+  // client's request timeout). Idempotent.
+  void Stop(bool revoke);
+
+  HeldLease Current() const;
+  // etcd said `lease_id` does not exist (e.g. a Txn's "lease not found"). When
+  // it is the held lease it is dropped and one new lease is granted; a report
+  // about an older lease changes nothing (one loss, one regrant).
+  void ReportLost(int64_t lease_id);
+
+ private:
+  void Run();
+  void LostLocked(std::unique_lock<std::mutex>& lock, int64_t id, const std::string& why);
+  void Grant(std::unique_lock<std::mutex>& lock);
+  void Renew(std::unique_lock<std::mutex>& lock);
+
+  // Constant after construction.
+  const std::string name_;
+  etcd::Client& client_;
+  Clock& clock_;
+  const int64_t ttl_seconds_;
+  const LeaseKeeperEvents events_;
+
+  Backoff backoff_;  // keeper thread only
+  std::thread thread_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  HeldLease held_;        // guarded by mu_
+  LeaseTiming timing_;    // guarded by mu_
+  MonoTime retry_at_{};   // guarded by mu_
+  bool started_ = false;  // guarded by mu_
+  bool stop_ = false;     // guarded by mu_
+  // The stream of held_.id; replaced on the keeper thread, cancelled by Stop().
+  std::unique_ptr<etcd::KeepAliveStream> stream_;  // guarded by mu_ (pointer only)
+  int64_t stream_lease_ = 0;                       // guarded by mu_
+};
+
+}  // namespace registrar::controller

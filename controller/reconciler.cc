@@ -1,0 +1,728 @@
+#include "controller/reconciler.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include "controller/keys.h"
+#include "controller/ownership.h"
+#include "controller/txn_writer.h"
+#include "spdlog/spdlog.h"
+
+namespace registrar::controller {
+namespace {
+
+using std::chrono::seconds;
+
+// Longest the controller thread sleeps without re-checking its clock.
+constexpr Duration kMaxSleep = std::chrono::seconds(1);
+// Floor for the resync period, so a bad value can never make a busy loop.
+constexpr Duration kMinResync = std::chrono::milliseconds(100);
+// After a fenced Txn: re-read the membership, then try again this soon.
+constexpr Duration kFencedRetry = std::chrono::milliseconds(100);
+// How often a hand-over checks whether our keys were adopted.
+constexpr Duration kHandoverPoll = std::chrono::milliseconds(100);
+// At most this many keys are named in one log line.
+constexpr size_t kKeysLogged = 10;
+// Values are quoted in logs up to this length.
+constexpr size_t kValueLogged = 120;
+
+std::string KeysForLog(const Plan& plan) {
+  std::string out;
+  size_t n = 0;
+  for (const auto& [key, value] : plan.puts) {
+    if (n++ == kKeysLogged) break;
+    out += (out.empty() ? "put " : ", put ") + key + "=" + value.substr(0, kValueLogged);
+  }
+  for (const auto& key : plan.deletes) {
+    if (n++ >= kKeysLogged) break;
+    out += (out.empty() ? "delete " : ", delete ") + key;
+  }
+  if (plan.size() > kKeysLogged) out += ", … (" + std::to_string(plan.size()) + " in all)";
+  return out;
+}
+
+// A hash of the configured target ids: what members publish, so that during
+// a rollout that edits the target list only members of the newest config own.
+std::string ConfigHash(const std::map<std::string, bool>& ids) {
+  uint64_t h = 0;
+  for (const auto& [id, configured] : ids) {
+    if (configured) h = RendezvousWeight(std::to_string(h), id);
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace
+
+Controller::Impl::Impl(etcd::Client& client, Clock& clock, Random& random,
+                       RegistrationOptions options, std::vector<ServiceRegistration> services,
+                       ControllerObserver* observer, ControllerTuning tuning)
+    : client_(client),
+      clock_(clock),
+      options_(std::move(options)),
+      cluster_(EffectiveCluster(options_)),
+      observer_(observer),
+      tuning_(tuning),
+      ttl_seconds_(
+          std::max<int64_t>(std::chrono::duration_cast<seconds>(kMinLeaseTtl).count(),
+                            std::chrono::duration_cast<seconds>(options_.lease_ttl).count())),
+      random_(random),
+      keeper_("registration", client, clock, random_, ttl_seconds_, tuning.backoff,
+              {.granted =
+                   [this](const HeldLease& lease, bool regrant) {
+                     if (observer_) {
+                       observer_->OnLease(lease.id, lease.ttl_seconds);
+                       if (regrant) observer_->OnLeaseRegrant();
+                     }
+                     Wake(true);
+                   },
+               .lost =
+                   [this](int64_t) {
+                     if (observer_) observer_->OnLease(0, 0);
+                     Wake(true);
+                   },
+               .keepalive_failed =
+                   [this](const absl::Status& status) {
+                     if (observer_) observer_->OnKeepAliveFailure();
+                     std::lock_guard lock(mu_);
+                     snapshot_.etcd_connected = false;
+                     snapshot_.last_error = "keepalive: " + std::string(status.message());
+                     relist_requested_ = true;  // a success there says etcd is back
+                     MarkDirtyLocked(false);
+                   }}),
+      observed_([this] { Wake(false); }),
+      backoff_(tuning.backoff, random_) {
+  if (!options_.dry_run) {
+    MembershipOptions m;
+    m.members_prefix = cluster_.coordination_prefix + "members/";
+    m.member_id = cluster_.member_id;
+    m.session_ttl_seconds =
+        std::max<int64_t>(std::chrono::duration_cast<seconds>(kMinLeaseTtl).count(),
+                          std::chrono::duration_cast<seconds>(cluster_.session_ttl).count());
+    m.backoff = tuning.backoff;
+    m.watch_poll = tuning.watch_poll;
+    membership_ = std::make_unique<Membership>(client, clock, random_, std::move(m), [this] {
+      if (observer_) observer_->OnMembershipChange();
+      Wake(true);
+    });
+  }
+  for (auto& s : services) services_[s.service] = std::move(s);
+  config_hash_ = ConfigHash({});
+  snapshot_.dry_run = options_.dry_run;
+  snapshot_.member_id = cluster_.member_id;
+}
+
+Controller::Impl::~Impl() { Stop(false); }
+
+void Controller::Impl::SetServices(std::vector<ServiceRegistration> services) {
+  std::lock_guard lock(mu_);
+  services_.clear();
+  for (auto& s : services) services_[s.service] = std::move(s);
+  relist_requested_ = true;  // the set of prefixes may have changed
+  MarkDirtyLocked(true);
+}
+
+void Controller::Impl::SetHealth(const probes::Target& target, probes::Health health) {
+  std::lock_guard lock(mu_);
+  auto [it, added] = targets_.try_emplace(target.Id());
+  TargetEntry& entry = it->second;
+  if (added) ++targets_version_;
+  const bool healthy = health == probes::Health::kHealthy;
+  if (healthy && (added || entry.health != probes::Health::kHealthy)) {
+    entry.registered_at = clock_.WallNow();
+  }
+  if (!added && entry.health == health && entry.target == target) return;
+  entry.target = target;
+  entry.health = health;
+  MarkDirtyLocked(false);
+}
+
+void Controller::Impl::RemoveTarget(const std::string& id) {
+  std::lock_guard lock(mu_);
+  if (targets_.erase(id) > 0) {
+    ++targets_version_;
+    MarkDirtyLocked(false);
+  }
+}
+
+void Controller::Impl::SetTargets(std::shared_ptr<const TargetSet> targets) {
+  if (!targets) return;
+  std::map<std::string, bool> ids;
+  for (const auto& t : *targets) ids[t.Id()] = true;
+  const std::string hash = ConfigHash(ids);
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = targets_.begin(); it != targets_.end();) {
+      it = ids.contains(it->first) ? std::next(it) : targets_.erase(it);
+    }
+    for (const auto& t : *targets) {
+      auto [it, added] = targets_.try_emplace(t.Id());
+      it->second.target = t;
+    }
+    ++targets_version_;
+    config_hash_ = hash;
+    MarkDirtyLocked(true);
+  }
+  if (membership_) membership_->SetValue(keeper_.Current().id, hash);
+}
+
+void Controller::Impl::SetOwnedTargetsCallback(std::function<void(TargetSet)> callback) {
+  std::lock_guard lock(mu_);
+  on_owned_ = std::move(callback);
+}
+
+void Controller::Impl::Start() {
+  {
+    std::lock_guard lock(mu_);
+    if (started_ || stop_) return;
+    started_ = true;
+  }
+  if (!options_.dry_run) {
+    keeper_.Start();
+    membership_->Start();
+  }
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Controller::Impl::Stop(bool revoke) {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return;
+    stop_ = true;
+    revoke_on_stop_ = revoke;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();  // Shutdown() ran on it
+  } else {
+    observed_.StopWatching();
+    keeper_.Stop(false);
+    if (membership_) membership_->Stop(false);
+  }
+}
+
+ControllerSnapshot Controller::Impl::Snapshot() const {
+  std::lock_guard lock(mu_);
+  ControllerSnapshot s = snapshot_;
+  s.etcd_endpoint = client_.CurrentEndpoint();
+  for (const auto& [key, v] : rejected_) s.rejected_keys[key] = v.second;
+  return s;
+}
+
+bool Controller::Impl::Ready() const {
+  std::lock_guard lock(mu_);
+  return snapshot_.ready;
+}
+
+void Controller::Impl::Wake(bool immediate) {
+  std::lock_guard lock(mu_);
+  MarkDirtyLocked(immediate);
+}
+
+void Controller::Impl::MarkDirtyLocked(bool immediate) {
+  const MonoTime now = clock_.Now();
+  if (!dirty_) dirty_since_ = now;
+  if (immediate) dirty_since_ = now - tuning_.batch_window;
+  dirty_ = true;
+  cv_.notify_all();
+}
+
+// ---- controller thread ----
+
+void Controller::Impl::Run() {
+  spdlog::info("controller: starting (prefix {}, lease TTL {}s, member {} of cluster {}{})",
+               options_.prefix, ttl_seconds_, cluster_.member_id, cluster_.coordination_prefix,
+               options_.dry_run ? ", dry run: nothing is written" : "");
+  while (WaitForWork()) Step();
+  Shutdown();
+}
+
+bool Controller::Impl::WaitForWork() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    const MonoTime now = clock_.Now();
+    MonoTime wake = now + kMaxSleep;
+    if (now < retry_at_) {
+      wake = std::min(wake, retry_at_);  // backing off: only Stop() interrupts
+    } else {
+      if (!synced_ || relist_requested_ || observed_.NeedsRelist()) {
+        if (options_.dry_run || lease_id_ != 0) return true;
+      }
+      if (synced_ && now >= next_resync_) return true;
+      if (synced_) wake = std::min(wake, next_resync_);
+      if (dirty_) {
+        if (now >= dirty_since_ + tuning_.batch_window) return true;
+        wake = std::min(wake, dirty_since_ + tuning_.batch_window);
+      }
+    }
+    cv_.wait_for(lock, std::max<Duration>(wake - now, std::chrono::milliseconds(1)));
+  }
+  return false;
+}
+
+// Follows the lease the keeper holds; false while there is none.
+bool Controller::Impl::FollowLease() {
+  if (options_.dry_run) return true;
+  const HeldLease lease = keeper_.Current();
+  if (lease.generation != lease_generation_ || lease.id != lease_id_) {
+    if (lease_id_ != 0) {
+      observed_.ForgetLease(lease_id_);  // etcd deleted every key that carried it
+      written_.clear();  // gone with the lease; rewriting them is not a drift repair
+    }
+    lease_id_ = lease.id;
+    lease_generation_ = lease.generation;
+    if (lease.id != 0)
+      membership_->SetValue(lease.id, [&] {
+        std::lock_guard lock(mu_);
+        return config_hash_;
+      }());
+    std::lock_guard lock(mu_);
+    snapshot_.lease_id = lease.id;
+    snapshot_.lease_ttl_seconds = lease.ttl_seconds;
+    relist_requested_ = true;
+    if (lease.id == 0) snapshot_.ready = false;
+  }
+  if (lease.id != 0) return true;
+  std::lock_guard lock(mu_);
+  dirty_ = false;  // the keeper wakes us when it holds a lease again
+  return false;
+}
+
+void Controller::Impl::Step() {
+  if (!FollowLease()) return;
+  bool relist;
+  bool tick;
+  {
+    std::lock_guard lock(mu_);
+    relist = !synced_ || relist_requested_ || observed_.NeedsRelist();
+    tick = synced_ && clock_.Now() >= next_resync_;
+    relist_requested_ = false;
+  }
+  // Periodic resync. The watch already reports every change; this catches a
+  // watch that died silently: one count-only Range per prefix each period,
+  // and a full re-list every `full_relist_every` periods or on a mismatch.
+  if (tick && !relist) {
+    if (++resync_ticks_ % std::max(1, tuning_.full_relist_every) == 0) {
+      relist = true;
+    } else {
+      auto same = observed_.CountsMatch(client_);
+      if (!same.ok()) {
+        Fail("check", same.status());
+        if (!options_.dry_run) return;
+      } else if (!*same) {
+        spdlog::warn("controller: keys in etcd differ from the watched copy; listing again");
+        relist = true;
+      } else {
+        std::lock_guard lock(mu_);
+        next_resync_ = clock_.Now() + std::max<Duration>(options_.resync_period, kMinResync);
+        MarkDirtyLocked(true);
+      }
+    }
+  }
+  // A dry run reconciles against what it has even when etcd cannot be read.
+  const bool listed = !relist || Resync();
+  if (!listed && !options_.dry_run) return;
+  bool dirty;
+  {
+    std::lock_guard lock(mu_);
+    dirty = dirty_;
+    dirty_ = false;
+  }
+  if (dirty && !ReconcileOnce()) return;
+  if (listed) Succeeded();
+}
+
+bool Controller::Impl::Resync() {
+  auto status = observed_.Relist(client_, Groups(), tuning_.range_page, tuning_.watch_poll);
+  std::lock_guard lock(mu_);
+  if (!status.ok()) {
+    relist_requested_ = true;
+    return Fail("list", status, /*locked=*/true);
+  }
+  synced_ = true;
+  next_resync_ = clock_.Now() + std::max<Duration>(options_.resync_period, kMinResync);
+  MarkDirtyLocked(true);
+  return true;
+}
+
+std::vector<std::string> Controller::Impl::Groups() const {
+  std::vector<std::string> prefixes = {options_.prefix};
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, s] : services_) {
+      if (s.format == ValueFormat::kSkyDns) {
+        prefixes.push_back(PrefixFor(ValueFormat::kSkyDns, options_));
+        break;
+      }
+    }
+  }
+  return ObservedState::DisjointPrefixes(prefixes);
+}
+
+MembershipView Controller::Impl::CurrentView() const {
+  if (membership_) return membership_->View();
+  MembershipView solo;  // dry run: alone, owning everything
+  solo.joined = true;
+  solo.self_id = cluster_.member_id;
+  solo.members.push_back({cluster_.member_id, 0, 0, ""});
+  return solo;
+}
+
+void Controller::Impl::UpdateOwnership(const MembershipView& view) {
+  std::function<void(TargetSet)> notify;
+  TargetSet owned;
+  {
+    std::lock_guard lock(mu_);
+    if (view.epoch == ownership_epoch_ && targets_version_ == ownership_targets_version_) return;
+    ownership_epoch_ = view.epoch;
+    ownership_targets_version_ = targets_version_;
+    // Members of the newest config (that of the most recently joined member)
+    // own; the others keep their keys until those are adopted.
+    std::vector<std::string> eligible;
+    if (!membership_) {
+      eligible.push_back(cluster_.member_id);
+    } else {
+      const Member* newest = nullptr;
+      for (const auto& m : view.members) {
+        if (!newest || m.create_revision > newest->create_revision) newest = &m;
+      }
+      for (const auto& m : view.members) {
+        if (newest && m.config == newest->config) eligible.push_back(m.id);
+      }
+    }
+    bool changed = false;
+    const MonoTime now = clock_.Now();
+    std::map<std::string, size_t> owned_by;
+    for (auto& [id, entry] : targets_) {
+      entry.owner = OwnerOf(id, eligible);
+      const bool mine = view.joined && entry.owner == cluster_.member_id;
+      ++owned_by[entry.owner];
+      if (mine != entry.owned) {
+        changed = true;
+        entry.owned = mine;
+        if (!mine) {
+          entry.health = probes::Health::kUnknown;  // judged again if it comes back
+          entry.unowned_since = now;
+        }
+      }
+      if (mine) owned.push_back(entry.target);
+    }
+    snapshot_.members.clear();
+    for (const auto& m : view.members) {
+      snapshot_.members.push_back({m.id, m.id == cluster_.member_id, owned_by[m.id]});
+    }
+    snapshot_.joined = view.joined;
+    if (observer_) observer_->OnMembers(view.members.size(), owned.size());
+    if (changed || !owned_sent_) notify = on_owned_;
+    owned_sent_ = true;
+    MarkDirtyLocked(true);
+  }
+  if (notify) notify(std::move(owned));
+}
+
+Controller::Impl::Desired Controller::Impl::BuildDesired(const std::vector<std::string>& groups,
+                                                         const ObservedMap& observed) {
+  Desired d;
+  for (const auto& g : groups) d.by_group[g];
+  const MonoTime now = clock_.Now();
+  std::lock_guard lock(mu_);
+  for (const auto& [id, entry] : targets_) {
+    auto it = services_.find(entry.target.service);
+    ServiceRegistration fallback;
+    fallback.service = entry.target.service;
+    const ServiceRegistration& svc = it != services_.end() ? it->second : fallback;
+    std::string key = RegistrationKey(entry.target, svc, options_);
+    d.target_by_key[key] = id;
+    auto seen = observed.find(key);
+    if (!entry.owned) {
+      if (seen != observed.end() && seen->second.lease == lease_id_ && lease_id_ != 0) {
+        (now - entry.unowned_since >= options_.lease_ttl ? d.released : d.not_ours).insert(key);
+      }
+      continue;
+    }
+    // THE DESIRED SET: which targets owned by this replica get a key. Healthy
+    // ones get their value; an owned target our probes have not judged yet
+    // keeps the key it has (adoption). A "drained" filter belongs here.
+    std::string value;
+    if (entry.health == probes::Health::kHealthy) {
+      value = RegistrationValue(entry.target, svc, entry.registered_at);
+    } else if (entry.health == probes::Health::kUnknown && seen != observed.end()) {
+      value = seen->second.value;
+      if (seen->second.lease != lease_id_) ++d.adoptions;
+    } else {
+      if (entry.health == probes::Health::kUnhealthy) d.ours_unhealthy.insert(key);
+      continue;
+    }
+    if (auto r = rejected_.find(key); r != rejected_.end() && r->second.first == value) continue;
+    for (const auto& g : groups) {
+      if (key.starts_with(g)) {
+        d.by_group[g][key] = value;
+        break;
+      }
+    }
+    d.keys_by_target[id] = std::move(key);
+  }
+  return d;
+}
+
+Plan Controller::Impl::PlanWrites(const Desired& desired, const ObservedMap& observed,
+                                  const MembershipView& view) const {
+  std::set<int64_t> member_leases;
+  for (const auto& m : view.members) member_leases.insert(m.registration_lease);
+  Plan plan;
+  for (const auto& [prefix, keys] : desired.by_group) {
+    ObservedMap in_group;
+    for (auto it = observed.lower_bound(prefix);
+         it != observed.end() && it->first.starts_with(prefix); ++it) {
+      in_group.insert(*it);
+    }
+    Plan p = Reconcile(keys, in_group, lease_id_, /*owns_prefix=*/false);
+    // Keys of targets that moved to another member stay for it to adopt.
+    std::erase_if(p.deletes, [&](const std::string& k) { return desired.not_ours.contains(k); });
+    const bool owns_prefix = options_.owns_prefix && prefix == options_.prefix;
+    for (const auto& [key, kv] : in_group) {
+      if (keys.contains(key) || (lease_id_ != 0 && kv.lease == lease_id_)) continue;
+      if (desired.ours_unhealthy.contains(key) ||
+          (owns_prefix && !desired.target_by_key.contains(key) &&
+           !member_leases.contains(kv.lease))) {
+        p.deletes.push_back(key);
+      }
+    }
+    std::sort(p.deletes.begin(), p.deletes.end());
+    Merge(plan, p);
+  }
+  return plan;
+}
+
+bool Controller::Impl::ReconcileOnce() {
+  const MonoTime start = clock_.Now();
+  const MembershipView view = CurrentView();
+  if (observer_ && membership_) observer_->OnSession(view.joined);
+  if (!view.joined) {
+    std::lock_guard lock(mu_);
+    snapshot_.ready = false;
+    snapshot_.joined = false;
+    return true;  // Membership wakes us once we are a member again
+  }
+  UpdateOwnership(view);
+  const std::vector<std::string> groups = observed_.prefixes();
+  ObservedMap observed = observed_.Copy();
+  Desired desired = BuildDesired(groups, observed);
+  Plan plan = PlanWrites(desired, observed, view);
+  size_t repaired = 0;
+  for (const auto& [key, value] : plan.puts) {
+    auto it = written_.find(key);
+    if (it != written_.end() && it->second == value) ++repaired;
+  }
+
+  if (plan.empty() || options_.dry_run) {
+    if (options_.dry_run && !plan.empty() && plan.size() != last_dry_run_size_) {
+      spdlog::info("controller: dry run: would write {} puts and {} deletes: {}", plan.puts.size(),
+                   plan.deletes.size(), KeysForLog(plan));
+    }
+    if (options_.dry_run) last_dry_run_size_ = plan.size();
+    Published(desired, observed, plan.empty() ? "noop" : "dry-run", clock_.Now() - start, view);
+    return true;
+  }
+
+  WriteResult w = WritePlan(client_, plan, lease_id_, membership_->Fence(view),
+                            [&](const std::vector<etcd::Op>& ops, int64_t revision) {
+                              Plan done;
+                              for (const auto& op : ops) {
+                                if (op.type == etcd::Op::Type::kPut) {
+                                  done.puts.emplace_back(op.key, op.value);
+                                } else {
+                                  done.deletes.push_back(op.key);
+                                }
+                              }
+                              observed_.Apply(done, lease_id_, revision);
+                              last_txn_revision_ = revision;
+                              if (observer_) observer_->OnTxn(ops.size());
+                            });
+  Remember(w.done);
+  if (!w.rejected.empty()) {
+    std::map<std::string, std::string> values(plan.puts.begin(), plan.puts.end());
+    std::lock_guard lock(mu_);
+    for (const auto& [key, why] : w.rejected) {
+      spdlog::error("controller: etcd refuses key {} ({} bytes): {}; every other key is written",
+                    key, values[key].size(), why);
+      rejected_[key] = {values[key], why};
+    }
+    if (observer_) observer_->OnRejectedKeys(rejected_.size());
+  }
+  if (w.fenced) {
+    spdlog::warn(
+        "controller: write fenced: our membership or our view of it is stale "
+        "(member {}, view at revision {}); re-reading the membership",
+        cluster_.member_id, view.revision);
+    if (observer_) observer_->OnFencedWrite();
+    membership_->Refresh();
+    std::lock_guard lock(mu_);
+    ++snapshot_.fenced_writes;
+    retry_at_ = clock_.Now() + kFencedRetry;
+    MarkDirtyLocked(true);
+    return false;
+  }
+  if (!w.status.ok()) {
+    {
+      std::lock_guard lock(mu_);
+      MarkDirtyLocked(true);
+    }
+    if (observer_) observer_->OnReconcile("error", clock_.Now() - start);
+    if (w.status.code() == absl::StatusCode::kNotFound) {
+      // "requested lease not found": one report, one regrant (the keeper
+      // ignores reports about a lease it already replaced).
+      keeper_.ReportLost(lease_id_);
+      return false;
+    }
+    return Fail("txn", w.status);
+  }
+  if (repaired > 0) {
+    spdlog::info("controller: repaired {} keys changed by someone else", repaired);
+    if (observer_) observer_->OnDriftRepair(repaired);
+  }
+  if (desired.adoptions > 0) {
+    spdlog::info("controller: adopted {} keys of targets now owned by {}", desired.adoptions,
+                 cluster_.member_id);
+    if (observer_) observer_->OnAdoptions(desired.adoptions);
+  }
+  spdlog::info("controller: registered {} and removed {} keys under lease {:x}{}",
+               w.done.puts.size(), w.done.deletes.size(), lease_id_,
+               w.done.size() <= kKeysLogged ? " (" + KeysForLog(w.done) + ")" : "");
+  Published(desired, observed_.Copy(), "ok", clock_.Now() - start, view);
+  return true;
+}
+
+void Controller::Impl::Remember(const Plan& done) {
+  for (const auto& [key, value] : done.puts) written_[key] = value;
+  for (const auto& key : done.deletes) written_.erase(key);
+}
+
+void Controller::Impl::Published(const Desired& desired, const ObservedMap& observed,
+                                 std::string_view result, Duration took,
+                                 const MembershipView& view) {
+  size_t ours = 0;
+  if (options_.dry_run) {
+    for (const auto& [g, keys] : desired.by_group) ours += keys.size();
+  } else {
+    for (const auto& [key, kv] : observed) ours += kv.lease == lease_id_ ? 1 : 0;
+  }
+  if (observer_) {
+    observer_->OnReconcile(result == "dry-run" ? "noop" : result, took);
+    observer_->OnRegisteredKeys(ours);
+  }
+  std::lock_guard lock(mu_);
+  snapshot_.registered_keys = ours;
+  snapshot_.keys_by_target = desired.keys_by_target;
+  snapshot_.owner_by_target.clear();
+  for (const auto& [id, entry] : targets_) snapshot_.owner_by_target[id] = entry.owner;
+  snapshot_.ready = options_.dry_run ? synced_ : (lease_id_ != 0 && view.joined);
+}
+
+void Controller::Impl::Succeeded() {
+  backoff_.Reset();
+  std::lock_guard lock(mu_);
+  if (!snapshot_.etcd_connected && !snapshot_.last_error.empty()) {
+    spdlog::info("controller: etcd reachable again");
+  }
+  snapshot_.etcd_connected = true;
+  snapshot_.last_error.clear();
+}
+
+bool Controller::Impl::Fail(std::string_view what, const absl::Status& status, bool locked) {
+  const Duration wait = backoff_.Next();
+  auto update = [&] {
+    retry_at_ = clock_.Now() + wait;
+    relist_requested_ = true;  // the watch may have missed events meanwhile
+    snapshot_.etcd_connected = false;
+    snapshot_.last_error = std::string(what) + ": " + std::string(status.message());
+  };
+  if (locked) {
+    update();
+  } else {
+    std::lock_guard lock(mu_);
+    update();
+  }
+  spdlog::warn("controller: etcd {} failed ({}); retry #{} in {}ms", what, status.ToString(),
+               backoff_.failures(),
+               std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
+  return false;
+}
+
+absl::StatusOr<size_t> Controller::Impl::KeysUnderOurLease() {
+  size_t n = 0;
+  for (const auto& prefix : Groups()) {
+    std::string from = prefix;
+    const std::string end = etcd::PrefixEnd(prefix);
+    for (int page = 0; page < 100000; ++page) {  // bounded: 10^5 pages
+      etcd::RangeOptions range;
+      range.range_end = end;
+      range.limit = tuning_.range_page;
+      range.keys_only = true;
+      auto r = client_.Range(from, range);
+      if (!r.ok()) return r.status();
+      for (const auto& kv : r->kvs) n += kv.lease == lease_id_ ? 1 : 0;
+      if (!r->more || r->kvs.empty()) break;
+      from = r->kvs.back().key + '\0';
+    }
+  }
+  return n;
+}
+
+bool Controller::Impl::HandOver() {
+  const MembershipView view = membership_->View();
+  size_t others = 0;
+  for (const auto& m : view.members) others += m.id != cluster_.member_id ? 1 : 0;
+  if (!view.joined || others == 0 || lease_id_ == 0) return true;  // last member: revoke
+  spdlog::info("controller: {} other members live; leaving the cluster so they adopt our keys",
+               others);
+  membership_->Stop(/*leave=*/true);  // our member key goes: they take our targets
+  const MonoTime deadline = clock_.Now() + cluster_.handover_timeout;
+  absl::StatusOr<size_t> left = absl::UnavailableError("not checked");
+  while (true) {
+    left = KeysUnderOurLease();
+    if ((left.ok() && *left == 0) || clock_.Now() >= deadline) break;
+    std::this_thread::sleep_for(kHandoverPoll);
+  }
+  if (left.ok() && *left == 0) {
+    spdlog::info("controller: every key of ours was adopted; handed over");
+    return true;  // revoking the empty lease removes nothing
+  }
+  etcd::RangeOptions count;
+  count.prefix = true;
+  count.count_only = true;
+  auto members = client_.Range(membership_->options().members_prefix, count);
+  if (members.ok() && members->count == 0) {
+    spdlog::info("controller: no member is left to adopt our keys; revoking");
+    return true;
+  }
+  spdlog::warn(
+      "controller: {} keys not adopted within {}s; leaving them to expire with the "
+      "lease (TTL {}s) so their new owner can still adopt them",
+      left.ok() ? std::to_string(*left) : "some",
+      std::chrono::duration_cast<seconds>(cluster_.handover_timeout).count(), ttl_seconds_);
+  return false;
+}
+
+void Controller::Impl::Shutdown() {
+  bool revoke;
+  {
+    std::lock_guard lock(mu_);
+    revoke = revoke_on_stop_;
+    snapshot_.ready = false;
+  }
+  if (revoke && membership_) revoke = HandOver();
+  observed_.StopWatching();
+  keeper_.Stop(revoke);
+  if (membership_) membership_->Stop(/*leave=*/revoke_on_stop_);
+  if (revoke && lease_id_ != 0) {
+    spdlog::info("controller: revoked lease {:x}; every key of ours is gone", lease_id_);
+  }
+  if (observer_ && lease_id_ != 0) observer_->OnLease(0, 0);
+  std::lock_guard lock(mu_);
+  snapshot_.lease_id = 0;
+}
+
+}  // namespace registrar::controller

@@ -1,0 +1,164 @@
+// Controller::Impl: the reconciler and write executor (private to controller/).
+//
+// The controller's jobs each run on their own timing: the registration lease
+// (LeaseKeeper, its own thread), the member session and the membership view
+// (Membership: its own keeper and watch thread), the observed keys
+// (ObservedState: its watch thread). This object owns them and runs the one
+// remaining job on its thread: compute the desired keys of the targets this
+// replica owns, diff them with the observed keys, and write the difference as
+// fenced Txns (txn_writer.h); then publish the status snapshot.
+//
+// Ownership of a target is rendezvous hashing over the live members that run
+// the newest config (see ownership.h, docs in deploy/README.md). A target
+// that becomes ours starts `unknown`: its existing key is adopted as it is
+// (same key and value, under our lease) until our own probes decide. A key
+// under our lease whose target is no longer ours is left for its new owner
+// to adopt, and deleted only if nobody adopted it within one lease TTL.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "controller/controller.h"
+#include "controller/lease_keeper.h"
+#include "controller/membership.h"
+#include "controller/observed_state.h"
+#include "controller/reconcile.h"
+
+namespace registrar::controller {
+
+// Makes one Random usable from the controller's several threads.
+class LockedRandom final : public Random {
+ public:
+  explicit LockedRandom(Random& inner) : inner_(inner) {}
+  double Uniform() override {
+    std::lock_guard lock(mu_);
+    return inner_.Uniform();
+  }
+
+ private:
+  Random& inner_;
+  std::mutex mu_;
+};
+
+class Controller::Impl {
+ public:
+  Impl(etcd::Client& client, Clock& clock, Random& random, RegistrationOptions options,
+       std::vector<ServiceRegistration> services, ControllerObserver* observer,
+       ControllerTuning tuning);
+  ~Impl();
+
+  void SetServices(std::vector<ServiceRegistration> services);
+  void SetHealth(const probes::Target& target, probes::Health health);
+  void RemoveTarget(const std::string& id);
+  void SetTargets(std::shared_ptr<const TargetSet> targets);
+  void SetOwnedTargetsCallback(std::function<void(TargetSet)> callback);
+  void Start();
+  void Stop(bool revoke);
+  ControllerSnapshot Snapshot() const;
+  bool Ready() const;
+
+ private:
+  struct TargetEntry {
+    probes::Target target;
+    probes::Health health = probes::Health::kUnknown;
+    WallTime registered_at;  // first registration since it last turned healthy
+    bool owned = false;
+    std::string owner;
+    MonoTime unowned_since{};  // when it stopped being ours
+  };
+
+  // What the controller thread reconciles against, copied under mu_.
+  struct Desired {
+    std::map<std::string, DesiredMap> by_group;  // group prefix → key → value
+    std::map<std::string, std::string> keys_by_target;
+    std::map<std::string, std::string> target_by_key;  // every known target's key
+    std::set<std::string> ours_unhealthy;  // keys of owned targets our probes judged unhealthy
+    std::set<std::string> released;        // keys of targets not ours, past the grace
+    std::set<std::string> not_ours;        // keys of targets not ours, within the grace
+    size_t adoptions = 0;                  // desired keys taken over as they are
+  };
+
+  void Wake(bool immediate);
+  void MarkDirtyLocked(bool immediate);
+
+  // ---- controller thread ----
+  void Run();
+  bool WaitForWork();
+  void Step();
+  bool FollowLease();
+  bool Resync();
+  std::vector<std::string> Groups() const;
+  MembershipView CurrentView() const;
+  // Recomputes who owns what for `view`; tells the prober when ours changed.
+  void UpdateOwnership(const MembershipView& view);
+  Desired BuildDesired(const std::vector<std::string>& groups, const ObservedMap& observed);
+  Plan PlanWrites(const Desired& desired, const ObservedMap& observed,
+                  const MembershipView& view) const;
+  bool ReconcileOnce();
+  void Remember(const Plan& done);
+  void Published(const Desired& desired, const ObservedMap& observed, std::string_view result,
+                 Duration took, const MembershipView& view);
+  void Succeeded();
+  bool Fail(std::string_view what, const absl::Status& status, bool locked = false);
+  void Shutdown();
+  // Hand-over on SIGTERM; true when the lease should still be revoked.
+  bool HandOver();
+  absl::StatusOr<size_t> KeysUnderOurLease();
+
+  // Constant after construction.
+  etcd::Client& client_;
+  Clock& clock_;
+  const RegistrationOptions options_;
+  const ClusterOptions cluster_;
+  ControllerObserver* const observer_;
+  const ControllerTuning tuning_;
+  const int64_t ttl_seconds_;
+  LockedRandom random_;
+
+  // Own threads and locking.
+  LeaseKeeper keeper_;
+  std::unique_ptr<Membership> membership_;  // null in dry run
+  ObservedState observed_;
+
+  // Owned by the controller thread.
+  Backoff backoff_;
+  int64_t lease_id_ = 0;
+  uint64_t lease_generation_ = 0;
+  uint64_t ownership_epoch_ = ~uint64_t{0};
+  size_t ownership_targets_version_ = 0;
+  bool owned_sent_ = false;  // the prober was told what we own at least once
+  int64_t last_txn_revision_ = 0;
+  std::map<std::string, std::string> written_;  // key → value we last put
+  size_t last_dry_run_size_ = 0;
+  int64_t resync_ticks_ = 0;
+  std::thread thread_;
+
+  // Guarded by mu_.
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, TargetEntry> targets_;  // by Target::Id()
+  size_t targets_version_ = 0;                  // bumped when the set of targets changes
+  std::map<std::string, ServiceRegistration> services_;
+  std::string config_hash_;
+  std::function<void(TargetSet)> on_owned_;
+  std::map<std::string, std::pair<std::string, std::string>> rejected_;  // key → value, why
+  bool dirty_ = false;
+  MonoTime dirty_since_{};
+  bool relist_requested_ = false;
+  bool synced_ = false;
+  MonoTime next_resync_{};
+  MonoTime retry_at_{};
+  bool started_ = false;
+  bool stop_ = false;
+  bool revoke_on_stop_ = false;
+  ControllerSnapshot snapshot_;
+};
+
+}  // namespace registrar::controller

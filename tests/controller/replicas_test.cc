@@ -1,0 +1,350 @@
+// Several etcd-registrar processes on one config share the targets (real
+// etcd, real binaries, real backends): each target is probed by exactly one
+// replica and registered under exactly one replica's lease; kill -9, SIGSTOP,
+// rolling restarts and config-changing upgrades never delete a healthy
+// target's key (a watch records every event); the last replica's SIGTERM
+// removes every key at once.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "etcd/client.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/etcd_server.h"
+#include "tests/support/http_backend.h"
+#include "tests/support/ports.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
+
+namespace registrar::testing {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr int kBackends = 30;
+constexpr int kServices = 10;  // × kBackends = 300 targets
+constexpr char kMembers[] = "/etcd-registrar/services/members/";
+constexpr int kSessionTtl = 2;  // seconds
+constexpr int kLeaseTtl = 6;    // seconds
+
+// Records every event under /services/ from the revision it started at.
+class EventRecorder {
+ public:
+  EventRecorder(etcd::Client& client, int64_t from) {
+    etcd::WatchOptions w;
+    w.key = "/services/";
+    w.prefix = true;
+    w.start_revision = from;
+    auto stream = client.OpenWatch(w);
+    EXPECT_TRUE(stream.ok()) << stream.status();
+    if (stream.ok()) stream_ = std::move(*stream);
+    thread_ = std::thread([this] {
+      while (!stop_.load() && stream_) {
+        auto r = stream_->Next(std::chrono::milliseconds(100));
+        if (!r.ok()) {
+          if (r.status().code() == absl::StatusCode::kDeadlineExceeded) continue;
+          break;
+        }
+        std::lock_guard lock(mu_);
+        for (const auto& e : r->events) {
+          if (e.type == etcd::WatchEvent::Type::kDelete) {
+            deletes_.push_back(e.kv.key);
+          } else {
+            ++puts_;
+            leases_by_key_[e.kv.key].push_back(e.kv.lease);
+          }
+        }
+      }
+    });
+  }
+  ~EventRecorder() {
+    stop_.store(true);
+    if (stream_) stream_->Cancel();
+    thread_.join();
+  }
+  std::vector<std::string> deletes() const {
+    std::lock_guard lock(mu_);
+    return deletes_;
+  }
+  // The most times one key changed lease.
+  size_t MaxLeaseChanges() const {
+    std::lock_guard lock(mu_);
+    size_t most = 0;
+    for (const auto& [key, leases] : leases_by_key_) {
+      size_t changes = 0;
+      for (size_t i = 1; i < leases.size(); ++i) changes += leases[i] != leases[i - 1] ? 1 : 0;
+      most = std::max(most, changes);
+    }
+    return most;
+  }
+
+ private:
+  std::unique_ptr<etcd::WatchStream> stream_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::vector<std::string> deletes_;
+  std::map<std::string, std::vector<int64_t>> leases_by_key_;
+  int64_t puts_ = 0;
+};
+
+class Replicas : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(etcd_.Start().ok()) << etcd_.log();
+    etcd::ClientOptions options;
+    options.endpoints = {etcd_.endpoint()};
+    options.request_timeout = seconds(2);
+    reader_ = *etcd::Client::Create(options);
+    for (int i = 0; i < kBackends; ++i) backends_.push_back(std::make_unique<HttpBackend>());
+  }
+
+  // Services s<first>..s<last-1>, every backend in each.
+  std::string WriteConfig(const std::string& name, const std::string& replica, int first,
+                          int last) {
+    const std::string path = dir_.File(name + ".yaml");
+    std::ofstream c(path);
+    c << "etcd:\n  endpoints: [\"" << etcd_.endpoint() << "\"]\n"
+      << "registration:\n  prefix: /services/\n  leaseTTL: " << kLeaseTtl << "s\n"
+      << "cluster:\n  sessionTTL: " << kSessionTtl << "s\n  handoverTimeout: 10s\n"
+      << "server:\n  listen: 127.0.0.1:" << FreePort() << "\n"
+      // Generous timeout and threshold: on a loaded machine a slow answer must
+      // not look like a failing backend (these tests are about the registrar).
+      << "defaults:\n  periodSeconds: 2\n  timeoutSeconds: 1.5\n  failureThreshold: 10\n"
+      << "services:\n";
+    for (int s = first; s < last; ++s) {
+      c << "  - name: s" << s << "\n    probe:\n      httpGet:\n        path: /h/s" << s
+        << "\n        httpHeaders: [{name: X-Replica, value: " << replica << "}]\n"
+        << "    endpoints: [";
+      for (int b = 0; b < kBackends; ++b) {
+        c << (b ? ", " : "") << "\"" << backends_[b]->address() << "\"";
+      }
+      c << "]\n";
+    }
+    return path;
+  }
+
+  std::unique_ptr<Process> Start(const std::string& id, int first = 0, int last = kServices) {
+    const std::string config = WriteConfig(id, id, first, last);
+    auto p = Process::Start({REGISTRAR_BINARY, "--config", config, "--member-id", id},
+                            dir_.File(id + ".log"));
+    EXPECT_TRUE(p.ok()) << p.status();
+    return p.ok() ? *std::move(p) : nullptr;
+  }
+
+  std::map<std::string, etcd::KeyValue> Keys() {
+    etcd::RangeOptions options;
+    options.prefix = true;
+    auto r = reader_->Range("/services/", options);
+    std::map<std::string, etcd::KeyValue> out;
+    if (r.ok()) {
+      for (auto& kv : r->kvs) out[kv.key] = kv;
+    }
+    return out;
+  }
+
+  // member id → its registration lease.
+  std::map<std::string, int64_t> Members() {
+    etcd::RangeOptions options;
+    options.prefix = true;
+    auto r = reader_->Range(kMembers, options);
+    std::map<std::string, int64_t> out;
+    if (!r.ok()) return out;
+    for (auto& kv : r->kvs) {
+      auto j = nlohmann::json::parse(kv.value, nullptr, false);
+      out[kv.key.substr(sizeof(kMembers) - 1)] = j.is_object() ? j.value("lease", int64_t{0}) : 0;
+    }
+    return out;
+  }
+
+  // Every one of `want` keys exists, each under the lease of one of exactly
+  // `members` live members, none of which holds fewer than `min_share` keys.
+  bool Converged(size_t want, size_t members, double min_share = 0) {
+    const auto m = Members();
+    if (m.size() != members) return false;
+    std::map<int64_t, size_t> per_lease;
+    for (const auto& [id, lease] : m) per_lease[lease] = 0;
+    const auto keys = Keys();
+    if (keys.size() != want) return false;
+    for (const auto& [key, kv] : keys) {
+      auto it = per_lease.find(kv.lease);
+      if (it == per_lease.end()) return false;
+      ++it->second;
+    }
+    for (const auto& [lease, n] : per_lease) {
+      if (n < min_share * static_cast<double>(want) / static_cast<double>(members)) return false;
+    }
+    return true;
+  }
+
+  int64_t Revision() {
+    etcd::RangeOptions options;
+    options.count_only = true;
+    auto r = reader_->Range("/", options);
+    return r.ok() ? r->revision : 0;
+  }
+
+  std::string Logs(const std::vector<Process*>& ps) {
+    std::string out;
+    for (auto* p : ps) out += p->Log().substr(p->Log().size() > 4000 ? p->Log().size() - 4000 : 0);
+    return out;
+  }
+
+  EtcdServer etcd_;
+  TempDir dir_;
+  std::unique_ptr<etcd::Client> reader_;
+  std::vector<std::unique_ptr<HttpBackend>> backends_;
+};
+
+constexpr size_t kTargets = kBackends * kServices;
+
+TEST_F(Replicas, ThreeReplicasShareThreeHundredTargetsEachProbedAndRegisteredByExactlyOne) {
+  auto r0 = Start("r0");
+  auto r1 = Start("r1");
+  auto r2 = Start("r2");
+  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 3, 0.8); }, seconds(60)))
+      << Logs({r0.get(), r1.get(), r2.get()});
+  for (auto& b : backends_) b->ResetHits();
+  // Every target probed a few times since the reset...
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (auto& b : backends_) {
+          std::map<std::string, int64_t> per_path;
+          for (const auto& [k, n] : b->HitsByPathAndReplica())
+            per_path[k.substr(0, k.find(' '))] += n;
+          if (per_path.size() != kServices) return false;
+          for (const auto& [path, n] : per_path) {
+            if (n < 3) return false;
+          }
+        }
+        return true;
+      },
+      seconds(30)));
+  // ...each by exactly one replica, and the replicas share them within ±20 %.
+  std::map<std::string, size_t> probed_by;
+  for (auto& b : backends_) {
+    std::map<std::string, std::set<std::string>> replicas_of_path;
+    for (const auto& [k, n] : b->HitsByPathAndReplica()) {
+      replicas_of_path[k.substr(0, k.find(' '))].insert(k.substr(k.find(' ') + 1));
+    }
+    for (const auto& [path, replicas] : replicas_of_path) {
+      EXPECT_EQ(replicas.size(), 1u) << b->address() << path;
+      ++probed_by[*replicas.begin()];
+    }
+  }
+  ASSERT_EQ(probed_by.size(), 3u);
+  for (const auto& [replica, n] : probed_by) {
+    EXPECT_NEAR(static_cast<double>(n), kTargets / 3.0, kTargets / 3.0 * 0.2) << replica;
+  }
+  EXPECT_TRUE(WaitFor([&] { return Converged(kTargets, 3, 0.8); }, seconds(30)));
+}
+
+TEST_F(Replicas, KillNineOfOneReplicaDeletesNoKeyAndItsTargetsAreAdoptedInTime) {
+  auto r0 = Start("r0");
+  auto r1 = Start("r1");
+  auto r2 = Start("r2");
+  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 3, 0.8); }, seconds(60)))
+      << Logs({r0.get(), r1.get(), r2.get()});
+  EventRecorder events(*reader_, Revision() + 1);
+  r2->Signal(SIGKILL);
+  r2->Wait(seconds(5));
+  const MonoTime killed = RealClock().Now();
+  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 2); }, seconds(30)))
+      << Logs({r0.get(), r1.get()});
+  const Duration took = RealClock().Now() - killed;
+  std::printf("orphans owned %.2fs after kill -9 (session TTL %ds, lease TTL %ds)\n",
+              ToSeconds(took), kSessionTtl, kLeaseTtl);
+  // Before the dead replica's registrations could expire: no gap.
+  EXPECT_LT(took, seconds(kLeaseTtl));
+  EXPECT_TRUE(events.deletes().empty())
+      << events.deletes().size() << " keys deleted, first " << events.deletes().front();
+}
+
+TEST_F(Replicas, AReplicaPausedLongerThanItsSessionLosesNoKeyAndRejoinsWithoutPingPong) {
+  auto r0 = Start("r0");
+  auto r1 = Start("r1");
+  auto r2 = Start("r2");
+  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 3, 0.8); }, seconds(60)))
+      << Logs({r0.get(), r1.get(), r2.get()});
+  EventRecorder events(*reader_, Revision() + 1);
+  r1->Signal(SIGSTOP);
+  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 2); }, seconds(30)))
+      << Logs({r0.get(), r2.get()});
+  ASSERT_FALSE(WaitFor([] { return false; }, seconds(3 * kSessionTtl)));  // paused 3 × session TTL
+  r1->Signal(SIGCONT);
+  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 3, 0.8); }, seconds(60)))
+      << Logs({r0.get(), r1.get(), r2.get()});
+  EXPECT_TRUE(events.deletes().empty())
+      << events.deletes().size() << " keys deleted, first " << events.deletes().front() << "\n"
+      << Logs({r0.get(), r1.get(), r2.get()});
+  // Each key moved at most twice: to its adopter, and back when r1 rejoined.
+  EXPECT_LE(events.MaxLeaseChanges(), 2u);
+  EXPECT_NE(r1->Log().find("joined as r1"), std::string::npos);
+}
+
+TEST_F(Replicas, RollingRestartOfAllThreeLeavesNoGapAndTheLastSigtermRemovesEveryKey) {
+  std::vector<std::unique_ptr<Process>> old;
+  for (int i = 0; i < 3; ++i) old.push_back(Start("old" + std::to_string(i)));
+  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 3, 0.8); }, seconds(60)));
+  EventRecorder events(*reader_, Revision() + 1);
+  std::vector<std::unique_ptr<Process>> fresh;
+  for (int i = 0; i < 3; ++i) {
+    fresh.push_back(Start("new" + std::to_string(i)));
+    ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 4); }, seconds(60)))
+        << Logs({fresh.back().get()});
+    old[i]->Signal(SIGTERM);
+    EXPECT_EQ(old[i]->Wait(seconds(30)), 0) << old[i]->Log();
+    ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 3); }, seconds(30)));
+  }
+  EXPECT_TRUE(events.deletes().empty()) << events.deletes().size() << " keys deleted";
+  // Scale to zero: the first two hand over, the last one revokes.
+  fresh[0]->Signal(SIGTERM);
+  EXPECT_EQ(fresh[0]->Wait(seconds(30)), 0);
+  fresh[1]->Signal(SIGTERM);
+  EXPECT_EQ(fresh[1]->Wait(seconds(30)), 0);
+  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 1); }, seconds(30)));
+  EXPECT_TRUE(events.deletes().empty());
+  fresh[2]->Signal(SIGTERM);
+  EXPECT_EQ(fresh[2]->Wait(seconds(30)), 0) << fresh[2]->Log();
+  EXPECT_TRUE(Keys().empty());  // no wait: revoked, not expired
+  EXPECT_TRUE(Members().empty());
+}
+
+TEST_F(Replicas, AnUpgradeThatChangesTheTargetListKeepsTheKeysOfTargetsInBoth) {
+  // Old config: s0..s9. New config: s0..s7 and s10..s11 (s8, s9 removed).
+  auto old0 = Start("old0", 0, 10);
+  auto old1 = Start("old1", 0, 10);
+  ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 2, 0.8); }, seconds(60)));
+  EventRecorder events(*reader_, Revision() + 1);
+  auto new0 = Start("new0", 0, 12);
+  auto keys_are_new_set = [&] {
+    const auto keys = Keys();
+    if (keys.size() != kTargets) return false;  // 240 kept + 60 added
+    for (const auto& [key, kv] : keys) {
+      if (key.starts_with("/services/s8/") || key.starts_with("/services/s9/")) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(WaitFor(keys_are_new_set, seconds(60))) << Logs({new0.get()});
+  old0->Signal(SIGTERM);
+  EXPECT_EQ(old0->Wait(seconds(30)), 0);
+  auto new1 = Start("new1", 0, 12);
+  old1->Signal(SIGTERM);
+  EXPECT_EQ(old1->Wait(seconds(30)), 0);
+  ASSERT_TRUE(
+      WaitFor([&] { return keys_are_new_set() && Converged(kTargets, 2, 0.8); }, seconds(60)));
+  for (const auto& key : events.deletes()) {
+    EXPECT_TRUE(key.starts_with("/services/s8/") || key.starts_with("/services/s9/"))
+        << key << " is in both configs and lost its key";
+  }
+}
+
+}  // namespace
+}  // namespace registrar::testing
