@@ -228,7 +228,7 @@ const Key kKeys[] = {
             "Its contents are re-read on every reload; an invalid one rejects the reload.",
      .default_value = "",
      .example = "/etc/etcd-registrar/web.yml",
-     .reload = kRestart},
+     .reload = Reload::kApplied},
 
     // log.
     {.block = "log",

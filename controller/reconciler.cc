@@ -376,6 +376,9 @@ void Controller::Impl::UpdateOwnership(const MembershipView& view) {
   {
     std::lock_guard lock(mu_);
     if (view.epoch == ownership_epoch_ && targets_version_ == ownership_targets_version_) return;
+    // A new target set may change a spec without changing what we own: the
+    // prober still needs the new specs.
+    const bool targets_changed = targets_version_ != ownership_targets_version_;
     ownership_epoch_ = view.epoch;
     ownership_targets_version_ = targets_version_;
     // Members of the newest config (that of the most recently joined member)
@@ -415,7 +418,7 @@ void Controller::Impl::UpdateOwnership(const MembershipView& view) {
     }
     snapshot_.joined = view.joined;
     if (observer_) observer_->OnMembers(view.members.size(), owned.size());
-    if (changed || !owned_sent_) notify = on_owned_;
+    if (changed || targets_changed || !owned_sent_) notify = on_owned_;
     owned_sent_ = true;
     MarkDirtyLocked(true);
   }

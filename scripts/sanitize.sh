@@ -11,7 +11,7 @@
 #      controller, etcd client, discovery, admin server), run.
 # Any sanitizer report fails its test. Suppressions (scripts/sanitizers/) hold
 # only findings in code that is not ours, each with the reason.
-# Usage: scripts/sanitize.sh [asan|fuzz|tsan]...   (default: all three)
+# Usage: scripts/sanitize.sh [asan|fuzz|tsan|corpus]...   (default: asan fuzz tsan)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -90,6 +90,28 @@ fuzz() {
     if [ -n "$b" ]; then wait $b || failed=1; fi
   done
   stage_end fuzz
+  return $failed
+}
+
+# corpus: every fuzz target under ASan+UBSan over its committed seed corpus,
+# each input once (a regression run: deterministic, about a minute).
+corpus() {
+  stage_start corpus
+  [ -d build-asan ] || configure build-asan "address,undefined" ON
+  local targets=(fuzz_config fuzz_http_response fuzz_discovery_parse fuzz_keys fuzz_admin_handler)
+  cmake --build build-asan -j"$jobs" --target "${targets[@]}"
+  local failed=0 name
+  for name in "${targets[@]}"; do
+    if ! "build-asan/bin/$name" -runs=0 -timeout=10 -rss_limit_mb=2048 "fuzz/corpus/$name" \
+      >"build-asan/$name.corpus.log" 2>&1; then
+      echo "-- corpus: $name FAILED"
+      tail -n 60 "build-asan/$name.corpus.log"
+      failed=1
+    else
+      echo "-- corpus: $name: $(find "fuzz/corpus/$name" -type f | wc -l) inputs passed"
+    fi
+  done
+  stage_end corpus
   return $failed
 }
 

@@ -9,10 +9,16 @@ cd "$root"
 scripts/install-deps.sh
 scripts/build.sh
 (cd build && ctest --output-on-failure --timeout 600 -j"${TEST_JOBS:-2}" "$@")
-# Sanitizers (ASan+UBSan over the whole suite, TSan over the threaded suites)
-# and bounded fuzzing; see scripts/sanitize.sh.
+# Sanitizers and fuzzing (scripts/sanitize.sh). By default every fuzz target
+# runs under ASan+UBSan over its committed seed corpus (deterministic);
+# SANITIZE=full runs the whole suite under ASan+UBSan, TSan over the threaded
+# suites and timed fuzzing; SKIP_SANITIZERS=1 skips both.
 if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
-  scripts/sanitize.sh
+  if [ "${SANITIZE:-corpus}" = full ]; then
+    scripts/sanitize.sh asan fuzz tsan
+  else
+    scripts/sanitize.sh corpus
+  fi
 fi
 if [[ ${SKIP_PACKAGES:-0} != 1 ]]; then
   scripts/package-test.sh build

@@ -71,8 +71,8 @@ const Case kCases[] = {
      {"config.yaml:5:1: servises: unknown key; did you mean \"services\"?"}},
     {"UnknownKeyListsTheKnownOnes",
      Head() + kServices + "extra: 1\n",
-     {"config.yaml:9:1: extra: unknown key; expected one of: etcd, registration, server, log, "
-      "defaults, services"}},
+     {"config.yaml:9:1: extra: unknown key; expected one of: etcd, registration, cluster, "
+      "server, log, probes, defaults, services"}},
     {"DuplicateKey",
      Head() + "registration: {}\n",
      {"config.yaml:5:1: registration: duplicate key"}},

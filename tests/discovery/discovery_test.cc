@@ -292,7 +292,9 @@ TEST_F(DiscoveryEtcdTest, EtcdRestartConvergesWithoutSpuriousEvents) {
   ASSERT_TRUE(WaitFor([&] { return (*discovery)->stats().watch_opens > 0; }));
 
   ASSERT_TRUE(etcd_->Restart().ok());
-  ASSERT_TRUE(WaitFor([&] { return (*discovery)->stats().errors > 0; }));
+  // Whether the restart shows as a stream error depends on how fast etcd is
+  // back (gRPC may reconnect under the same stream): the behaviour is that the
+  // changes made after it arrive, once each, with nothing spurious.
   Delete("10.0.0.2:80");
   Put("10.0.0.3:80");
   ASSERT_TRUE(WaitFor([&] { return Converged(**discovery); }, seconds(15)));

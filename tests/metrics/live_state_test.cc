@@ -42,7 +42,7 @@ class LiveStateTest : public ::testing::Test {
     AdminServerOptions options;
     options.listen_address = "127.0.0.1:0";
     options.collectables = metrics_->Collectables();
-    options.read_timeout = std::chrono::seconds(3);
+    options.idle_timeout = std::chrono::seconds(3);
     auto server = AdminServer::Start(options, *status_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);

@@ -9,9 +9,7 @@
 #include "tests/support/temp_dir.h"
 
 namespace registrar::testing {
-namespace {
-
-std::vector<std::string> BaseArgs(const TempDir& profile) {
+std::vector<std::string> ChromiumArgs(const std::string& profile_dir) {
   return {"chromium",
           "--headless",
           "--no-sandbox",
@@ -22,8 +20,10 @@ std::vector<std::string> BaseArgs(const TempDir& profile) {
           "--disable-component-update",
           "--disable-sync",
           "--disable-dev-shm-usage",
-          "--user-data-dir=" + profile.File("profile")};
+          "--user-data-dir=" + profile_dir};
 }
+
+namespace {
 
 // Runs chromium with stdout into `out_path`; its stderr (noisy: D-Bus,
 // GPU) goes to a side file that is only shown when it fails.
@@ -52,7 +52,7 @@ absl::Status Run(const std::vector<std::string>& chromium, const TempDir& dir,
 
 absl::StatusOr<std::string> DumpDom(const std::string& url, Duration timeout) {
   TempDir dir;
-  std::vector<std::string> argv = BaseArgs(dir);
+  std::vector<std::string> argv = ChromiumArgs(dir.File("profile"));
   argv.push_back("--dump-dom");
   argv.push_back(url);
   const std::string out = dir.File("dom.html");
@@ -63,7 +63,7 @@ absl::StatusOr<std::string> DumpDom(const std::string& url, Duration timeout) {
 absl::Status Screenshot(const std::string& url, const std::string& png_path, int width, int height,
                         Duration timeout) {
   TempDir dir;
-  std::vector<std::string> argv = BaseArgs(dir);
+  std::vector<std::string> argv = ChromiumArgs(dir.File("profile"));
   argv.push_back("--hide-scrollbars");
   argv.push_back("--screenshot=" + png_path);
   argv.push_back("--window-size=" + std::to_string(width) + "," + std::to_string(height));

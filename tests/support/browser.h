@@ -6,12 +6,17 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 
 namespace registrar::testing {
+
+// Chromium's command line for headless tests on a closed network (no
+// background requests, no sandbox as root), with its profile in `profile_dir`.
+std::vector<std::string> ChromiumArgs(const std::string& profile_dir);
 
 // The DOM after the page loaded (chromium --dump-dom), serialized as HTML.
 absl::StatusOr<std::string> DumpDom(const std::string& url,

@@ -1,5 +1,7 @@
 #include "tests/support/cdp_browser.h"
 
+#include "tests/support/browser.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -35,20 +37,8 @@ absl::StatusOr<std::unique_ptr<BrowserPage>> BrowserPage::Open(Duration timeout)
   const int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
   posix_spawn_file_actions_adddup2(&actions, devnull, 1);
   posix_spawn_file_actions_adddup2(&actions, devnull, 2);
-  const std::vector<std::string> args = {"chromium",
-                                         "--headless",
-                                         "--no-sandbox",
-                                         "--disable-gpu",
-                                         "--disable-quic",
-                                         "--no-first-run",
-                                         "--disable-background-networking",
-                                         "--disable-component-update",
-                                         "--disable-sync",
-                                         "--disable-dev-shm-usage",
-                                         "--remote-debugging-pipe",
-                                         "--window-size=1280,900",
-                                         "--user-data-dir=" + page->dir_.File("profile"),
-                                         "about:blank"};
+  std::vector<std::string> args = ChromiumArgs(page->dir_.File("profile"));
+  args.insert(args.end(), {"--remote-debugging-pipe", "--window-size=1280,900", "about:blank"});
   std::vector<char*> argv;
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
