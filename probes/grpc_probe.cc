@@ -130,9 +130,12 @@ std::unique_ptr<Transport> GrpcProbe::Make(const Target& target, TransportEnv& e
 }
 
 GrpcProbe::GrpcProbe(const Target& target, TransportEnv& env, Done done)
-    : target_(target), driver_(*env.grpc), on_done_(std::move(done)) {}
+    : target_(target), env_(env), driver_(*env.grpc), on_done_(std::move(done)) {}
 
-GrpcProbe::~GrpcProbe() { Detach(); }
+GrpcProbe::~GrpcProbe() {
+  Detach();
+  env_.keep_alive.Release(this);
+}
 
 void GrpcProbe::Start() {
   verdict_ = Verdict{};
@@ -140,7 +143,11 @@ void GrpcProbe::Start() {
     Finish(LocalFailure("cannot start gRPC probes: no eventfd", errno));
     return;
   }
-  if (!channel_) channel_ = BuildChannel(target_);
+  if (channel_) {
+    env_.keep_alive.Use(this);
+  } else {
+    channel_ = BuildChannel(target_);
+  }
   if (!channel_->error.empty()) {
     Finish(Verdict{false, channel_->error, 0, {}, {}});
     return;
@@ -182,12 +189,14 @@ void GrpcProbe::OnFinished(GrpcCall& call) {
     }
     v.cert_not_after = not_after;
   }
+  KeepOrDrop();
   Finish(std::move(v));
 }
 
 void GrpcProbe::TimeOut() {
   if (call_ == nullptr) return;
   Detach();
+  KeepOrDrop();
   Finish(Verdict{false, TimeoutReason(target_.probe), 0, {}, {}});
 }
 
@@ -199,6 +208,14 @@ void GrpcProbe::Detach() {
   call_->context.TryCancel();
   call_ = nullptr;
 }
+
+void GrpcProbe::KeepOrDrop() {
+  if (!env_.keep_alive.Keep(this, env_.clock.Now(), target_.probe.period)) channel_.reset();
+}
+
+// Idle (no call in flight): dropping the channel closes its connection; a
+// cancelled call still queued holds its own reference.
+void GrpcProbe::Retire() { channel_.reset(); }
 
 void GrpcProbe::Finish(Verdict verdict) {
   verdict_ = std::move(verdict);

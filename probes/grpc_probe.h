@@ -4,8 +4,12 @@
 // asynchronous on ONE CompletionQueue that ONE thread (GrpcDriver) drains; it
 // hands finished calls back to the prober loop through an eventfd the loop
 // watches, so verdicts are made on the loop thread like every other probe's.
-// Each target keeps one channel (and its HTTP/2 connection) across probes;
-// a call's deadline is the probe's timeout.
+// A target keeps its channel (and its HTTP/2 connection) across probes while
+// the KeepAliveBudget (keep_alive.h) has room, like a kept-alive HTTP
+// connection; refused or retired, the channel is dropped after the probe and
+// the next probe opens a fresh one, so gRPC targets beyond the fd budget cost
+// connects, never descriptors the process lacks. A call's deadline is the
+// probe's timeout.
 //
 // Verdicts: SERVING is healthy ("SERVING"); NOT_SERVING, SERVICE_UNKNOWN
 // and UNKNOWN are unhealthy with that status as the reason; an RPC error is
@@ -24,6 +28,7 @@
 
 #include "probes/event_loop.h"
 #include "probes/judge.h"
+#include "probes/keep_alive.h"
 #include "probes/spec.h"
 #include "probes/transport.h"
 
@@ -61,7 +66,7 @@ class GrpcDriver final : public FdHandler {
   std::vector<GrpcCall*> done_;  // guarded by mu_
 };
 
-class GrpcProbe final : public Transport {
+class GrpcProbe final : public Transport, private KeptConnection {
  public:
   // A grpc probe (whatever the direct path's setting: gRPC has no other).
   static bool Supports(const Target& target, const TransportEnv& env);
@@ -86,8 +91,12 @@ class GrpcProbe final : public Transport {
  private:
   void Finish(Verdict verdict);
   void Detach();  // cancels the call in flight; its completion is dropped
+  // After a probe: keeps the channel if the budget has room, else drops it.
+  void KeepOrDrop();
+  void Retire() override;  // the budget takes the idle channel's place back
 
   const Target& target_;
+  TransportEnv& env_;
   GrpcDriver& driver_;
   Done on_done_;
   std::unique_ptr<Channel> channel_;  // built on the first Start()

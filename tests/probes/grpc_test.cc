@@ -8,6 +8,10 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+
+#include <fstream>
+#include <sstream>
 
 #include "tests/probes/hostile_fixture.h"
 #include "tests/probes/test_certs.h"
@@ -64,6 +68,27 @@ int ThreadCount() {
   DIR* dir = opendir("/proc/self/task");
   while (dirent* e = readdir(dir)) n += e->d_name[0] != '.';
   closedir(dir);
+  return n;
+}
+
+// Client ends of established TCP connections to `port` on loopback (every
+// process's: /proc/net/tcp{,6} list the namespace's sockets; gRPC's are
+// dual-stack, so IPv4 peers show up in tcp6).
+int ConnectionsTo(int port) {
+  int n = 0;
+  for (const char* file : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(file);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state;
+      fields >> slot >> local >> remote >> state;
+      auto colon = remote.rfind(':');
+      if (colon == std::string::npos || state != "01") continue;
+      n += std::stoi(remote.substr(colon + 1), nullptr, 16) == port;
+    }
+  }
   return n;
 }
 
@@ -209,6 +234,41 @@ TEST_F(GrpcTest, HundredsOfTargetsAddNoThreads) {
   // The server's own pool may grow with concurrent calls; the prober's side
   // adds none per target (one completion queue, one thread).
   EXPECT_LT(ThreadCount() - before, 20) << "before: " << before;
+}
+
+// A gRPC target's channel holds its connection between probes like a
+// kept-alive HTTP connection does, so it counts against the same budget:
+// beyond it, targets are probed on a fresh channel each time and stay
+// healthy, and the process never holds more connections than the budget
+// (fd limit 400: 100 kept, at most 100 in flight).
+TEST_F(GrpcTest, ChannelsBeyondTheKeepAliveBudgetAreProbedFreshAndStayHealthy) {
+  HealthServer server;
+  std::vector<Target> many;
+  for (int i = 0; i < 300; ++i) {
+    Target t = GrpcTarget("b" + std::to_string(i), server.port(), "");
+    t.probe.period = 300ms;
+    t.probe.timeout = 5s;  // a shared machine: no false timeouts
+    t.probe.failure_threshold = 1;
+    many.push_back(std::move(t));
+  }
+  ProberOptions options;
+  options.fd_limit = 400;
+  Start(many, options);
+  int most = 0;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        most = std::max(most, ConnectionsTo(server.port()));
+        for (const auto& t : many) {
+          if (observer_.ResultCount(t.Id()) < 3) return false;
+        }
+        return true;
+      },
+      60s));
+  EXPECT_EQ(observer_.Failures(), 0) << observer_.AnyFailureReason();
+  for (const auto& t : many) ASSERT_EQ(observer_.HealthOf(t.Id()), Health::kHealthy) << t.Id();
+  EXPECT_LE(most, 200);
+  EXPECT_GE(most, 50);  // the kept ones are kept
+  prober_->Stop();      // before the server goes
 }
 
 }  // namespace
