@@ -103,7 +103,9 @@ int Daemon::Start() {
                                                          config_.registration,
                                                          Registrations(config_), metrics_.get());
   fanout_ = std::make_unique<ProbeFanout>(*metrics_, *controller_);
-  prober_ = probes::Prober::Create(RealClock(), prober_random_, {}, fanout_.get());
+  probes::ProberOptions prober_options;
+  prober_options.dns_min_ttl = config_.probes.dns_min_ttl;
+  prober_ = probes::Prober::Create(RealClock(), prober_random_, prober_options, fanout_.get());
   controller_->SetOwnedTargetsCallback([prober = prober_.get()](controller::TargetSet owned) {
     prober->SetTargets(std::move(owned));
   });

@@ -67,6 +67,12 @@ struct LogConfig {
   bool operator==(const LogConfig&) const = default;
 };
 
+// Prober-wide settings (`probes:`) the prober is created with.
+struct ProbesConfig {
+  Duration dns_min_ttl = std::chrono::seconds(5);  // probes::ProberOptions::dns_min_ttl
+  bool operator==(const ProbesConfig&) const = default;
+};
+
 struct ServiceConfig {
   controller::ServiceRegistration registration;  // .service is the name
   probes::ProbeSpec probe;                       // defaults already merged
@@ -84,6 +90,7 @@ struct Config {
   controller::RegistrationOptions registration;
   ServerConfig server;
   LogConfig log;
+  ProbesConfig probes;
   std::vector<ServiceConfig> services;
 
   // Every target of every service, in file order. Ids are unique.

@@ -257,6 +257,16 @@ const Key kKeys[] = {
             "on the host.",
      .default_value = "false",
      .example = "true"},
+    {.block = "probes",
+     .name = "dnsMinTTL",
+     .type = K::kDuration,
+     .doc = "The least time a resolved host name is cached on the probe loop, whatever its "
+            "records' TTL (names from /etc/hosts and failed lookups: exactly this long), so a "
+            "0-TTL name is not looked up on every probe. A name that stops resolving turns its "
+            "targets unhealthy (`dns:` reason) after at most this long.",
+     .default_value = "5s",
+     .example = "30s",
+     .reload = kRestart},
 
     // probe: under `defaults` and a service's `probe` (kubelet's names).
     {.block = "probe",

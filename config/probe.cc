@@ -224,7 +224,7 @@ void ApplyTlsSocket(const Field& field, probes::TlsSocketAction* a, Errors& erro
   if (auto f = m.Get("tls")) ApplyTls(*f, &a->tls, errors, base_dir);
 }
 
-// exec: {command: [argv...]}; only with probes.allowExec (see ParseAllowExec).
+// exec: {command: [argv...]}; only with probes.allowExec (see ParseProbesBlock).
 void ApplyExec(const Field& field, probes::ExecAction* a, bool allow_exec, Errors& errors) {
   MapReader m(field, errors, KeyNames("probe.exec"));
   if (!m.valid()) return;
@@ -352,14 +352,18 @@ void CheckTimeoutBelowPeriod(const ProbeSpec& spec, const Origin& where, bool at
 
 }  // namespace
 
-bool ParseAllowExec(const std::optional<Field>& probes, Errors& errors) {
-  if (!probes) return false;
+ProbesBlock ParseProbesBlock(const std::optional<Field>& probes, Errors& errors) {
+  ProbesBlock result;
+  if (!probes) return result;
   MapReader m(*probes, errors, KeyNames("probes"));
-  if (!m.valid()) return false;
+  if (!m.valid()) return result;
   if (auto f = m.Get("allowExec")) {
-    if (auto v = ReadBool(*f, errors)) return *v;
+    if (auto v = ReadBool(*f, errors)) result.allow_exec = *v;
   }
-  return false;
+  if (auto f = m.Get("dnsMinTTL")) {
+    if (auto v = ReadDuration(*f, errors)) result.dns_min_ttl = *v;
+  }
+  return result;
 }
 
 ProbeDefaults ParseProbeDefaults(const std::optional<Field>& defaults, Errors& errors,

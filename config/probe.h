@@ -21,9 +21,14 @@ struct ProbeDefaults {
   bool allow_exec = false;  // probes.allowExec: exec probes are allowed
 };
 
-// `probes: {allowExec: bool}` (absent: false). Exec probes run commands as
-// the registrar's user, so a config must opt in.
-bool ParseAllowExec(const std::optional<Field>& probes, Errors& errors);
+// The prober-wide `probes:` block.
+struct ProbesBlock {
+  // allowExec (absent: false). Exec probes run commands as the registrar's
+  // user, so a config must opt in.
+  bool allow_exec = false;
+  Duration dns_min_ttl = std::chrono::seconds(5);  // dnsMinTTL
+};
+ProbesBlock ParseProbesBlock(const std::optional<Field>& probes, Errors& errors);
 
 ProbeDefaults ParseProbeDefaults(const std::optional<Field>& defaults, Errors& errors,
                                  const std::string& base_dir, bool allow_exec = false);

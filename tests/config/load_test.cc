@@ -420,5 +420,20 @@ TEST(RunCheckConfig, PrintsEveryErrorAndExitsTwoWhenInvalid) {
                            file + ": 2 errors\n");
 }
 
+// probes.dnsMinTTL is handed to the prober (ProberOptions::dns_min_ttl), so
+// a 0-TTL name is not resolved on every probe; absent: 5s.
+TEST(ProbesBlock, DnsMinTTLIsReadAndDefaultsToFiveSeconds) {
+  const std::string base = "etcd: {endpoints: [\"a:1\"]}\n";
+  LoadResult absent = ParseConfig(base, "c.yaml", "/");
+  LoadResult set = ParseConfig(base + "probes: {dnsMinTTL: 1m30s}\n", "c.yaml", "/");
+  LoadResult zero = ParseConfig(base + "probes: {dnsMinTTL: 0s}\n", "c.yaml", "/");
+  ASSERT_TRUE(absent.config && set.config) << Messages(absent) << Messages(set);
+  EXPECT_EQ(absent.config->probes.dns_min_ttl, seconds(5));
+  EXPECT_EQ(set.config->probes.dns_min_ttl, seconds(90));
+  EXPECT_FALSE(zero.config.has_value());
+  EXPECT_EQ(Messages(zero),
+            "c.yaml:2:21: probes.dnsMinTTL: expected a duration greater than 0, got \"0s\"\n");
+}
+
 }  // namespace
 }  // namespace registrar::config
