@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -36,6 +38,17 @@ struct GrpcDriver::Queue {
 };
 
 namespace {
+
+// gRPC reports a connect that failed for lack of a local resource as
+// UNAVAILABLE with the OS's message in the text ("…: Too many open files"):
+// its errno, or 0 when the failure was the target's.
+int LocalErrno(const grpc::Status& status) {
+  if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return 0;
+  for (int e : {EMFILE, ENFILE, ENOBUFS, EADDRNOTAVAIL, ENOMEM}) {
+    if (status.error_message().find(std::strerror(e)) != std::string::npos) return e;
+  }
+  return 0;
+}
 
 std::optional<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -167,6 +180,14 @@ void GrpcProbe::Start() {
 
 void GrpcProbe::OnFinished(GrpcCall& call) {
   call_ = nullptr;
+  if (int e = LocalErrno(call.status)) {
+    // Not the target's failure. The channel would wait out its reconnect
+    // backoff; the retry gets a fresh one.
+    env_.keep_alive.Release(this);
+    channel_.reset();
+    Finish(LocalFailure("cannot connect", e));
+    return;
+  }
   Verdict v;
   if (call.status.ok()) {
     auto serving = call.response.status();

@@ -14,7 +14,9 @@
 // Verdicts: SERVING is healthy ("SERVING"); NOT_SERVING, SERVICE_UNKNOWN
 // and UNKNOWN are unhealthy with that status as the reason; an RPC error is
 // unhealthy with "rpc error: <CODE>: <message>" (e.g. UNAVAILABLE; UNIMPLEMENTED: the server
-// has no health service); the deadline gives the prober's timeout reason.
+// has no health service); the deadline gives the prober's timeout reason. A
+// connect that failed for lack of a local resource (EMFILE, ENFILE, ENOBUFS,
+// EADDRNOTAVAIL) is a local error, retried by the prober, not the target's.
 // With TLS the verdict carries the leaf certificate's notAfter (the prober
 // applies min_cert_validity, as for every TLS kind).
 #pragma once
