@@ -112,7 +112,7 @@ std::string Summary(const Config& config) {
     out << "  " << s.registration.service << ": " << s.targets.size()
         << (s.targets.size() == 1 ? " endpoint" : " endpoints");
     if (!s.endpoints_file.empty()) out << " (" << s.endpoints_file << ")";
-    out << ", format " << internal::FormatName(s.registration.format) << ", keys under "
+    out << ", format " << ValueFormatName(s.registration.format) << ", keys under "
         << (s.registration.format == controller::ValueFormat::kSkyDns
                 ? controller::SkyDnsServicePath(s.registration, config.registration)
                 : config.registration.prefix + s.registration.service + "/")

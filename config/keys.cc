@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "common/value_format.h"
+
 namespace registrar::config {
 namespace {
 
@@ -162,7 +164,7 @@ const Key kKeys[] = {
      .doc = "Default value format of every service (a service's `format` overrides it).",
      .default_value = "plain",
      .example = "json",
-     .choices = "plain|json|grpc-naming|skydns"},
+     .choices = kValueFormatChoices},
     {.block = "registration",
      .name = "resyncPeriod",
      .type = K::kDuration,
@@ -360,7 +362,9 @@ const Key kKeys[] = {
      .name = "host",
      .type = K::kString,
      .doc = "Host to connect to instead of the endpoint's (also the Host header).",
-     .example = "127.0.0.1"},
+     .example = "127.0.0.1",
+     // Host names, IPv4 and IPv6 literals are made of these (the parser checks more).
+     .pattern = "^[A-Za-z0-9_.:-]+$"},
     {.block = "probe.httpGet",
      .name = "port",
      .type = K::kInt,
@@ -473,7 +477,9 @@ const Key kKeys[] = {
      .name = "host",
      .type = K::kString,
      .doc = "Host to connect to instead of the endpoint's.",
-     .example = "127.0.0.1"},
+     .example = "127.0.0.1",
+     // Host names, IPv4 and IPv6 literals are made of these (the parser checks more).
+     .pattern = "^[A-Za-z0-9_.:-]+$"},
     {.block = "probe.tcpSocket",
      .name = "port",
      .type = K::kInt,
@@ -514,7 +520,8 @@ const Key kKeys[] = {
      .name = "host",
      .type = K::kString,
      .doc = "Host to connect to instead of the endpoint's.",
-     .example = "127.0.0.1"},
+     .example = "127.0.0.1",
+     .pattern = "^[A-Za-z0-9_.:-]+$"},
     {.block = "probe.tlsSocket",
      .name = "port",
      .type = K::kInt,
@@ -545,7 +552,7 @@ const Key kKeys[] = {
             "grpc-naming: etcd's gRPC "
             "resolver; skydns: CoreDNS records under `registration.skydnsPrefix`.",
      .example = "skydns",
-     .choices = "plain|json|grpc-naming|skydns"},
+     .choices = kValueFormatChoices},
     {.block = "service",
      .name = "metadata",
      .type = K::kStringMap,
@@ -557,7 +564,8 @@ const Key kKeys[] = {
      .type = K::kString,
      .doc = "skydns only: the domain the service's records are under.",
      .default_value = "cluster.local",
-     .example = "svc.example.com"},
+     .example = "svc.example.com",
+     .pattern = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"},
     {.block = "service",
      .name = "dnsTTL",
      .type = K::kInt,

@@ -26,17 +26,11 @@ using internal::Quote;
 constexpr char kEtcdEndpointExpected[] = "expected host:port or http(s)://host:port, got ";
 constexpr char kListenExpected[] = "expected [host]:port (host may be empty), got ";
 constexpr char kPrefixExpected[] = "expected a key prefix that starts and ends with \"/\", got ";
-constexpr char kLevelExpected[] = "expected trace, debug, info, warn or error, got ";
-constexpr char kLogFormatExpected[] = "expected text or json, got ";
 constexpr Duration kMinLeaseTtl = std::chrono::seconds(2);
 
 bool IsKeyPrefix(const std::string& s) {
   return s.size() >= 1 && s.front() == '/' && s.back() == '/';
 }
-bool IsLogLevel(const std::string& s) {
-  return s == "trace" || s == "debug" || s == "info" || s == "warn" || s == "error";
-}
-bool IsLogFormat(const std::string& s) { return s == "text" || s == "json"; }
 
 // "etcd raises TTLs below its minimum silently, and TTLs are whole seconds".
 std::optional<std::string> LeaseTtlProblem(Duration ttl) {
@@ -56,13 +50,11 @@ std::optional<internal::HostPort> ParseListen(const std::string& text) {
   return hp;
 }
 
-void ParseEtcd(const std::optional<Field>& field, EtcdConfig* etcd, bool endpoints_overridden,
-               Errors& errors, const std::string& base_dir) {
+void ParseEtcd(const std::optional<Field>& field, EtcdConfig* etcd, Errors& errors,
+               const std::string& base_dir) {
   if (!field) {
-    if (!endpoints_overridden) {
-      errors.Add(YAML::Mark(), "etcd.endpoints",
-                 "missing required field (or set --etcd-endpoints / REGISTRAR_ETCD_ENDPOINTS)");
-    }
+    errors.Add(YAML::Mark(), "etcd.endpoints",
+               "missing required field (or set --etcd-endpoints / REGISTRAR_ETCD_ENDPOINTS)");
     return;
   }
   MapReader m(*field, errors, KeyNames("etcd"));
@@ -76,11 +68,11 @@ void ParseEtcd(const std::optional<Field>& field, EtcdConfig* etcd, bool endpoin
         }
         etcd->endpoints.push_back(text);
       }
-      if (items->empty() && !endpoints_overridden) {
+      if (items->empty()) {
         errors.Add(f->mark, f->path, "expected at least one endpoint");
       }
     }
-  } else if (!endpoints_overridden) {
+  } else {
     m.Missing("endpoints", "or set --etcd-endpoints / REGISTRAR_ETCD_ENDPOINTS");
   }
   if (auto f = m.Get("dialTimeout")) {
@@ -248,66 +240,46 @@ void ParseLog(const std::optional<Field>& field, LogConfig* log, Errors& errors)
   }
 }
 
-// Command-line / environment values replace the file's; bad ones are
-// reported against their flag or variable.
-void ApplyOverrides(const Overrides& o, Config* config, Errors& errors) {
-  auto bad = [&](const OverrideValue& v, std::string message) {
-    errors.AddAt("", 0, 0, v.source, std::move(message));
+// Command-line / environment values replace the file's before it is read, so
+// they pass the same checks as the file's values (one validation path); a bad
+// one is reported against its flag or variable. A section that is there but is
+// not a mapping is left as it is (its own error says why).
+void PlaceOverrides(const Overrides& o, YAML::Node& root, Errors& errors) {
+  if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap()) return;
+  auto place = [&](const std::optional<OverrideValue>& v, const char* section, const char* key,
+                   const YAML::Node& value) {
+    if (!v) return;
+    YAML::Node parent = root[section];
+    if (parent && !parent.IsNull() && !parent.IsMap()) return;
+    const std::string path = std::string(section) + "." + key;
+    if (parent && parent.IsMap() && parent[key]) {
+      errors.Warn(parent[key].Mark(), path, "replaced by " + v->source);
+    }
+    parent[key] = value;
+    errors.Attribute(path, v->source);
   };
   if (o.etcd_endpoints) {
-    std::vector<std::string> endpoints;
+    YAML::Node list(YAML::NodeType::Sequence);
     for (absl::string_view part : absl::StrSplit(o.etcd_endpoints->value, ',')) {
       std::string e(absl::StripAsciiWhitespace(part));
-      if (e.empty()) continue;
-      if (!internal::IsValidEtcdEndpoint(e))
-        bad(*o.etcd_endpoints, kEtcdEndpointExpected + Quote(e));
-      endpoints.push_back(e);
+      if (!e.empty()) list.push_back(e);
     }
-    if (endpoints.empty()) bad(*o.etcd_endpoints, "expected at least one endpoint");
-    config->etcd.endpoints = std::move(endpoints);
+    place(o.etcd_endpoints, "etcd", "endpoints", list);
   }
-  if (o.listen) {
-    if (auto hp = ParseListen(o.listen->value)) {
-      config->server.listen = o.listen->value;
-      config->server.host = hp->host;
-      config->server.port = hp->port;
-    } else {
-      bad(*o.listen, kListenExpected + Quote(o.listen->value));
-    }
-  }
-  if (o.web_config_file) config->server.web_config_file = o.web_config_file->value;
-  if (o.prefix) {
-    if (IsKeyPrefix(o.prefix->value)) {
-      config->registration.prefix = o.prefix->value;
-    } else {
-      bad(*o.prefix, kPrefixExpected + Quote(o.prefix->value));
-    }
-  }
-  if (o.lease_ttl) {
-    std::optional<Duration> ttl = ParseDuration(o.lease_ttl->value);
-    if (!ttl) {
-      bad(*o.lease_ttl,
-          "expected a duration like 500ms, 10s or 1m, got " + Quote(o.lease_ttl->value));
-    } else if (auto problem = LeaseTtlProblem(*ttl)) {
-      bad(*o.lease_ttl, *problem);
-    } else {
-      config->registration.lease_ttl = *ttl;
-    }
-  }
-  if (o.log_level) {
-    if (IsLogLevel(o.log_level->value)) {
-      config->log.level = o.log_level->value;
-    } else {
-      bad(*o.log_level, kLevelExpected + Quote(o.log_level->value));
-    }
-  }
-  if (o.log_format) {
-    if (IsLogFormat(o.log_format->value)) {
-      config->log.format = o.log_format->value;
-    } else {
-      bad(*o.log_format, kLogFormatExpected + Quote(o.log_format->value));
-    }
-  }
+  auto scalar = [](const std::optional<OverrideValue>& v) {
+    return v ? YAML::Node(v->value) : YAML::Node();
+  };
+  place(o.listen, "server", "listen", scalar(o.listen));
+  place(o.web_config_file, "server", "webConfigFile", scalar(o.web_config_file));
+  place(o.prefix, "registration", "prefix", scalar(o.prefix));
+  place(o.lease_ttl, "registration", "leaseTTL", scalar(o.lease_ttl));
+  place(o.log_level, "log", "level", scalar(o.log_level));
+  place(o.log_format, "log", "format", scalar(o.log_format));
+}
+
+// Overrides that are not config file keys.
+void ApplyFlagOnlyOverrides(const Overrides& o, Config* config) {
   if (o.dry_run) config->registration.dry_run = *o.dry_run;
   if (o.member_id) config->registration.cluster.member_id = o.member_id->value;
 }
@@ -343,6 +315,7 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
     result.errors = errors.Take();
     return result;
   }
+  PlaceOverrides(overrides, root, errors);
   if (!internal::CheckExpandedSize(root, errors)) {
     result.errors = errors.Take();
     return result;
@@ -350,8 +323,7 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
   Config config;
   MapReader top(Field{root, YAML::Mark(), ""}, errors, KeyNames(""));
   if (top.valid()) {
-    ParseEtcd(top.Get("etcd"), &config.etcd, overrides.etcd_endpoints.has_value(), errors,
-              base_dir);
+    ParseEtcd(top.Get("etcd"), &config.etcd, errors, base_dir);
     ParseRegistration(top.Get("registration"), &config.registration, errors);
     ParseCluster(top.Get("cluster"), &config.registration.cluster, errors);
     ParseServer(top.Get("server"), &config.server, errors);
@@ -364,7 +336,7 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
                                      config.registration, config.etcd.max_request_bytes, base_dir};
     config.services = internal::ParseServices(top.Get("services"), context, errors);
   }
-  ApplyOverrides(overrides, &config, errors);
+  ApplyFlagOnlyOverrides(overrides, &config);
   result.warnings = errors.TakeWarnings();
   if (errors.empty()) {
     result.config = std::move(config);

@@ -15,7 +15,24 @@ bool IsAbsent(const YAML::Node& node) { return !node.IsDefined() || node.IsNull(
 
 }  // namespace
 
+void Errors::Attribute(std::string path, std::string source) {
+  sources_.emplace_back(std::move(path), std::move(source));
+}
+
+const std::string* Errors::SourceOf(const std::string& path) const {
+  for (const auto& [at, source] : sources_) {
+    const bool inside = path.size() > at.size() && path.compare(0, at.size(), at) == 0 &&
+                        (path[at.size()] == '.' || path[at.size()] == '[');
+    if (path == at || inside) return &source;
+  }
+  return nullptr;
+}
+
 void Errors::Add(const YAML::Mark& mark, std::string path, std::string message) {
+  if (const std::string* source = SourceOf(path)) {
+    AddAt("", 0, 0, *source, std::move(message));
+    return;
+  }
   int line = mark.is_null() ? 0 : mark.line + 1;
   int column = mark.is_null() ? 0 : mark.column + 1;
   AddAt(file_, line, column, std::move(path), std::move(message));

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -30,12 +31,20 @@ class Errors {
   bool empty() const { return errors_.empty(); }
   size_t size() const { return errors_.size(); }
   std::vector<ConfigError> Take() { return std::move(errors_); }
+  // Problems with the value at `path` (or inside it) are reported against
+  // `source` (a flag or variable that replaced the file's value), with no
+  // file position.
+  void Attribute(std::string path, std::string source);
   // A setting that is valid but has no effect.
   void Warn(const YAML::Mark& mark, std::string path, std::string message);
   std::vector<ConfigError> TakeWarnings() { return std::move(warnings_); }
 
  private:
+  // The source of the value at `path`, or nullptr if the file has it.
+  const std::string* SourceOf(const std::string& path) const;
+
   std::string file_;
+  std::vector<std::pair<std::string, std::string>> sources_;  // path, source
   std::vector<ConfigError> errors_;
   std::vector<ConfigError> warnings_;
 };

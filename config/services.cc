@@ -14,10 +14,6 @@ namespace {
 
 using controller::ValueFormat;
 
-// The names are controller::ValueFormatName's (the one table of them).
-constexpr ValueFormat kFormats[] = {ValueFormat::kPlain, ValueFormat::kJson,
-                                    ValueFormat::kGrpcNaming, ValueFormat::kSkyDns};
-
 constexpr char kEndpointExpected[] = "expected host:port (IPv6 as [address]:port), got ";
 
 std::optional<std::map<std::string, std::string>> ReadMetadata(const Field& f, Errors& errors) {
@@ -106,7 +102,7 @@ void ReadEndpointsFile(const Field& f, const std::string& path, ServiceConfig& s
 
 void WarnAboutIneffectiveSettings(const MapReader& m, const ServiceConfig& service,
                                   Errors& errors) {
-  const char* format = FormatName(service.registration.format);
+  const char* format = ValueFormatName(service.registration.format);
   bool uses_metadata = service.registration.format == ValueFormat::kJson ||
                        service.registration.format == ValueFormat::kGrpcNaming;
   if (auto f = m.Get("metadata"); f && !uses_metadata) {
@@ -243,19 +239,10 @@ std::optional<ServiceConfig> ParseService(const Field& field, const ServiceConte
 
 }  // namespace
 
-std::optional<ValueFormat> ParseFormat(const std::string& name) {
-  for (ValueFormat f : kFormats) {
-    if (name == controller::ValueFormatName(f)) return f;
-  }
-  return std::nullopt;
-}
-
-const char* FormatName(ValueFormat format) { return controller::ValueFormatName(format); }
-
 std::optional<ValueFormat> ReadFormat(const Field& f, Errors& errors) {
   std::optional<std::string> name = ReadString(f, errors);
   if (!name) return std::nullopt;
-  std::optional<ValueFormat> format = ParseFormat(*name);
+  std::optional<ValueFormat> format = ParseValueFormat(*name);
   if (!format) {
     errors.Add(f.mark, f.path,
                "expected " + ChoicesText(KeyAt("service", "format")) + ", got " + Quote(*name));

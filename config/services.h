@@ -11,9 +11,6 @@
 
 namespace registrar::config::internal {
 
-// "plain" | "json" | "grpc-naming" | "skydns".
-std::optional<controller::ValueFormat> ParseFormat(const std::string& name);
-const char* FormatName(controller::ValueFormat format);
 // Reads a `format:` field, reporting a bad name.
 std::optional<controller::ValueFormat> ReadFormat(const Field& f, Errors& errors);
 

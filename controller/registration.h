@@ -11,18 +11,12 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/value_format.h"
 
 namespace registrar::controller {
 
-enum class ValueFormat {
-  kPlain,       // "host:port"
-  kJson,        // {"service","address","metadata":{…},"registeredAt"}
-  kGrpcNaming,  // {"Op":0,"Addr":"host:port","Metadata":…} (etcd endpoints manager)
-  kSkyDns,      // {"host","port","ttl"} under /skydns/<reversed domain>/<service>/<id>
-};
-
-// "plain" | "json" | "grpc-naming" | "skydns".
-const char* ValueFormatName(ValueFormat format);
+using registrar::ValueFormat;
+using registrar::ValueFormatName;
 
 // Per-service registration settings.
 struct ServiceRegistration {

@@ -38,19 +38,22 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/value_format.h"
 #include "etcd/client.h"
 
 namespace registrar::etcd {
 
+// How values are read: as one registration format, or detected per value.
+// The formats are registrar::ValueFormat's, with the same numbers.
 enum class EndpointFormat {
-  kAuto,        // detect per value: JSON shape, else "host:port"
-  kPlain,       // "host:port"
-  kJson,        // {"service","address","metadata":{…},"registeredAt"}
-  kGrpcNaming,  // {"Op":0,"Addr":"host:port","Metadata":…}
-  kSkyDns,      // {"host","port","ttl",…} under /skydns/<reversed domain>/…
+  kPlain = static_cast<int>(ValueFormat::kPlain),
+  kJson = static_cast<int>(ValueFormat::kJson),
+  kGrpcNaming = static_cast<int>(ValueFormat::kGrpcNaming),
+  kSkyDns = static_cast<int>(ValueFormat::kSkyDns),
+  kAuto,  // detect per value: JSON shape, else "host:port"
 };
 
-// "auto" | "plain" | "json" | "grpc-naming" | "skydns".
+// "auto" or the format's ValueFormatName.
 const char* EndpointFormatName(EndpointFormat format);
 // kInvalidArgument for any other name.
 absl::StatusOr<EndpointFormat> ParseEndpointFormat(std::string_view name);

@@ -184,28 +184,18 @@ void ParseSkyDns(const json& v, Endpoint* e) {
 }  // namespace
 
 const char* EndpointFormatName(EndpointFormat format) {
-  switch (format) {
-    case EndpointFormat::kAuto:
-      return "auto";
-    case EndpointFormat::kPlain:
-      return "plain";
-    case EndpointFormat::kJson:
-      return "json";
-    case EndpointFormat::kGrpcNaming:
-      return "grpc-naming";
-    case EndpointFormat::kSkyDns:
-      return "skydns";
-  }
-  return "auto";
+  if (format == EndpointFormat::kAuto) return "auto";
+  return ValueFormatName(static_cast<ValueFormat>(format));
 }
 
 absl::StatusOr<EndpointFormat> ParseEndpointFormat(std::string_view name) {
-  for (EndpointFormat f : {EndpointFormat::kAuto, EndpointFormat::kPlain, EndpointFormat::kJson,
-                           EndpointFormat::kGrpcNaming, EndpointFormat::kSkyDns}) {
-    if (name == EndpointFormatName(f)) return f;
+  if (name == "auto") return EndpointFormat::kAuto;
+  if (std::optional<ValueFormat> f = ParseValueFormat(name)) {
+    return static_cast<EndpointFormat>(*f);
   }
   return absl::InvalidArgumentError("unknown value format \"" + std::string(name) +
-                                    "\" (want auto, plain, json, grpc-naming or skydns)");
+                                    "\" (want auto or one of " + std::string(kValueFormatChoices) +
+                                    ")");
 }
 
 const char* EventTypeName(EndpointEvent::Type type) {

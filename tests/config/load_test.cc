@@ -341,14 +341,31 @@ TEST(Overrides, AreValidatedAndNamedByTheirSource) {
   o.log_level = OverrideValue{"loud", "REGISTRAR_LOG_LEVEL"};
   o.log_format = OverrideValue{"xml", "--log-format"};
   LoadResult r = ParseConfig("etcd: {endpoints: [\"a:1\"]}\nlog: {level: bad}\n", "c.yaml", "/", o);
+  // The same checks as the file's values, in the file's section order; the
+  // file's own (replaced) log level has no effect, so it is only a warning.
   EXPECT_EQ(Messages(r),
             "REGISTRAR_ETCD_ENDPOINTS: expected host:port or http(s)://host:port, got \"nope\"\n"
-            "--listen: expected [host]:port (host may be empty), got \"9464\"\n"
             "--prefix: expected a key prefix that starts and ends with \"/\", got \"services\"\n"
             "--lease-ttl: expected at least 2s (etcd silently raises shorter lease TTLs), got 1s\n"
+            "--listen: expected [host]:port (host may be empty), got \"9464\"\n"
             "REGISTRAR_LOG_LEVEL: expected trace, debug, info, warn or error, got \"loud\"\n"
-            "--log-format: expected text or json, got \"xml\"\n"
-            "c.yaml:2:14: log.level: expected trace, debug, info, warn or error, got \"bad\"\n");
+            "--log-format: expected text or json, got \"xml\"\n");
+  ASSERT_EQ(r.warnings.size(), 2u);
+  EXPECT_EQ(r.warnings[0].ToString(),
+            "c.yaml:1:19: etcd.endpoints: replaced by REGISTRAR_ETCD_ENDPOINTS");
+  EXPECT_EQ(r.warnings[1].ToString(), "c.yaml:2:14: log.level: replaced by REGISTRAR_LOG_LEVEL");
+}
+
+TEST(Overrides, PassEveryCheckTheFileValuesPass) {
+  Overrides o;
+  o.etcd_endpoints = OverrideValue{" , ", "--etcd-endpoints"};
+  o.lease_ttl = OverrideValue{"2500ms", "--lease-ttl"};
+  o.log_level = OverrideValue{"", "--log-level"};
+  LoadResult r = ParseConfig("", "c.yaml", "/", o);
+  EXPECT_EQ(Messages(r),
+            "--etcd-endpoints: expected at least one endpoint\n"
+            "--lease-ttl: expected whole seconds (etcd lease TTLs are in seconds), got 2500ms\n"
+            "--log-level: expected trace, debug, info, warn or error, got \"\"\n");
 }
 
 // log.* is not applied by a reload (the logger is set up once at start), so
