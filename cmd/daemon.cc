@@ -111,7 +111,9 @@ int Daemon::Start() {
   fanout_ = std::make_unique<ProbeFanout>(*metrics_, *controller_, *gate_);
   drains_ = std::make_unique<controller::DrainStore>(*client_, RealClock(),
                                                      config::CoordinationPrefix(config_));
-  prober_ = probes::Prober::Create(RealClock(), prober_random_, {}, fanout_.get());
+  probes::ProberOptions prober_options;
+  prober_options.dns_min_ttl = config_.probes.dns_min_ttl;
+  prober_ = probes::Prober::Create(RealClock(), prober_random_, prober_options, fanout_.get());
   controller_->SetOwnedTargetsCallback(
       [gate = gate_.get(), prober = prober_.get()](controller::TargetSet owned) {
         controller::ApplyOwnedTargets(std::move(owned), *gate, *prober);

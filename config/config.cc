@@ -92,6 +92,7 @@ std::vector<std::string> ChangesNeedingRestart(const Config& before, const Confi
   if (before.server.listen != after.server.listen) changed.push_back("server.listen");
   if (before.log.level != after.log.level) changed.push_back("log.level");
   if (before.log.format != after.log.format) changed.push_back("log.format");
+  if (before.probes.dns_min_ttl != after.probes.dns_min_ttl) changed.push_back("probes.dnsMinTTL");
   return changed;
 }
 

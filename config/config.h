@@ -75,6 +75,12 @@ struct MetricsConfig {
   bool operator==(const MetricsConfig&) const = default;
 };
 
+// Prober-wide settings (`probes:`) the prober is created with.
+struct ProbesConfig {
+  Duration dns_min_ttl = std::chrono::seconds(5);  // probes::ProberOptions::dns_min_ttl
+  bool operator==(const ProbesConfig&) const = default;
+};
+
 struct ServiceConfig {
   controller::ServiceRegistration registration;  // .service is the name
   probes::ProbeSpec probe;                       // defaults already merged
@@ -95,6 +101,7 @@ struct Config {
   ServerConfig server;
   LogConfig log;
   MetricsConfig metrics;
+  ProbesConfig probes;
   std::vector<ServiceConfig> services;
 
   // Every target of every service, in file order. Ids are unique.

@@ -342,8 +342,10 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
     ParseServer(top.Get("server"), &config.server, errors);
     ParseLog(top.Get("log"), &config.log, errors);
     ParseMetrics(top.Get("metrics"), &config.metrics, errors);
-    internal::ProbeDefaults defaults = internal::ParseProbeDefaults(
-        top.Get("defaults"), errors, base_dir, internal::ParseAllowExec(top.Get("probes"), errors));
+    internal::ProbesBlock probes = internal::ParseProbesBlock(top.Get("probes"), errors);
+    config.probes.dns_min_ttl = probes.dns_min_ttl;
+    internal::ProbeDefaults defaults =
+        internal::ParseProbeDefaults(top.Get("defaults"), errors, base_dir, probes.allow_exec);
     internal::ServiceContext context{defaults, ParseDefaultFormat(top.Get("registration"), errors),
                                      config.registration, config.etcd.max_request_bytes, base_dir};
     config.services = internal::ParseServices(top.Get("services"), context, errors);

@@ -191,7 +191,40 @@ void ApplyTcpSocket(const Field& field, probes::TcpSocketAction* a, Errors& erro
   ApplyPort(m, "probe.tcpSocket", &a->port, errors);
 }
 
-// exec: {command: [argv...]}; only with probes.allowExec (see ParseAllowExec).
+void ApplyGrpc(const Field& field, probes::GrpcAction* a, Errors& errors,
+               const std::string& base_dir) {
+  MapReader m(field, errors, KeyNames("probe.grpc"));
+  if (!m.valid()) return;
+  ApplyPort(m, "probe.grpc", &a->port, errors);
+  if (auto f = m.Get("service")) {
+    if (auto v = ReadString(*f, errors)) a->service = *v;
+  }
+  if (auto f = m.Get("authority")) {
+    if (auto v = ReadString(*f, errors)) {
+      if (v->find_first_of(" \t\r\n/") == std::string::npos) {
+        a->authority = *v;
+      } else {
+        errors.Add(f->mark, f->path, "expected host or host:port, got " + Quote(*v));
+      }
+    }
+  }
+  if (auto f = m.Get("tls")) {
+    a->tls = true;
+    // `tls: {}` and `tls:` (null) both mean TLS with the defaults.
+    if (!f->node.IsNull()) ApplyTls(*f, &a->tls_options, errors, base_dir);
+  }
+}
+
+void ApplyTlsSocket(const Field& field, probes::TlsSocketAction* a, Errors& errors,
+                    const std::string& base_dir) {
+  MapReader m(field, errors, KeyNames("probe.tlsSocket"));
+  if (!m.valid()) return;
+  ApplyHost(m, &a->host, errors);
+  ApplyPort(m, "probe.tlsSocket", &a->port, errors);
+  if (auto f = m.Get("tls")) ApplyTls(*f, &a->tls, errors, base_dir);
+}
+
+// exec: {command: [argv...]}; only with probes.allowExec (see ParseProbesBlock).
 void ApplyExec(const Field& field, probes::ExecAction* a, bool allow_exec, Errors& errors) {
   MapReader m(field, errors, KeyNames("probe.exec"));
   if (!m.valid()) return;
@@ -221,10 +254,48 @@ void ApplyExec(const Field& field, probes::ExecAction* a, bool allow_exec, Error
   }
 }
 
-// How many of the probe actions (httpGet, tcpSocket, exec) `m` sets.
-int Actions(const MapReader& m) {
-  return static_cast<int>(m.Has("httpGet")) + static_cast<int>(m.Has("tcpSocket")) +
-         static_cast<int>(m.Has("exec"));
+// The probe's action: at most one of the kind keys; sets `spec->kind` and
+// returns true when the block has one. `keep` says which action the spec
+// already holds from defaults (merged under, not reset).
+bool ApplyAction(const MapReader& m, ProbeSpec* spec, const ProbeDefaults* keep, bool allow_exec,
+                 Errors& errors, const std::string& base_dir) {
+  static constexpr std::string_view kKinds[] = {"httpGet", "tcpSocket", "exec", "grpc",
+                                                "tlsSocket"};
+  std::vector<std::string_view> present;
+  for (auto k : kKinds) {
+    if (m.Has(k)) present.push_back(k);
+  }
+  if (present.size() > 1) {
+    errors.Add(m.mark(), m.path(),
+               std::string(keep == nullptr ? "expected at most one" : "expected exactly one") +
+                   " of httpGet, tcpSocket, exec, grpc or tlsSocket, got " +
+                   std::string(present[0]) + " and " + std::string(present[1]));
+    return true;  // reported; not "missing"
+  }
+  if (present.empty()) return false;
+  const Field f = *m.Get(present[0]);
+  if (present[0] == "httpGet") {
+    if (keep != nullptr && !keep->has_http_get) spec->http_get = probes::HttpGetAction{};
+    spec->kind = probes::ProbeKind::kHttpGet;
+    ApplyHttpGet(f, &spec->http_get, errors, base_dir);
+  } else if (present[0] == "tcpSocket") {
+    if (keep != nullptr && !keep->has_tcp_socket) spec->tcp_socket = probes::TcpSocketAction{};
+    spec->kind = probes::ProbeKind::kTcpSocket;
+    ApplyTcpSocket(f, &spec->tcp_socket, errors);
+  } else if (present[0] == "exec") {
+    if (keep != nullptr && !keep->has_exec) spec->exec = probes::ExecAction{};
+    spec->kind = probes::ProbeKind::kExec;
+    ApplyExec(f, &spec->exec, allow_exec, errors);
+  } else if (present[0] == "grpc") {
+    if (keep != nullptr && !keep->has_grpc) spec->grpc = probes::GrpcAction{};
+    spec->kind = probes::ProbeKind::kGrpc;
+    ApplyGrpc(f, &spec->grpc, errors, base_dir);
+  } else {
+    if (keep != nullptr && !keep->has_tls_socket) spec->tls_socket = probes::TlsSocketAction{};
+    spec->kind = probes::ProbeKind::kTlsSocket;
+    ApplyTlsSocket(f, &spec->tls_socket, errors, base_dir);
+  }
+  return true;
 }
 
 // The timing, threshold and connection fields shared by defaults and probes.
@@ -258,6 +329,9 @@ void ApplyCommonFields(const MapReader& m, ProbeSpec* spec, ProbeOrigins* origin
   if (auto f = m.Get("reuseConnections")) {
     if (auto v = ReadBool(*f, errors)) spec->reuse_connections = *v;
   }
+  if (auto f = m.Get("minCertValidity")) {
+    if (auto v = ReadDuration(*f, errors)) spec->min_cert_validity = *v;
+  }
 }
 
 // Reports timeout >= period at `where`: the timeout field, or the period
@@ -278,14 +352,18 @@ void CheckTimeoutBelowPeriod(const ProbeSpec& spec, const Origin& where, bool at
 
 }  // namespace
 
-bool ParseAllowExec(const std::optional<Field>& probes, Errors& errors) {
-  if (!probes) return false;
+ProbesBlock ParseProbesBlock(const std::optional<Field>& probes, Errors& errors) {
+  ProbesBlock result;
+  if (!probes) return result;
   MapReader m(*probes, errors, KeyNames("probes"));
-  if (!m.valid()) return false;
+  if (!m.valid()) return result;
   if (auto f = m.Get("allowExec")) {
-    if (auto v = ReadBool(*f, errors)) return *v;
+    if (auto v = ReadBool(*f, errors)) result.allow_exec = *v;
   }
-  return false;
+  if (auto f = m.Get("dnsMinTTL")) {
+    if (auto v = ReadDuration(*f, errors)) result.dns_min_ttl = *v;
+  }
+  return result;
 }
 
 ProbeDefaults ParseProbeDefaults(const std::optional<Field>& defaults, Errors& errors,
@@ -298,22 +376,13 @@ ProbeDefaults ParseProbeDefaults(const std::optional<Field>& defaults, Errors& e
   ProbeOrigins origins;
   size_t errors_before = errors.size();
   ApplyCommonFields(m, &result.spec, &origins, errors);
-  if (Actions(m) > 1) {
-    errors.Add(m.mark(), m.path(),
-               m.Has("exec") ? "expected at most one of httpGet, tcpSocket or exec, got more"
-                             : "expected at most one of httpGet or tcpSocket, got both");
-  } else if (auto f = m.Get("httpGet")) {
-    result.has_http_get = true;
-    result.spec.kind = probes::ProbeKind::kHttpGet;
-    ApplyHttpGet(*f, &result.spec.http_get, errors, base_dir);
-  } else if (auto f = m.Get("tcpSocket")) {
-    result.has_tcp_socket = true;
-    result.spec.kind = probes::ProbeKind::kTcpSocket;
-    ApplyTcpSocket(*f, &result.spec.tcp_socket, errors);
-  } else if (auto f = m.Get("exec")) {
-    result.has_exec = true;
-    result.spec.kind = probes::ProbeKind::kExec;
-    ApplyExec(*f, &result.spec.exec, allow_exec, errors);
+  if (ApplyAction(m, &result.spec, nullptr, allow_exec, errors, base_dir)) {
+    using probes::ProbeKind;
+    result.has_http_get = result.spec.kind == ProbeKind::kHttpGet && m.Has("httpGet");
+    result.has_tcp_socket = result.spec.kind == ProbeKind::kTcpSocket && m.Has("tcpSocket");
+    result.has_exec = result.spec.kind == ProbeKind::kExec && m.Has("exec");
+    result.has_grpc = result.spec.kind == ProbeKind::kGrpc && m.Has("grpc");
+    result.has_tls_socket = result.spec.kind == ProbeKind::kTlsSocket && m.Has("tlsSocket");
   }
   if (errors.size() == errors_before && (origins.period || origins.timeout)) {
     bool at_timeout = origins.timeout.has_value();
@@ -327,10 +396,14 @@ std::optional<ProbeSpec> ParseServiceProbe(const std::optional<Field>& probe,
                                            const MapReader& service, const ProbeDefaults& defaults,
                                            Errors& errors, const std::string& base_dir) {
   ProbeSpec spec = defaults.spec;
-  bool has_default_action = defaults.has_http_get || defaults.has_tcp_socket || defaults.has_exec;
+  bool has_default_action = defaults.has_http_get || defaults.has_tcp_socket || defaults.has_exec ||
+                            defaults.has_grpc || defaults.has_tls_socket;
   if (!probe) {
     if (has_default_action) return spec;
-    service.Missing("probe", "expected a probe with httpGet or tcpSocket (or one under defaults)");
+    service.Missing(
+        "probe",
+        "expected a probe with httpGet, tcpSocket, exec, grpc or tlsSocket (or one under "
+        "defaults)");
     return std::nullopt;
   }
   size_t errors_before = errors.size();
@@ -338,26 +411,11 @@ std::optional<ProbeSpec> ParseServiceProbe(const std::optional<Field>& probe,
   if (!m.valid()) return std::nullopt;
   ProbeOrigins origins;
   ApplyCommonFields(m, &spec, &origins, errors);
-  if (Actions(m) > 1) {
+  if (!ApplyAction(m, &spec, &defaults, defaults.allow_exec, errors, base_dir) &&
+      !has_default_action) {
     errors.Add(m.mark(), m.path(),
-               m.Has("exec") ? "expected exactly one of httpGet, tcpSocket or exec, got more"
-                             : "expected exactly one of httpGet or tcpSocket, got both");
-  } else if (auto f = m.Get("httpGet")) {
-    spec.kind = probes::ProbeKind::kHttpGet;
-    if (!defaults.has_http_get) spec.http_get = probes::HttpGetAction{};
-    ApplyHttpGet(*f, &spec.http_get, errors, base_dir);
-  } else if (auto f = m.Get("tcpSocket")) {
-    spec.kind = probes::ProbeKind::kTcpSocket;
-    if (!defaults.has_tcp_socket) spec.tcp_socket = probes::TcpSocketAction{};
-    ApplyTcpSocket(*f, &spec.tcp_socket, errors);
-  } else if (auto f = m.Get("exec")) {
-    spec.kind = probes::ProbeKind::kExec;
-    if (!defaults.has_exec) spec.exec = probes::ExecAction{};
-    ApplyExec(*f, &spec.exec, defaults.allow_exec, errors);
-  } else if (!has_default_action) {
-    errors.Add(m.mark(), m.path(),
-               "expected exactly one of httpGet or tcpSocket (or one under defaults), got "
-               "neither");
+               "expected exactly one of httpGet, tcpSocket, exec, grpc or tlsSocket (or one under "
+               "defaults), got none");
   }
   // Report timeout >= period here only when this probe set one of them:
   // a conflict inside `defaults:` was reported once, there.

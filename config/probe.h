@@ -16,12 +16,19 @@ struct ProbeDefaults {
   bool has_http_get = false;
   bool has_tcp_socket = false;
   bool has_exec = false;
+  bool has_grpc = false;
+  bool has_tls_socket = false;
   bool allow_exec = false;  // probes.allowExec: exec probes are allowed
 };
 
-// `probes: {allowExec: bool}` (absent: false). Exec probes run commands as
-// the registrar's user, so a config must opt in.
-bool ParseAllowExec(const std::optional<Field>& probes, Errors& errors);
+// The prober-wide `probes:` block.
+struct ProbesBlock {
+  // allowExec (absent: false). Exec probes run commands as the registrar's
+  // user, so a config must opt in.
+  bool allow_exec = false;
+  Duration dns_min_ttl = std::chrono::seconds(5);  // dnsMinTTL
+};
+ProbesBlock ParseProbesBlock(const std::optional<Field>& probes, Errors& errors);
 
 ProbeDefaults ParseProbeDefaults(const std::optional<Field>& defaults, Errors& errors,
                                  const std::string& base_dir, bool allow_exec = false);

@@ -92,6 +92,10 @@ std::vector<MetricFamily> TargetCollector::Collect() const {
                                   "1 while this registrar's key for the target is in etcd.");
   MetricFamily drained =
       Gauge("registrar_target_drained", "1 while an operator has drained the target.");
+  MetricFamily cert_expiry =
+      Gauge("registrar_probe_ssl_earliest_cert_expiry",
+            "Unix time the target's TLS leaf certificate expires (notAfter), from its latest "
+            "probe that saw one; only targets probed over TLS have it.");
   for (const auto& t : targets) {
     const std::string id = t.target.Id();
     std::vector<ClientMetric::Label> labels = {{"service", t.target.service},
@@ -111,8 +115,15 @@ std::vector<MetricFamily> TargetCollector::Collect() const {
     }
     Add(registered, labels, registration.keys_by_target.contains(id) ? 1 : 0);
     Add(drained, labels, registration.drained.contains(id) ? 1 : 0);
+    for (auto r = t.recent.rbegin(); r != t.recent.rend(); ++r) {
+      if (r->cert_not_after) {
+        Add(cert_expiry, labels, Seconds(*r->cert_not_after));
+        break;
+      }
+    }
   }
-  for (MetricFamily* f : {&probed, &healthy, &duration, &status, &last, &registered, &drained}) {
+  for (MetricFamily* f :
+       {&probed, &healthy, &duration, &status, &last, &registered, &drained, &cert_expiry}) {
     out.push_back(std::move(*f));
   }
   return out;

@@ -13,6 +13,7 @@
 //   registrar_target_last_probe_timestamp_seconds{...} wall time of the last probe
 //   registrar_target_registered{service,target}        1 while our key for it is in etcd
 //   registrar_target_drained{service,target}           1 while an operator drained it
+//   registrar_probe_ssl_earliest_cert_expiry{...}      TLS leaf notAfter (TLS targets only)
 //
 // and always (not per target): registrar_etcd_connected,
 // registrar_targets_drained{service}, registrar_service_fail_open{service}.

@@ -7,13 +7,16 @@
 // finished transfer into an ok/reason verdict.
 //
 // HTTP(S) probes are ordinary transfers; TCP probes are CURLOPT_CONNECT_ONLY
-// transfers (success = connected). Fresh connections (reuse off, and every
+// transfers (success = connected), tlsSocket probes to host names the same on
+// https:// (success = handshake and verification passed). TLS probes record
+// the leaf certificate's notAfter in their verdict. Fresh connections (reuse off, and every
 // TCP probe) set SO_LINGER {1,0} so their close sends RST and leaves no
 // TIME_WAIT behind. Not thread-safe: used on the prober thread.
 #pragma once
 
 #include <curl/curl.h>
 
+#include <optional>
 #include <string>
 
 #include "probes/http_response.h"
@@ -42,6 +45,11 @@ class Check final {
 
  private:
   static size_t OnBody(char* data, size_t size, size_t count, void* self);
+  static size_t OnHeader(char* data, size_t size, size_t count, void* self);
+  static CURLcode OnSslContext(CURL* easy, void* ssl_ctx, void* self);
+  void SetUrl(const std::string& scheme, const std::string& host, int port, const std::string& path,
+              const std::string& server_name);
+  void ConfigureTls(CURL* easy, const TlsOptions& tls);
   Verdict JudgeHttp(CURL* easy) const;
 
   const ProbeSpec& spec_;  // the target's (not copied: 10k targets)
@@ -53,9 +61,12 @@ class Check final {
   ResponseJudge judge_;
 
   // Per probe.
-  std::string body_;        // kept only when a body regex is set
-  int64_t body_bytes_ = 0;  // bytes accepted (<= max_body_bytes)
-  bool truncated_ = false;  // stopped reading at max_body_bytes
+  std::string body_;                        // kept only when a body regex is set
+  int64_t body_bytes_ = 0;                  // bytes accepted (<= max_body_bytes)
+  CURL* easy_ = nullptr;                    // the handle of the probe in flight
+  X509_STORE* store_ = nullptr;             // its trust store (TLS)
+  std::optional<WallTime> cert_not_after_;  // TLS: the leaf's, once seen
+  bool truncated_ = false;                  // stopped reading at max_body_bytes
 };
 
 }  // namespace registrar::probes

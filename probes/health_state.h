@@ -25,6 +25,9 @@ struct ProbeResult {
   std::string reason;  // "status 200", "connection refused", "timeout after 1s", ...
   Duration latency = Duration::zero();
   int http_status = 0;  // 0 when no HTTP response
+  // TLS kinds: the leaf certificate's notAfter, when a handshake got that far
+  // (also when the probe failed on it, e.g. expired or inside minCertValidity).
+  std::optional<WallTime> cert_not_after;
 };
 
 struct Transition {

@@ -58,17 +58,34 @@ Verdict LocalFailure(const std::string& what, int os_errno) {
 }
 
 const std::string& ProbeHost(const Target& t) {
-  if (t.probe.kind == ProbeKind::kTcpSocket) {
-    return t.probe.tcp_socket.host.empty() ? t.host : t.probe.tcp_socket.host;
+  switch (t.probe.kind) {
+    case ProbeKind::kTcpSocket:
+      return t.probe.tcp_socket.host.empty() ? t.host : t.probe.tcp_socket.host;
+    case ProbeKind::kTlsSocket:
+      return t.probe.tls_socket.host.empty() ? t.host : t.probe.tls_socket.host;
+    case ProbeKind::kHttpGet:
+      return t.probe.http_get.host.empty() ? t.host : t.probe.http_get.host;
+    case ProbeKind::kGrpc:
+    case ProbeKind::kExec:
+      break;
   }
-  if (t.probe.kind != ProbeKind::kHttpGet) return t.host;
-  return t.probe.http_get.host.empty() ? t.host : t.probe.http_get.host;
+  return t.host;
 }
 
 int ProbePort(const Target& t) {
-  if (t.probe.kind == ProbeKind::kTcpSocket) return t.probe.tcp_socket.port.value_or(t.port);
-  if (t.probe.kind != ProbeKind::kHttpGet) return t.port;
-  return t.probe.http_get.port.value_or(t.port);
+  switch (t.probe.kind) {
+    case ProbeKind::kTcpSocket:
+      return t.probe.tcp_socket.port.value_or(t.port);
+    case ProbeKind::kTlsSocket:
+      return t.probe.tls_socket.port.value_or(t.port);
+    case ProbeKind::kGrpc:
+      return t.probe.grpc.port.value_or(t.port);
+    case ProbeKind::kHttpGet:
+      return t.probe.http_get.port.value_or(t.port);
+    case ProbeKind::kExec:
+      break;
+  }
+  return t.port;
 }
 
 std::string UrlHost(const std::string& host) {

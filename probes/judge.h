@@ -56,6 +56,9 @@ struct Verdict {
   // (see IsLocalError; the label for the metric). Such a verdict says nothing
   // about the target: the prober retries instead of recording it.
   std::string local_error;
+  // TLS kinds: the leaf certificate's notAfter, when a handshake got that far
+  // (also when verification refused it).
+  std::optional<WallTime> cert_not_after;
 };
 
 // A verdict for a local shortage (`what`: "cannot open socket", …).

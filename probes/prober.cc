@@ -16,13 +16,16 @@
 #include <thread>
 #include <vector>
 
+#include "probes/certificate.h"
 #include "probes/curl_transport.h"
 #include "probes/event_loop.h"
 #include "probes/exec_transport.h"
+#include "probes/grpc_probe.h"
 #include "probes/in_flight_limit.h"
 #include "probes/keep_alive.h"
 #include "probes/resolver.h"
 #include "probes/schedule.h"
+#include "probes/tls_connection.h"
 #include "probes/transport.h"
 #include "probes/trust_stores.h"
 #include "spdlog/spdlog.h"
@@ -188,12 +191,15 @@ class ProberImpl final : public Prober {
 
   // Loop thread only.
   TrustStores trust_;  // stores are refcounted: connections keep their own reference
+  TlsContexts tls_{trust_};
   EventLoop loop_;
-  CurlPool curl_{loop_};  // idle easy handles (connections live in the multi handles)
+  GrpcDriver grpc_{loop_};  // gRPC calls' queue and thread, started by the first grpc probe
+  CurlPool curl_{loop_};    // idle easy handles (connections live in the multi handles)
   KeepAliveBudget keep_alive_{0};
   ExecRunner exec_{loop_, options_.max_exec};
   Resolver resolver_{loop_, clock_, options_.dns_min_ttl, options_.dns_servers};
-  TransportEnv env_{loop_, trust_, curl_, keep_alive_, clock_, options_.direct_sockets, &exec_};
+  TransportEnv env_{loop_,  trust_,  curl_, keep_alive_, clock_, options_.direct_sockets,
+                    &exec_, nullptr, &tls_, &grpc_};
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
   std::deque<std::shared_ptr<Session>> queue_;  // due, waiting for a slot (FIFO)
   std::vector<std::shared_ptr<Session>> done_;  // probes ended, to finish
@@ -262,6 +268,8 @@ void ProberImpl::ApplyTargets(std::vector<Target> targets) {
         (http.scheme == "HTTPS" || http.scheme == "https")) {
       trust_.Get(http.tls.ca_file);
     }
+    const auto& tls = t.probe.tls_socket.tls;
+    if (t.probe.kind == ProbeKind::kTlsSocket && !tls.insecure_skip_verify) trust_.Get(tls.ca_file);
   }
   MonoTime now = clock_.Now();
   WallTime wall_now = clock_.WallNow();
@@ -445,8 +453,10 @@ void ProberImpl::Complete(const std::shared_ptr<Session>& s, Verdict v, MonoTime
   s->running = false;
   --in_flight_;
   s->schedule.End(now);
-  ProbeResult r{s->started,          s->wall_started,  v.ok,
-                std::move(v.reason), now - s->started, v.http_status};
+  // Every TLS kind: a leaf that runs out within minCertValidity fails.
+  ApplyCertValidity(v, v.cert_not_after, clock_.WallNow(), s->target.probe.min_cert_validity);
+  ProbeResult r{s->started,    s->wall_started, v.ok, std::move(v.reason), now - s->started,
+                v.http_status, v.cert_not_after};
   Record(*s, std::move(r), s->started - s->planned);
   if (s->pending) {
     std::lock_guard lock(mu_);
@@ -491,6 +501,7 @@ void ProberImpl::Shutdown() {
     AbortProbe(*s);
     s->transport.reset();  // closes its connection while the loop still exists
   }
+  grpc_.Stop();  // every call was cancelled: waits for the queue to hand them back
   exec_.KillAll();
   loop_.Close();  // closes kept-alive connections too
 }

@@ -9,10 +9,22 @@
 // their TTL; a name that does not resolve fails with a "dns: …" reason);
 // HTTPS and redirects to follow through libcurl's multi interface on the same
 // loop; exec probes as commands run without a shell
-// (probes/exec_transport.h). The HTTP paths send the same requests, give the
-// same reasons and judge responses the same way. Each target is probed every `period` after
-// `initial_delay` (plus a random phase so many targets do not fire together); a probe still running
-// when the next is due is not doubled; `timeout` bounds the whole probe.
+// (probes/exec_transport.h); tlsSocket probes (handshake and verification,
+// no request) to IP addresses on the loop's own sockets with OpenSSL, to
+// names through libcurl; grpc probes (grpc.health.v1.Health/Check: SERVING
+// is healthy) as asynchronous calls on one gRPC completion queue drained by
+// one extra thread, whatever the number of targets, with one channel per
+// target kept across probes. The HTTP paths send the same requests, give the
+// same reasons and judge responses the same way.
+//
+// TLS probes (HTTPS, tlsSocket, grpc with tls) put the leaf certificate's
+// notAfter in ProbeResult::cert_not_after whenever the handshake got as far
+// as the certificate (also when verification refused it), and fail with
+// "TLS: certificate expires in … less than minCertValidity …" when the leaf
+// is valid for less than ProbeSpec::min_cert_validity. Each
+// target is probed every `period` after `initial_delay` (plus a random phase so
+// many targets do not fire together); a probe still running when the next is
+// due is not doubled; `timeout` bounds the whole probe.
 //
 // File descriptors: the process's soft RLIMIT_NOFILE (read at Create; raise it
 // to the hard limit first, as cmd/ does) is split into a reserve for the rest

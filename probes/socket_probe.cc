@@ -11,24 +11,6 @@
 namespace registrar::probes {
 namespace {
 
-bool ParseAddress(const std::string& host, int port, sockaddr_storage* out, socklen_t* len) {
-  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(static_cast<uint16_t>(port));
-    *len = sizeof(sockaddr_in);
-    return true;
-  }
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
-  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(static_cast<uint16_t>(port));
-    *len = sizeof(sockaddr_in6);
-    return true;
-  }
-  return false;
-}
-
 // The request libcurl would send for this spec: request line, Host (without
 // the default port), User-Agent, Accept, then the configured headers, which
 // replace ours of the same name (an empty value drops the header).
@@ -51,6 +33,24 @@ std::string BuildRequest(const Target& t) {
 
 }  // namespace
 
+bool ParseSocketAddress(const std::string& host, int port, sockaddr_storage* out, socklen_t* len) {
+  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof(sockaddr_in);
+    return true;
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
+  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    *len = sizeof(sockaddr_in6);
+    return true;
+  }
+  return false;
+}
+
 // A name the resolver may look up (not an address literal, nor an IPv6 one
 // with a zone, which stays on libcurl).
 bool IsName(const std::string& host) {
@@ -62,10 +62,11 @@ bool SocketProbe::Supports(const Target& target, bool names) {
   sockaddr_storage address{};
   socklen_t len = 0;
   const std::string& host = ProbeHost(target);
-  if (!ParseAddress(host, ProbePort(target), &address, &len) && !(names && IsName(host))) {
+  if (!ParseSocketAddress(host, ProbePort(target), &address, &len) && !(names && IsName(host))) {
     return false;
   }
   if (target.probe.kind == ProbeKind::kTcpSocket) return true;
+  if (target.probe.kind != ProbeKind::kHttpGet) return false;
   const auto& http = target.probe.http_get;
   return EqualsIgnoringCase(http.scheme, "http") && !http.follow_redirects;
 }
@@ -77,7 +78,7 @@ SocketProbe::SocketProbe(const Target& target, TransportEnv& env, Done on_done)
       loop_(env.loop),
       on_done_(std::move(on_done)) {
   port_ = ProbePort(target);
-  if (!ParseAddress(ProbeHost(target), port_, &address_, &address_len_)) {
+  if (!ParseSocketAddress(ProbeHost(target), port_, &address_, &address_len_)) {
     name_ = ProbeHost(target);
   }
   tcp_only_ = target.probe.kind == ProbeKind::kTcpSocket;

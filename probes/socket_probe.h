@@ -37,6 +37,10 @@
 
 namespace registrar::probes {
 
+// `host` (an IPv4/IPv6 literal) and `port` as a socket address; false for a
+// host name.
+bool ParseSocketAddress(const std::string& host, int port, sockaddr_storage* out, socklen_t* len);
+
 class SocketProbe final : public Transport, public FdHandler, public KeptConnection {
  public:
   // Whether `target`'s probe can run here: a TCP check, or plain HTTP without

@@ -5,7 +5,9 @@
 
 #include "probes/curl_transport.h"
 #include "probes/exec_transport.h"
+#include "probes/grpc_probe.h"
 #include "probes/socket_probe.h"
+#include "probes/tls_socket_probe.h"
 
 namespace registrar::probes {
 namespace {
@@ -20,9 +22,11 @@ std::unique_ptr<Transport> MakeDirect(const Target& target, TransportEnv& env,
 }
 
 // First match wins; the last row takes everything.
-const std::array<TransportKind, 3> kRoutes = {{
+const std::array<TransportKind, 5> kRoutes = {{
     {"exec", &ExecTransport::Supports, &ExecTransport::Make},
     {"direct", &DirectSupports, &MakeDirect},
+    {"grpc", &GrpcProbe::Supports, &GrpcProbe::Make},
+    {"tls-direct", &TlsSocketProbe::Supports, &TlsSocketProbe::Make},
     {"curl", &CurlTransport::Supports, &CurlTransport::Make},
 }};
 

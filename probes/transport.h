@@ -41,6 +41,8 @@ class CurlPool;
 class KeepAliveBudget;
 class ExecRunner;
 class Resolver;
+class TlsContexts;
+class GrpcDriver;
 
 // What the prober lends every transport; all of it outlives the transports.
 // Fields may be added (never removed) as kinds need them.
@@ -53,6 +55,8 @@ struct TransportEnv {
   bool direct_sockets = true;    // ProberOptions::direct_sockets
   ExecRunner* exec = nullptr;    // null: exec probes are not allowed
   Resolver* resolver = nullptr;  // null: host names go through libcurl
+  TlsContexts* tls = nullptr;    // client TLS contexts of the direct TLS path
+  GrpcDriver* grpc = nullptr;    // the gRPC calls' completion queue
 };
 
 class Transport {

@@ -72,6 +72,11 @@ std::string Backends::BlackboxProbeUrl(int i) const {
          std::to_string(port_) + "%2F";
 }
 
+std::string Backends::BlackboxGrpcProbeUrl(int port) const {
+  return "http://127.0.0.1:" + std::to_string(blackbox_port_) +
+         "/probe?module=grpc&target=127.0.0.1%3A" + std::to_string(port);
+}
+
 double Backends::BlackboxCpuSeconds() const {
   double cpu = 0;
   if (blackbox_) ProcStat(blackbox_->pid(), &cpu, nullptr);
@@ -122,6 +127,9 @@ absl::StatusOr<std::unique_ptr<Backends>> Backends::Start(int targets, bool blac
   registrar::testing::WriteFile(b->dir_.File("blackbox.yml"),
                                 "modules:\n  http_2xx:\n    prober: http\n    timeout: 5s\n"
                                 "    http:\n      preferred_ip_protocol: ip4\n"
+                                "      ip_protocol_fallback: false\n"
+                                "  grpc:\n    prober: grpc\n    timeout: 5s\n"
+                                "    grpc:\n      preferred_ip_protocol: ip4\n"
                                 "      ip_protocol_fallback: false\n");
   auto bb = registrar::testing::Process::Start(
       {"prometheus-blackbox-exporter", "--config.file=" + b->dir_.File("blackbox.yml"),

@@ -25,6 +25,9 @@ class Backends final {
   std::string Url(int i) const;
   // blackbox_exporter's /probe URL for the i-th target.
   std::string BlackboxProbeUrl(int i) const;
+  // blackbox_exporter's /probe URL for a gRPC health check of 127.0.0.1:`port`
+  // (its grpc module: a fresh connection per probe).
+  std::string BlackboxGrpcProbeUrl(int port) const;
   // blackbox_exporter's user+system CPU seconds so far, and its RSS.
   double BlackboxCpuSeconds() const;
   double BlackboxRssMb() const;

@@ -9,9 +9,17 @@
 // and, side by side at N_bb targets, blackbox_exporter driven through its
 // /probe endpoint at the same rate (its CPU from /proc/<pid>/stat).
 //
+// and gRPC health probes (grpc.health.v1) to one grpc++ server in its own
+// process at N_grpc targets (one channel each), with the HTTP prober rows
+// at the same N beside them, a bare gRPC health-check loop (grpc_bare.h) and
+// blackbox_exporter's grpc module (grpc-bb) against the same server; the
+// prober and bare rows count the whole process's CPU (gRPC work runs on its
+// completion-queue and library threads), grpc-bb blackbox_exporter's.
+//
 // Usage: probe_bench [--targets=1000,10000] [--seconds=10] [--warmup=3]
 //                    [--period=1] [--max-in-flight=4096] [--blackbox-targets=1000]
-//                    [--only=prober,prober-curl,bare,blackbox]
+//                    [--grpc-targets=1000]
+//                    [--only=prober,prober-curl,bare,blackbox,grpc,grpc-bb]
 #include <curl/curl.h>
 #include <pthread.h>
 #include <sys/wait.h>
@@ -30,6 +38,8 @@
 #include "bench/probes/backends.h"
 #include "bench/probes/curl_driver.h"
 #include "bench/probes/figures.h"
+#include "bench/probes/grpc_backend.h"
+#include "bench/probes/grpc_bare.h"
 #include "probes/prober.h"
 #include "spdlog/spdlog.h"
 
@@ -46,7 +56,8 @@ struct Args {
   double period = 1;
   int max_in_flight = probes::ProberOptions{}.max_in_flight;
   int blackbox_targets = 1000;
-  std::string only = "prober,prober-curl,bare,blackbox";
+  int grpc_targets = 1000;
+  std::string only = "prober,prober-curl,bare,blackbox,grpc,grpc-bb";
 };
 
 Args Parse(int argc, char** argv) {
@@ -72,6 +83,8 @@ Args Parse(int argc, char** argv) {
       a.warmup = std::stod(v);
     } else if (const char* v = value("--blackbox-targets=")) {
       a.blackbox_targets = std::stoi(v);
+    } else if (const char* v = value("--grpc-targets=")) {
+      a.grpc_targets = std::stoi(v);
     } else if (const char* v = value("--only=")) {
       a.only = v;
     }
@@ -110,13 +123,22 @@ class BenchObserver final : public probes::ProbeObserver {
   std::vector<int64_t> lags_;
 };
 
-Figures RunProber(const Backends& backends, int n, bool reuse, bool direct, const Args& args) {
+// `grpc_port` > 0: gRPC health probes to that server (one target per
+// service name), and the figures count the whole process's CPU.
+Figures RunProber(const Backends& backends, int n, bool reuse, bool direct, const Args& args,
+                  int grpc_port = 0, bool process_cpu = false) {
   std::vector<Target> targets;
   for (int i = 0; i < n; ++i) {
     Target t;
     t.service = "bench";
     t.host = backends.Address(i);
     t.port = backends.port();
+    if (grpc_port > 0) {
+      t.service = "grpc-" + std::to_string(i);
+      t.host = "127.0.0.1";
+      t.port = grpc_port;
+      t.probe.kind = probes::ProbeKind::kGrpc;
+    }
     t.probe.period = FromSeconds(args.period);
     t.probe.timeout = std::chrono::milliseconds(900);
     t.probe.reuse_connections = reuse;
@@ -134,11 +156,12 @@ Figures RunProber(const Backends& backends, int n, bool reuse, bool direct, cons
   std::this_thread::sleep_for(std::chrono::duration<double>(args.warmup));
   Figures f;
   if (!observer.have_clock_.load()) return f;
-  double cpu0 = ThreadCpuSeconds(observer.clock_);
+  auto cpu = [&] { return process_cpu ? ProcessCpuSeconds() : ThreadCpuSeconds(observer.clock_); };
+  double cpu0 = cpu();
   observer.measuring_.store(true);
   std::this_thread::sleep_for(std::chrono::duration<double>(args.seconds));
   observer.measuring_.store(false);
-  f.cpu_seconds = ThreadCpuSeconds(observer.clock_) - cpu0;
+  f.cpu_seconds = cpu() - cpu0;
   f.seconds = args.seconds;
   f.probes = observer.probes_.load();
   f.failures = observer.failures_.load();
@@ -160,9 +183,13 @@ Figures RunBare(const Backends& backends, int n, bool reuse, const Args& args) {
   return RunCurlDriver(o);
 }
 
-Figures RunBlackbox(const Backends& backends, int n, const Args& args) {
+// `grpc_port` > 0: blackbox's grpc module against that server, n times.
+Figures RunBlackbox(const Backends& backends, int n, const Args& args, int grpc_port = 0) {
   DriverOptions o;
-  for (int i = 0; i < n; ++i) o.urls.push_back(backends.BlackboxProbeUrl(i));
+  for (int i = 0; i < n; ++i) {
+    o.urls.push_back(grpc_port > 0 ? backends.BlackboxGrpcProbeUrl(grpc_port)
+                                   : backends.BlackboxProbeUrl(i));
+  }
   o.timeout_s = 5;
   o.period_s = args.period;
   o.reuse = true;  // driver → blackbox keep-alive; blackbox itself dials fresh per probe
@@ -231,6 +258,10 @@ void PrintRatios(const std::map<std::string, Figures>& rows, const Args& args) {
       ratio("prober-curl" + suffix, "bare" + suffix);
     }
   }
+  std::string g = std::to_string(args.grpc_targets) + " reuse";
+  ratio("grpc " + g, "prober-proc " + g);
+  ratio("grpc " + g, "grpc-bare " + g);
+  ratio("grpc " + g, "grpc-bb " + std::to_string(args.grpc_targets) + " fresh");
   std::string bb = "blackbox " + std::to_string(args.blackbox_targets) + " fresh";
   ratio("prober " + std::to_string(args.blackbox_targets) + " fresh", bb);
   ratio("prober-curl " + std::to_string(args.blackbox_targets) + " fresh", bb);
@@ -246,7 +277,8 @@ int main(int argc, char** argv) {
   int max_n = args.blackbox_targets;
   for (int n : args.targets) max_n = std::max(max_n, n);
   bool with_blackbox = Selected(args.only, "blackbox");
-  auto backends = Backends::Start(max_n, with_blackbox);
+  bool grpc_blackbox = Selected(args.only, "grpc-bb");
+  auto backends = Backends::Start(max_n, with_blackbox || grpc_blackbox);
   if (!backends.ok()) {
     std::fprintf(stderr, "probe_bench: %s\n", backends.status().ToString().c_str());
     return 1;
@@ -270,6 +302,38 @@ int main(int argc, char** argv) {
       }
       if (Selected(args.only, "bare")) {
         row("bare", n, conns, InChild([&] { return RunBare(**backends, n, reuse, args); }));
+      }
+    }
+  }
+  if (Selected(args.only, "grpc")) {
+    GrpcBackend server;  // forked before this process touches gRPC
+    int n = args.grpc_targets;
+    row("prober-proc", n, "reuse",
+        InChild([&] { return RunProber(**backends, n, true, true, args, 0, true); }));
+    if (server.port() > 0) {
+      double s0 = server.CpuSeconds();
+      row("grpc", n, "reuse",
+          InChild([&] { return RunProber(**backends, n, true, true, args, server.port(), true); }));
+      double s1 = server.CpuSeconds();
+      BareGrpcOptions bare{.port = server.port(),
+                           .targets = n,
+                           .period_s = args.period,
+                           .timeout_s = 0.9,
+                           .warmup_s = args.warmup,
+                           .measure_s = args.seconds};
+      row("grpc-bare", n, "reuse", InChild([&] { return RunBareGrpc(bare); }));
+      double s2 = server.CpuSeconds();
+      std::printf(
+          "(prober-proc, grpc, grpc-bare rows: CPU = the whole process; gRPC server: %.3f "
+          "cores over the grpc row, %.3f over grpc-bare)\n",
+          (s1 - s0) / (args.seconds + args.warmup), (s2 - s1) / (args.seconds + args.warmup));
+      if (grpc_blackbox) {
+        Figures f = InChild([&] { return RunBlackbox(**backends, n, args, server.port()); });
+        Figures bb = f;
+        bb.cpu_seconds = f.other_cpu_seconds;  // blackbox's own CPU, not the driver's
+        bb.rss_mb = (*backends)->BlackboxRssMb();
+        row("grpc-bb", n, "fresh", bb);
+        std::printf("(grpc-bb row: blackbox_exporter's grpc module, CPU = its process)\n");
       }
     }
   }

@@ -219,6 +219,48 @@ services:
   EXPECT_TRUE(h.tls.insecure_skip_verify);
 }
 
+TEST(LoadConfig, ReadsGrpcTlsSocketAndMinCertValidity) {
+  TempDir dir;
+  WriteFile(dir.File("ca.pem"), "x");
+  LoadResult r = ParseConfig(R"(etcd: {endpoints: ["a:1"]}
+defaults:
+  minCertValidity: 168h
+services:
+  - name: plain-grpc
+    endpoints: ["a:1"]
+    probe: {grpc: {port: 9090, service: orders.v1.Orders}}
+  - name: tls-grpc
+    endpoints: ["a:1"]
+    probe: {grpc: {tls: {caFile: ca.pem, serverName: orders.internal}, authority: orders:443}}
+  - name: tls-grpc-defaults
+    endpoints: ["a:1"]
+    probe: {grpc: {tls: {}}}
+  - name: tls
+    endpoints: ["a:1"]
+    probe:
+      tlsSocket: {host: 10.0.0.9, port: 443, tls: {insecureSkipVerify: true}}
+      minCertValidity: 24h
+)",
+                             "c.yaml", dir.path());
+  ASSERT_TRUE(r.config) << Messages(r);
+  const auto& s = r.config->services;
+  EXPECT_EQ(s[0].probe.kind, probes::ProbeKind::kGrpc);
+  EXPECT_EQ(s[0].probe.grpc.port, 9090);
+  EXPECT_EQ(s[0].probe.grpc.service, "orders.v1.Orders");
+  EXPECT_FALSE(s[0].probe.grpc.tls);
+  EXPECT_EQ(s[0].probe.min_cert_validity, std::chrono::hours(168));
+  EXPECT_TRUE(s[1].probe.grpc.tls);
+  EXPECT_EQ(s[1].probe.grpc.tls_options.ca_file, dir.File("ca.pem"));
+  EXPECT_EQ(s[1].probe.grpc.tls_options.server_name, "orders.internal");
+  EXPECT_EQ(s[1].probe.grpc.authority, "orders:443");
+  EXPECT_TRUE(s[2].probe.grpc.tls);
+  EXPECT_EQ(s[3].probe.kind, probes::ProbeKind::kTlsSocket);
+  EXPECT_EQ(s[3].probe.tls_socket.host, "10.0.0.9");
+  EXPECT_EQ(s[3].probe.tls_socket.port, 443);
+  EXPECT_TRUE(s[3].probe.tls_socket.tls.insecure_skip_verify);
+  EXPECT_EQ(s[3].probe.min_cert_validity, std::chrono::hours(24));
+}
+
 TEST(LoadConfig, ReportsEndpointsFileErrorsAtTheirLineInThatFile) {
   TempDir dir;
   WriteFile(dir.File("hosts.txt"), "10.0.0.1:80\n  bogus\n10.0.0.1:80\n");
@@ -393,6 +435,21 @@ TEST(RunCheckConfig, PrintsEveryErrorAndExitsTwoWhenInvalid) {
                            ":2:14: log.level: expected trace, debug, info, warn or error, "
                            "got \"loud\"\n" +
                            file + ": 2 errors\n");
+}
+
+// probes.dnsMinTTL is handed to the prober (ProberOptions::dns_min_ttl), so
+// a 0-TTL name is not resolved on every probe; absent: 5s.
+TEST(ProbesBlock, DnsMinTTLIsReadAndDefaultsToFiveSeconds) {
+  const std::string base = "etcd: {endpoints: [\"a:1\"]}\n";
+  LoadResult absent = ParseConfig(base, "c.yaml", "/");
+  LoadResult set = ParseConfig(base + "probes: {dnsMinTTL: 1m30s}\n", "c.yaml", "/");
+  LoadResult zero = ParseConfig(base + "probes: {dnsMinTTL: 0s}\n", "c.yaml", "/");
+  ASSERT_TRUE(absent.config && set.config) << Messages(absent) << Messages(set);
+  EXPECT_EQ(absent.config->probes.dns_min_ttl, seconds(5));
+  EXPECT_EQ(set.config->probes.dns_min_ttl, seconds(90));
+  EXPECT_FALSE(zero.config.has_value());
+  EXPECT_EQ(Messages(zero),
+            "c.yaml:2:21: probes.dnsMinTTL: expected a duration greater than 0, got \"0s\"\n");
 }
 
 }  // namespace

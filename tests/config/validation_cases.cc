@@ -155,16 +155,43 @@ const std::vector<ValidationCase>& ValidationCases() {
         "\"0\""}},
       {"ProbeMissing",
        Head() + "services:\n  - name: a\n    endpoints: []\n",
-       {"config.yaml:6:5: services[0].probe: missing required field; expected a probe with httpGet "
-        "or tcpSocket (or one under defaults)"}},
+       {"config.yaml:6:5: services[0].probe: missing required field; expected a probe with "
+        "httpGet, "
+        "tcpSocket, exec, grpc or tlsSocket (or one under defaults)"}},
       {"ProbeWithoutAction",
        Service("{periodSeconds: 5}"),
-       {"config.yaml:7:12: services[0].probe: expected exactly one of httpGet or tcpSocket (or one "
-        "under defaults), got neither"}},
+       {"config.yaml:7:12: services[0].probe: expected exactly one of httpGet, tcpSocket, exec, "
+        "grpc "
+        "or "
+        "tlsSocket (or one under defaults), got none"}},
       {"ProbeWithBothActions",
        Service("{httpGet: {}, tcpSocket: {}}"),
-       {"config.yaml:7:12: services[0].probe: expected exactly one of httpGet or tcpSocket, got "
-        "both"}},
+       {"config.yaml:7:12: services[0].probe: expected exactly one of httpGet, tcpSocket, exec, "
+        "grpc "
+        "or "
+        "tlsSocket, got httpGet and tcpSocket"}},
+      {"ProbeWithGrpcAndTlsSocket",
+       Service("{grpc: {}, tlsSocket: {}}"),
+       {"config.yaml:7:12: services[0].probe: expected exactly one of httpGet, tcpSocket, exec, "
+        "grpc "
+        "or "
+        "tlsSocket, got grpc and tlsSocket"}},
+      {"GrpcPortOutOfRange",
+       Service("{grpc: {port: 70000}}"),
+       {"config.yaml:7:26: services[0].probe.grpc.port: expected an integer 1-65535, got "
+        "\"70000\""}},
+      {"GrpcUnknownKey",
+       Service("{grpc: {servce: x}}"),
+       {"config.yaml:7:20: services[0].probe.grpc.servce: unknown key; did you mean "
+        "\"service\"?"}},
+      {"TlsSocketBadHost",
+       Service("{tlsSocket: {host: \"a b\"}}"),
+       {"config.yaml:7:31: services[0].probe.tlsSocket.host: expected a host name or IP address, "
+        "got \"a b\""}},
+      {"MinCertValidityNotADuration",
+       Service("{tlsSocket: {}, minCertValidity: week}"),
+       {"config.yaml:7:45: services[0].probe.minCertValidity: expected a duration like 500ms, 10s "
+        "or 1m, got \"week\""}},
       {"HttpGetPortNotAnInteger",
        Service("{httpGet: {port: abc}}"),
        {"config.yaml:7:29: services[0].probe.httpGet.port: expected an integer 1-65535, got "
@@ -260,9 +287,9 @@ const std::vector<ValidationCase>& ValidationCases() {
       {"DefaultsRejectUnknownKeys",
        Head() + "defaults: {period: 5}\n" + kServices,
        {"config.yaml:5:12: defaults.period: unknown key; expected one of: httpGet, tcpSocket, "
-        "exec, initialDelaySeconds, periodSeconds, timeoutSeconds, successThreshold, "
-        "failureThreshold, "
-        "reuseConnections"}},
+        "exec, grpc, tlsSocket, minCertValidity, initialDelaySeconds, periodSeconds, "
+        "timeoutSeconds, "
+        "successThreshold, failureThreshold, reuseConnections"}},
       {"StringExpectedGotMapping",
        Head() + "server: {listen: {port: 1}}\n",
        {"config.yaml:5:18: server.listen: expected a string, got a mapping"}},
@@ -301,7 +328,8 @@ const std::vector<ValidationCase>& ValidationCases() {
         "false, got \"maybe\""}},
       {"DefaultsWithBothActions",
        Head() + "defaults: {httpGet: {}, tcpSocket: {}}\n" + kServices,
-       {"config.yaml:5:11: defaults: expected at most one of httpGet or tcpSocket, got both"}},
+       {"config.yaml:5:11: defaults: expected at most one of httpGet, tcpSocket, exec, grpc or "
+        "tlsSocket, got httpGet and tcpSocket"}},
       {"WrongTypeForProbe",
        Service("tcp"),
        {"config.yaml:7:12: services[0].probe: expected a mapping, got \"tcp\""}},

@@ -182,7 +182,8 @@ class PromqlLive : public ::testing::Test {
     ASSERT_TRUE(etcd_.Start().ok());
     broken_.SetStatus(503);
     admin_port_ = FreePort();
-    const std::string config = dir_.File("config.yaml");
+    config_ = dir_.File("config.yaml");
+    const std::string& config = config_;
     std::ofstream(config) << "etcd:\n"
                           << "  endpoints: [\"" << etcd_.endpoint() << "\"]\n"
                           << "registration:\n"
@@ -228,6 +229,7 @@ class PromqlLive : public ::testing::Test {
   TempDir dir_;
   EtcdServer etcd_;
   HttpBackend healthy1_, healthy2_, broken_;
+  std::string config_;
   int admin_port_ = 0;
   std::unique_ptr<Process> registrar_;
   std::unique_ptr<PrometheusServer> prometheus_;
@@ -283,6 +285,12 @@ TEST_F(PromqlLive, EveryDashboardQueryIsValidAndReturnsData) {
   // calls etcd, so the latency quantiles are NaN. Someone deleting its keys
   // makes it repair them: a reconcile, a Txn and drift repairs to plot.
   etcd_.EtcdCtl({"del", "--prefix", "/services/web/"});
+  // The drained-targets panel shows drained (or never probed) targets: drain one.
+  auto drain = Process::Start({REGISTRAR_BINARY, "drain", "--config", config_, "--reason", "test",
+                               "api/" + broken_.address()},
+                              dir_.File("drain.log"));
+  ASSERT_TRUE(drain.ok()) << drain.status();
+  ASSERT_EQ((*drain)->Wait(std::chrono::seconds(30)), 0) << (*drain)->Log();
   // rate() needs two scrapes in its window: give every query a few seconds.
   std::vector<std::string> empty;
   WaitFor(

@@ -85,6 +85,32 @@ TEST(TargetCollector, KeepsUnknownApartFromUnhealthy) {
   EXPECT_EQ(code, 0) << out;
 }
 
+TEST(TargetCollector, ExportsTheLeafCertificateExpiryOfTlsTargetsOnly) {
+  const probes::Target tls = HttpTarget("web", 1001), plain = HttpTarget("web", 1002);
+  FakeStatus status;
+  probes::TargetStatus t = Status(tls, probes::Health::kHealthy);
+  probes::ProbeResult r = Probe(200, std::chrono::milliseconds(2), 1000);
+  r.cert_not_after = WallTime(std::chrono::seconds(1'900'000'000));
+  t.recent.push_back(r);
+  // A later probe that did not get as far as the certificate keeps the last one seen.
+  t.recent.push_back(Probe(0, std::chrono::milliseconds(1), 1001));
+  probes::TargetStatus p = Status(plain, probes::Health::kHealthy);
+  p.recent.push_back(Probe(200, std::chrono::milliseconds(2), 1000));
+  status.SetTargets({t, p});
+  TargetCollector collector(status, PerTargetSeries::kAuto);
+  const std::string name = "registrar_probe_ssl_earliest_cert_expiry";
+  std::string text = Text(collector);
+  EXPECT_EQ(Sample(text, name, Of(tls)), 1.9e9);
+  EXPECT_EQ(Sample(text, name, Of(plain)), std::nullopt);
+  // A renewed certificate moves it; a removed target loses it.
+  r.cert_not_after = WallTime(std::chrono::seconds(1'950'000'000));
+  t.recent.push_back(r);
+  status.SetTargets({t, p});
+  EXPECT_EQ(Sample(Text(collector), name, Of(tls)), 1.95e9);
+  status.SetTargets({p});
+  EXPECT_EQ(Sample(Text(collector), name, Of(tls)), std::nullopt);
+}
+
 TEST(TargetCollector, CardinalityIsTheOperatorsChoice) {
   FakeStatus status;
   std::vector<probes::TargetStatus> many;

@@ -67,9 +67,8 @@ class HostileBase : public ::testing::Test {
     sentinel_.probe.period = milliseconds(50);
   }
 
-  void Start(std::vector<Target> hostile) {
+  void Start(std::vector<Target> hostile, ProberOptions options = {}) {
     hostile.push_back(sentinel_);
-    ProberOptions options;
     options.direct_sockets = direct_;
     prober_ = Prober::Create(RealClock(), random_, options, &observer_);
     prober_->SetTargets(std::move(hostile));

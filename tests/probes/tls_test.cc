@@ -16,21 +16,11 @@
 namespace registrar::probes {
 namespace {
 
+using registrar::testing::CanConnect;
 using registrar::testing::Process;
 using registrar::testing::RunCommand;
 using registrar::testing::TempDir;
 using registrar::testing::WaitFor;
-
-bool CanConnect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return ok;
-}
 
 class TlsTest : public HostileBase {  // HTTPS: always the libcurl path
  protected:

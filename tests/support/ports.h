@@ -12,4 +12,7 @@ int FreePort(const std::string& host = "127.0.0.1");
 // port the kernel picked; returns the fd and sets *port. Throws on failure.
 int ListenOnLoopback(int backlog, int* port);
 
+// Whether something accepts TCP connections on 127.0.0.1:`port` now.
+bool CanConnect(int port);
+
 }  // namespace registrar::testing
