@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/common/args.h"
 #include "bench/common/metrics_text.h"
 #include "controller/controller.h"
 #include "etcd/client.h"
@@ -229,21 +230,13 @@ Figures RunPerInstance(const Args& args, int n) {
   return f;
 }
 
-std::vector<int> ParseList(const std::string& s) {
-  std::vector<int> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ',')) out.push_back(std::atoi(item.c_str()));
-  return out;
-}
-
 Args ParseArgs(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
     if (flag == "--n") {
-      a.ns = ParseList(value);
+      a.ns = ParseIntList(value);
     } else if (flag == "--steady-seconds") {
       a.steady_seconds = std::atoi(value.c_str());
     } else if (flag == "--ttl") {

@@ -41,12 +41,13 @@
 #include <thread>
 #include <vector>
 
+#include "bench/common/args.h"
 #include "bench/common/metrics_text.h"
 #include "bench/replicas/accept_server.h"
 #include "bench/replicas/key_tracker.h"
 #include "etcd/client.h"
 #include "httplib.h"
-#include "nlohmann/json.hpp"
+#include "tests/support/cluster_members.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/ports.h"
 #include "tests/support/process.h"
@@ -59,7 +60,6 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr char kPrefix[] = "/services/";
-constexpr char kMembers[] = "/etcd-registrar/services/members/";
 constexpr int kLeaseTtl = 10;   // seconds
 constexpr int kSessionTtl = 3;  // seconds
 constexpr int kPeriod = 5;      // seconds
@@ -210,18 +210,7 @@ Replica Bench::StartReplica(const std::string& id) {
   return r;
 }
 
-std::map<std::string, int64_t> Bench::Members() {
-  etcd::RangeOptions options;
-  options.prefix = true;
-  auto r = reader_->Range(kMembers, options);
-  std::map<std::string, int64_t> out;
-  if (!r.ok()) return out;
-  for (auto& kv : r->kvs) {
-    auto j = nlohmann::json::parse(kv.value, nullptr, false);
-    out[kv.key.substr(sizeof(kMembers) - 1)] = j.is_object() ? j.value("lease", int64_t{0}) : 0;
-  }
-  return out;
-}
+std::map<std::string, int64_t> Bench::Members() { return testing::ReadMemberLeases(*reader_); }
 
 int64_t Bench::LeaseOf(const std::string& id) {
   const auto m = Members();
@@ -560,14 +549,6 @@ void Bench::Run() {
   Summary();
 }
 
-std::vector<int> ParseList(const std::string& s) {
-  std::vector<int> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ',')) out.push_back(std::atoi(item.c_str()));
-  return out;
-}
-
 Args ParseArgs(int argc, char** argv) {
   Args a;
   for (int i = 1; i < argc; ++i) {
@@ -596,7 +577,7 @@ Args ParseArgs(int argc, char** argv) {
     } else if (flag == "--settle-seconds") {
       a.settle_seconds = std::atoi(value.c_str());
     } else if (flag == "--single-restart-delays") {
-      a.single_delays = ParseList(value);
+      a.single_delays = ParseIntList(value);
     } else if (flag == "--log-dir") {
       a.log_dir = value;
     } else {

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "etcd/client.h"
-#include "nlohmann/json.hpp"
+#include "tests/support/cluster_members.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/http_backend.h"
 #include "tests/support/ports.h"
@@ -29,8 +29,7 @@ namespace {
 using std::chrono::seconds;
 
 constexpr int kBackends = 30;
-constexpr int kServices = 10;  // × kBackends = 300 targets
-constexpr char kMembers[] = "/etcd-registrar/services/members/";
+constexpr int kServices = 10;   // × kBackends = 300 targets
 constexpr int kSessionTtl = 2;  // seconds
 constexpr int kLeaseTtl = 6;    // seconds
 
@@ -167,18 +166,7 @@ class Replicas : public ::testing::Test {
   }
 
   // member id → its registration lease.
-  std::map<std::string, int64_t> Members() {
-    etcd::RangeOptions options;
-    options.prefix = true;
-    auto r = reader_->Range(kMembers, options);
-    std::map<std::string, int64_t> out;
-    if (!r.ok()) return out;
-    for (auto& kv : r->kvs) {
-      auto j = nlohmann::json::parse(kv.value, nullptr, false);
-      out[kv.key.substr(sizeof(kMembers) - 1)] = j.is_object() ? j.value("lease", int64_t{0}) : 0;
-    }
-    return out;
-  }
+  std::map<std::string, int64_t> Members() { return ReadMemberLeases(*reader_); }
 
   // Every one of `want` keys exists, each under the lease of one of exactly
   // `members` live members, none of which holds fewer than `min_share` keys.
