@@ -454,6 +454,14 @@ void Bench::SteadyLoad() {
     Require(old.process->Wait(seconds(60)) >= 0, old.id + " did not exit after SIGTERM");
     retired_.push_back(std::move(old));
   }
+  if (rows.size() > 1) {
+    const Row& most = rows.front();
+    const Row& one = rows.back();
+    std::printf(
+        "  %zu replicas / 1: registrar req/s x%.2f, revisions/s x%.2f (N = %zu each time)\n",
+        most.r, most.registrar / std::max(one.registrar, 1e-9),
+        most.revisions / std::max(one.revisions, 1e-9), want_);
+  }
   std::printf(
       "  (registrar req/s = Δ sum of registrar_etcd_requests_total over the live replicas; "
       "etcd-counted = etcd's unary calls + stream messages, incl. this benchmark's watch)\n");
