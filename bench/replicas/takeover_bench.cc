@@ -457,14 +457,19 @@ void Bench::SteadyLoad() {
   if (rows.size() > 1) {
     const Row& most = rows.front();
     const Row& one = rows.back();
+    auto ratio = [](double a, double b) {
+      return b > 0 ? "x" + std::to_string(a / b).substr(0, 5) : std::string("- (0 with 1)");
+    };
     std::printf(
-        "  %zu replicas / 1: registrar req/s x%.2f, revisions/s x%.2f (N = %zu each time)\n",
-        most.r, most.registrar / std::max(one.registrar, 1e-9),
-        most.revisions / std::max(one.revisions, 1e-9), want_);
+        "  %zu replicas / 1 (N = %zu each time): etcd-counted req/s %s, registrar req/s %s, "
+        "revisions/s %s\n",
+        most.r, want_, ratio(most.etcd, one.etcd).c_str(),
+        ratio(most.registrar, one.registrar).c_str(), ratio(most.revisions, one.revisions).c_str());
   }
   std::printf(
-      "  (registrar req/s = Δ sum of registrar_etcd_requests_total over the live replicas; "
-      "etcd-counted = etcd's unary calls + stream messages, incl. this benchmark's watch)\n");
+      "  (registrar req/s = Δ sum of registrar_etcd_requests_total over the live replicas, which "
+      "counts unary calls and stream opens, not keepalive messages; etcd-counted = etcd's unary "
+      "calls + stream messages, keepalives included)\n");
 }
 
 void Bench::SingleRegistrar() {
