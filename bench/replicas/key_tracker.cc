@@ -88,6 +88,7 @@ void KeyTracker::ApplyLocked(const etcd::WatchEvent& e) {
   events_.push_back({e.kv.mod_revision, deleted, deleted ? e.kv.key : std::string()});
   revision_ = std::max(revision_, e.kv.mod_revision);
   const MonoTime now = RealClock().Now();
+  last_event_at_ = now;
   if (lease_of_.size() < want_) {
     if (!short_) {
       short_ = true;
@@ -119,6 +120,11 @@ KeyTracker::Events KeyTracker::Since(int64_t after) const {
 int64_t KeyTracker::revision() const {
   std::lock_guard lock(mu_);
   return revision_;
+}
+
+MonoTime KeyTracker::last_event_at() const {
+  std::lock_guard lock(mu_);
+  return last_event_at_;
 }
 
 size_t KeyTracker::size() const {

@@ -37,6 +37,8 @@ class KeyTracker final {
   Events Since(int64_t after) const;
   // The highest revision applied (events only: idle etcd does not move it).
   int64_t revision() const;
+  // When the last event was applied (construction time before any).
+  MonoTime last_event_at() const;
   bool broken() const { return broken_.load(); }
 
   size_t size() const;
@@ -74,6 +76,7 @@ class KeyTracker final {
   };
   std::vector<Event> events_;  // by revision
   int64_t revision_ = 0;
+  MonoTime last_event_at_ = RealClock().Now();
   bool short_ = false;
   MonoTime short_since_{};
   size_t max_absent_ = 0;

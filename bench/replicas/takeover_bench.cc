@@ -64,6 +64,8 @@ constexpr int kLeaseTtl = 10;   // seconds
 constexpr int kSessionTtl = 3;  // seconds
 constexpr int kPeriod = 5;      // seconds
 constexpr int kReplicas = 3;
+// "Converged": every member holds at least this share of an even split.
+constexpr double kBalanced = 0.8;
 
 std::atomic<int> g_signal{0};
 extern "C" void OnSignal(int sig) { g_signal.store(sig); }
@@ -226,10 +228,12 @@ int64_t Bench::Revision() {
 }
 
 // Every key exists, each under the lease of one of exactly `members` live
-// members, none holding fewer than `min_share` of an even share.
+// members, none holding fewer than `min_share` of an even share, and no key
+// changed for a second (a rebalance writes its Txns back to back, so a
+// quiet second means it is over).
 bool Bench::Converged(size_t members, double min_share) {
   if (keys_->broken()) throw std::runtime_error("the watch of " + std::string(kPrefix) + " broke");
-  if (keys_->size() != want_) return false;
+  if (keys_->size() != want_ || Now() - keys_->last_event_at() < seconds(1)) return false;
   const auto m = Members();
   if (m.size() != members) return false;
   const auto per_lease = keys_->PerLease();
@@ -297,19 +301,20 @@ std::string Bench::LogTails() const {
 void Bench::ColdStart() {
   const MonoTime start = Now();
   for (int i = 0; i < kReplicas; ++i) replicas_.push_back(StartReplica("r" + std::to_string(i)));
-  Require(Until([&] { return Converged(kReplicas, 0.5); }, seconds(240), milliseconds(200)),
+  Require(Until([&] { return Converged(kReplicas, kBalanced); }, seconds(240), milliseconds(200)),
           "cold start: not every key under the 3 members' leases after 240 s (" +
               std::to_string(keys_->size()) + " keys)");
   std::printf("cold start: %zu keys over %d members in %.2f s\n", want_, kReplicas,
-              Seconds(Now() - start));
+              Seconds(keys_->last_event_at() - start));
   PrintShares();
   std::fflush(stdout);
 }
 
 void Bench::Takeovers() {
   std::printf("\n## Takeover after kill -9 (%d rounds)\n", args_.rounds);
-  std::printf("%5s | %6s | %8s | %10s | %7s | %6s | %9s | %12s | %8s\n", "round", "victim",
-              "orphans", "adopted s", "DELETEs", "PUTs", "revisions", "PUTs +period", "rejoin s");
+  std::printf("%5s | %6s | %8s | %10s | %7s | %6s | %9s | %12s | %12s\n", "round", "victim",
+              "orphans", "adopted s", "DELETEs", "PUTs", "revisions", "PUTs +period",
+              "rebalanced s");
   for (int round = 0; round < args_.rounds; ++round) {
     Replica& victim = replicas_[static_cast<size_t>(round) % replicas_.size()];
     const int64_t dead_lease = LeaseOf(victim.id);
@@ -338,10 +343,10 @@ void Bench::Takeovers() {
     const MonoTime restarted = Now();
     retired_.push_back(Replica{victim.id, victim.port, std::move(victim.process)});
     victim = StartReplica(victim.id);
-    Require(Until([&] { return Converged(kReplicas, 0.5); }, seconds(120), milliseconds(100)),
+    Require(Until([&] { return Converged(kReplicas, kBalanced); }, seconds(120), milliseconds(100)),
             "round " + std::to_string(round) + ": no convergence after the restart");
-    const double rejoin = Seconds(Now() - restarted);
-    std::printf("%5d | %6s | %8zu | %10.3f | %7lld | %6lld | %9lld | %12lld | %8.2f\n", round + 1,
+    const double rejoin = std::max(0.0, Seconds(keys_->last_event_at() - restarted));
+    std::printf("%5d | %6s | %8zu | %10.3f | %7lld | %6lld | %9lld | %12lld | %12.2f\n", round + 1,
                 victim.id.c_str(), orphans, took, static_cast<long long>(later.deletes),
                 static_cast<long long>(at.puts), static_cast<long long>(revs),
                 static_cast<long long>(later.puts - at.puts), rejoin);
@@ -398,9 +403,9 @@ void Bench::RollingRestart() {
   const KeyTracker::Events ev = keys_->Since(rev_before);
   const int64_t revs = Revision() - rev_before;
   const MonoTime done = Now();
-  Require(Until([&] { return Converged(kReplicas, 0.5); }, seconds(120), milliseconds(100)),
+  Require(Until([&] { return Converged(kReplicas, kBalanced); }, seconds(120), milliseconds(100)),
           "rolling restart: no convergence after 120 s");
-  const double converge = Seconds(Now() - done);
+  const double converge = std::max(0.0, Seconds(keys_->last_event_at() - done));
   const KeyTracker::Gap gap = keys_->gap();
   std::printf(
       "total %.2f s (then converged in %.2f s): DELETEs %lld, PUTs %lld, revisions %lld, "
@@ -423,9 +428,9 @@ void Bench::SteadyLoad() {
   };
   std::vector<Row> rows;
   while (true) {
-    Require(
-        Until([&] { return Converged(replicas_.size(), 0.5); }, seconds(120), milliseconds(100)),
-        "steady: no convergence with " + std::to_string(replicas_.size()) + " replicas");
+    Require(Until([&] { return Converged(replicas_.size(), kBalanced); }, seconds(120),
+                  milliseconds(100)),
+            "steady: no convergence with " + std::to_string(replicas_.size()) + " replicas");
     Pause(seconds(args_.settle_seconds));
     std::vector<Replica*> live;
     for (auto& r : replicas_) live.push_back(&r);
