@@ -25,6 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench/common/args.h"
+#include "bench/common/metrics_text.h"
 #include "controller/controller.h"
 #include "etcd/client.h"
 #include "httplib.h"
@@ -64,24 +66,6 @@ double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Sums the samples of `family` whose labels contain every string in `with`.
-double Sum(const std::string& text, const std::string& family,
-           const std::vector<std::string>& with = {}) {
-  double total = 0;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(family, 0) != 0) continue;
-    const char next = line.size() > family.size() ? line[family.size()] : '\0';
-    if (next != '{' && next != ' ') continue;
-    bool match = true;
-    for (const auto& w : with) match = match && line.find(w) != std::string::npos;
-    if (!match) continue;
-    total += std::strtod(line.substr(line.rfind(' ') + 1).c_str(), nullptr);
-  }
-  return total;
-}
-
 EtcdCounters ReadCounters(const testing::EtcdServer& etcd) {
   httplib::Client http("127.0.0.1", etcd.port());
   auto res = http.Get("/metrics");
@@ -91,10 +75,12 @@ EtcdCounters ReadCounters(const testing::EtcdServer& etcd) {
     return c;
   }
   const std::string& m = res->body;
-  c.requests = Sum(m, "grpc_server_handled_total", {"grpc_type=\"unary\""}) +
-               Sum(m, "grpc_server_msg_received_total", {"grpc_type=\"bidi_stream\""});
-  c.writes = Sum(m, "etcd_debugging_mvcc_put_total") + Sum(m, "etcd_debugging_mvcc_delete_total");
-  c.keepalives = Sum(m, "grpc_server_msg_received_total", {"grpc_method=\"LeaseKeepAlive\""});
+  c.requests = SumSamples(m, "grpc_server_handled_total", {"grpc_type=\"unary\""}) +
+               SumSamples(m, "grpc_server_msg_received_total", {"grpc_type=\"bidi_stream\""});
+  c.writes = SumSamples(m, "etcd_debugging_mvcc_put_total") +
+             SumSamples(m, "etcd_debugging_mvcc_delete_total");
+  c.keepalives =
+      SumSamples(m, "grpc_server_msg_received_total", {"grpc_method=\"LeaseKeepAlive\""});
   return c;
 }
 
@@ -244,21 +230,13 @@ Figures RunPerInstance(const Args& args, int n) {
   return f;
 }
 
-std::vector<int> ParseList(const std::string& s) {
-  std::vector<int> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ',')) out.push_back(std::atoi(item.c_str()));
-  return out;
-}
-
 Args ParseArgs(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
     if (flag == "--n") {
-      a.ns = ParseList(value);
+      a.ns = ParseIntList(value);
     } else if (flag == "--steady-seconds") {
       a.steady_seconds = std::atoi(value.c_str());
     } else if (flag == "--ttl") {
