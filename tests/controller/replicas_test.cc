@@ -103,11 +103,18 @@ class Replicas : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(StartEtcd());
-    etcd::ClientOptions options;
-    options.endpoints = endpoints_;
-    options.request_timeout = seconds(2);
-    reader_ = *etcd::Client::Create(options);
+    ASSERT_NO_FATAL_FAILURE(ReadFrom(endpoints_));
     for (int i = 0; i < kBackends; ++i) backends_.push_back(std::make_unique<HttpBackend>());
+  }
+
+  // The test's own reads and watches (reader_) go to `endpoints`.
+  void ReadFrom(const std::vector<std::string>& endpoints) {
+    etcd::ClientOptions options;
+    options.endpoints = endpoints;
+    options.request_timeout = seconds(2);
+    auto client = etcd::Client::Create(options);
+    ASSERT_TRUE(client.ok()) << client.status();
+    reader_ = *std::move(client);
   }
 
   // One etcd member; ReplicasOnThreeEtcdMembers starts a cluster instead.
@@ -406,12 +413,7 @@ class ReplicasOnThreeEtcdMembers : public Replicas {
   }
   // The test's own reads and watch go to `member` only, one that the test
   // leaves alone, so they see every event whatever happens to the others.
-  void ReadFrom(int member) {
-    etcd::ClientOptions options;
-    options.endpoints = {cluster_.endpoint(member)};
-    options.request_timeout = seconds(2);
-    reader_ = *etcd::Client::Create(options);
-  }
+  void ReadFrom(int member) { Replicas::ReadFrom({cluster_.endpoint(member)}); }
   // A key deleted while every backend stayed healthy is a gap.
   void ExpectNoKeyDeleted(const EventRecorder& events) {
     const auto deleted = events.deletes();
@@ -428,7 +430,7 @@ TEST_F(ReplicasOnThreeEtcdMembers, AHungEtcdMemberForFiveTtlsLosesNoKey) {
   auto r1 = Start("r1");
   ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 2, 0.8); }, seconds(60)))
       << Logs({r0.get(), r1.get()});
-  ReadFrom(2);
+  ASSERT_NO_FATAL_FAILURE(ReadFrom(2));
   EventRecorder events(*reader_, Revision() + 1);
   cluster_.Pause(0);
   const auto until = std::chrono::steady_clock::now() + seconds(30);
@@ -456,7 +458,7 @@ TEST_F(ReplicasOnThreeEtcdMembers, AKilledEtcdLeaderAndThenAKilledReplicaLeaveNo
       << Logs({r0.get(), r1.get()});
   auto leader = cluster_.Leader();
   ASSERT_TRUE(leader.ok()) << leader.status();
-  ReadFrom((*leader + 1) % 3);
+  ASSERT_NO_FATAL_FAILURE(ReadFrom((*leader + 1) % 3));
   const auto before = Keys();
   ASSERT_EQ(before.size(), kTargets);
   cluster_.Kill(*leader);
