@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/yaml_document.h"
 
 namespace registrar::admin {
 namespace {
@@ -114,7 +115,16 @@ absl::StatusOr<WebConfig> ParseWebConfig(const std::string& yaml, const std::str
                                          const std::string& source) {
   WebConfig out;
   try {
-    const YAML::Node root = YAML::Load(yaml);
+    const YamlDocument document = ReadYamlDocument(yaml);
+    if (document.error) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ":", document.error->mark.line + 1, ": ", document.error->message));
+    }
+    if (document.documents > 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ":", document.second.line + 1, ": expected one YAML document"));
+    }
+    const YAML::Node& root = document.root;
     if (root.IsNull()) return out;
     if (!root.IsMap())
       return absl::InvalidArgumentError(absl::StrCat(source, ":1: expected a map"));

@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/yaml_document.h"
 #include "config/config.h"
 #include "config/keys.h"
 #include "config/probe.h"
@@ -315,19 +316,17 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
                        const std::string& base_dir, const Overrides& overrides) {
   Errors errors(display_name);
   LoadResult result;
-  YAML::Node root;
-  try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(yaml);
-    if (!documents.empty()) root = documents[0];
-    if (documents.size() > 1) {
-      errors.Add(documents[1].Mark(), "",
-                 "expected one YAML document, got " + std::to_string(documents.size()));
-    }
-  } catch (const YAML::Exception& e) {
-    errors.Add(e.mark, "", "invalid YAML: " + e.msg);
+  YamlDocument document = ReadYamlDocument(yaml);
+  if (document.error) {
+    errors.Add(document.error->mark, "", "invalid YAML: " + document.error->message);
     result.errors = errors.Take();
     return result;
   }
+  if (document.documents > 1) {
+    errors.Add(document.second, "",
+               "expected one YAML document, got " + std::to_string(document.documents));
+  }
+  YAML::Node root = document.root;
   PlaceOverrides(overrides, root, errors);
   if (!internal::CheckExpandedSize(root, errors)) {
     result.errors = errors.Take();

@@ -273,6 +273,13 @@ TEST(WebConfigParse, ErrorsNameTheFileAndLine) {
             std::string::npos);
   EXPECT_NE(parse("enable_drain_api: perhaps\n").message().find("expected true or false"),
             std::string::npos);
+  // A stray flow entry that yaml-cpp's document loop never consumes.
+  EXPECT_NE(parse("{open_health_endpoints: true}\n,\n").message().find("web.yml:2: unexpected ','"),
+            std::string::npos);
+  EXPECT_NE(parse("enable_drain_api: true\n---\nenable_drain_api: false\n")
+                .message()
+                .find("web.yml:2: expected one YAML document"),
+            std::string::npos);
   (void)ReadFile;
 }
 

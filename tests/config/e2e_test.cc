@@ -144,6 +144,28 @@ TEST_F(ConfigE2E, AnInvalidEditIsRejectedCountedAndTheKeysStay) {
   EXPECT_TRUE(registrar_->Running());
 }
 
+// An edit that yaml-cpp's document loop never finished reading (a flow
+// entry after the document): the reload is refused at once and the daemon
+// keeps serving.
+TEST_F(ConfigE2E, AnEditYamlCppCouldNotFinishReadingIsRefusedAndTheDaemonAnswers) {
+  HttpBackend a;
+  std::string config = dir_.File("config.yaml");
+  const std::string good = ConfigYaml(etcd_.endpoint(), admin_port_, {a.address()});
+  WriteFile(config, good);
+  StartRegistrar({"--config", config});
+  ASSERT_TRUE(WaitFor([&] { return HasKeys({Key(a)}); })) << registrar_->Log();
+
+  WriteFile(config, "{services: []}\n,\n");
+  EXPECT_TRUE(WaitFor([&] {
+    return Metrics().find("registrar_config_reloads_total{result=\"failure\"} 1") !=
+           std::string::npos;
+  })) << registrar_->Log();
+  EXPECT_NE(registrar_->Log().find("invalid YAML: unexpected ','"), std::string::npos)
+      << registrar_->Log();
+  EXPECT_TRUE(HasKeys({Key(a)}));
+  EXPECT_TRUE(registrar_->Running());
+}
+
 // kubelet's ConfigMap volume: config.yaml -> ..data/config.yaml, ..data ->
 // ..<timestamp>/; an update renames a new ..data symlink over the old one.
 TEST_F(ConfigE2E, AConfigMapStyleSymlinkSwapIsPickedUp) {
