@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "admin/render.h"
+#include "common/json_text.h"
 #include "prometheus/collectable.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -26,12 +27,8 @@ constexpr char kHtml[] = "text/html; charset=utf-8";
 constexpr char kTargetsPrefix[] = "/api/v1/targets/";
 constexpr char kDrainSuffix[] = "/drain";
 
-std::string JsonText(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-}
-
 AdminResponse Json(int status, const nlohmann::json& body) {
-  AdminResponse r{status, kJson, JsonText(body), {}};
+  AdminResponse r{status, kJson, JsonText(body) + "\n", {}};
   if (status >= 400) r.headers.emplace_back("Connection", "close");
   return r;
 }

@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "admin/render.h"
+#include "common/json_text.h"
 
 namespace registrar::admin {
 
@@ -112,7 +113,7 @@ std::string RenderTargetsJson(const StatusSnapshot& s, const TargetQuery& query)
       {"targets", std::move(targets)},
   };
   // Reasons come from backends and may hold invalid UTF-8: replace, never throw.
-  return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  return JsonText(out, 2) + "\n";
 }
 
 }  // namespace registrar::admin

@@ -5,18 +5,37 @@
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <string_view>
+
+#include "common/utf8.h"
 
 namespace registrar {
 namespace {
 
 // %j: the message as a JSON string body (quotes, backslashes and control
-// characters escaped), so every line of the json format parses.
+// characters escaped, bytes that are not UTF-8 replaced by U+FFFD: they come
+// from config files and etcd values), so every line of the json format parses.
 class JsonMessageFlag final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
+    std::string_view rest(msg.payload.data(), msg.payload.size());
+    while (!rest.empty()) {
+      const size_t bad = FirstInvalidUtf8(rest);
+      AppendEscaped(rest.substr(0, bad), dest);
+      if (bad == std::string_view::npos) break;
+      dest.append(std::string_view("\\ufffd"));
+      rest.remove_prefix(bad + 1);
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonMessageFlag>();
+  }
+
+ private:
+  static void AppendEscaped(std::string_view text, spdlog::memory_buf_t& dest) {
     static constexpr char kHex[] = "0123456789abcdef";
-    for (const char c : std::string_view(msg.payload.data(), msg.payload.size())) {
+    for (const char c : text) {
       switch (c) {
         case '"':
           dest.append(std::string_view("\\\""));
@@ -39,9 +58,6 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
           }
       }
     }
-  }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<JsonMessageFlag>();
   }
 };
 

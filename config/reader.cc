@@ -1,11 +1,14 @@
 #include "config/reader.h"
 
+#include "common/utf8.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "common/utf8.h"
 #include "config/values.h"
 
 namespace registrar::config::internal {
@@ -104,12 +107,14 @@ class SizeWalker {
       return false;
     }
     if (!Count(node, kNodeCost + (node.IsScalar() ? node.Scalar().size() : 0), path)) return false;
+    if (node.IsScalar() && !IsText(node, path)) return false;
     if (node.IsSequence()) {
       for (size_t i = 0; i < node.size(); ++i) {
         if (!Walk(node[i], path + "[" + std::to_string(i) + "]", depth + 1)) return false;
       }
     } else if (node.IsMap()) {
       for (auto it = node.begin(); it != node.end(); ++it) {
+        if (it->first.IsScalar() && !IsText(it->first, path)) return false;
         std::string key = it->first.IsScalar() ? ShortKey(it->first.Scalar()) : "?";
         std::string child = path.empty() ? key : path + "." + key;
         if (!Walk(it->first, child, depth + 1) || !Walk(it->second, child, depth + 1)) {
@@ -121,6 +126,20 @@ class SizeWalker {
   }
 
  private:
+  // JSON writers (etcd values, logs, the status API) take UTF-8 only, and
+  // YAML is Unicode text: other bytes are refused here, before any use.
+  bool IsText(const YAML::Node& scalar, const std::string& path) {
+    const size_t bad = FirstInvalidUtf8(scalar.Scalar());
+    if (bad == std::string_view::npos) return true;
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(scalar.Scalar()[bad]));
+    errors_.Add(scalar.Mark(), path.empty() ? "(top level)" : path,
+                std::string("expected UTF-8 text, got byte ") + byte + " at offset " +
+                    std::to_string(bad) + " of a " + std::to_string(scalar.Scalar().size()) +
+                    "-byte string");
+    return false;
+  }
+
   bool Count(const YAML::Node& node, size_t bytes, const std::string& path) {
     used_ += bytes;
     if (used_ <= budget_) return true;

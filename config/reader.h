@@ -107,8 +107,8 @@ inline constexpr size_t kMaxExpandedBytes = 64 << 20;
 inline constexpr size_t kNodeCost = 32;
 inline constexpr int kMaxDepth = 64;
 // Walks `root` counting the expanded size; stops at the first node that
-// passes `budget` or kMaxDepth and reports it (position and key path).
-// Returns false if it did.
+// passes `budget` or kMaxDepth, or at the first key or scalar that is not
+// UTF-8, and reports it (position and key path). Returns false if it did.
 bool CheckExpandedSize(const YAML::Node& root, Errors& errors, size_t budget = kMaxExpandedBytes);
 
 std::optional<std::string> ReadString(const Field& f, Errors& errors);

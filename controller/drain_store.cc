@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "common/json_text.h"
 #include "controller/keys.h"
 #include "etcd/discovery.h"
 
@@ -40,7 +41,7 @@ std::string DrainRecordJson(const DrainRecord& r) {
   v["by"] = r.by;
   v["at"] = FormatRfc3339(r.at);
   v["until"] = r.until ? nlohmann::ordered_json(FormatRfc3339(*r.until)) : nullptr;
-  return v.dump();
+  return JsonText(v);
 }
 
 absl::StatusOr<DrainRecord> ParseDrainRecord(const std::string& json) {

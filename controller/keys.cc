@@ -7,6 +7,7 @@
 #include <map>
 #include <vector>
 
+#include "common/json_text.h"
 #include "nlohmann/json.hpp"
 
 namespace registrar::controller {
@@ -105,7 +106,7 @@ std::string RegistrationValue(const probes::Target& target, const ServiceRegistr
       if (target.weight > 0) v["weight"] = target.weight;
       v["metadata"] = MetadataJson(service, target);
       v["registeredAt"] = FormatRfc3339(registered_at);
-      return v.dump();
+      return JsonText(v);
     }
     case ValueFormat::kGrpcNaming: {
       // internal.Update of etcd's client/v3/naming/endpoints: Op 0 = Add.
@@ -117,7 +118,7 @@ std::string RegistrationValue(const probes::Target& target, const ServiceRegistr
       nlohmann::ordered_json metadata = MetadataJson(service, target);
       if (target.weight > 0) metadata["weight"] = target.weight;
       v["Metadata"] = metadata.empty() ? nlohmann::ordered_json(nullptr) : metadata;
-      return v.dump();
+      return JsonText(v);
     }
     case ValueFormat::kSkyDns: {
       // msg.Service of CoreDNS's etcd plugin; an explicit ttl so CoreDNS never
@@ -126,7 +127,7 @@ std::string RegistrationValue(const probes::Target& target, const ServiceRegistr
       v["host"] = target.host;
       v["port"] = target.port;
       v["ttl"] = service.dns_ttl_seconds;
-      return v.dump();
+      return JsonText(v);
     }
   }
   return target.Address();

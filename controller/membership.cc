@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/json_text.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 
@@ -122,7 +123,7 @@ std::vector<etcd::Compare> Membership::Fence(const MembershipView& view) const {
 }
 
 std::string Membership::ValueLocked() const {
-  return nlohmann::json{{"lease", registration_lease_}, {"config", config_}}.dump();
+  return JsonText(nlohmann::json{{"lease", registration_lease_}, {"config", config_}});
 }
 
 void Membership::Changed() {

@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "common/duration.h"
+#include "common/json_text.h"
 #include "etcd/discovery.h"
 #include "nlohmann/json.hpp"
 
@@ -44,7 +45,7 @@ ordered_json EndpointJson(const Endpoint& e) {
 
 std::string EndpointText(const Endpoint& e) {
   if (e.ok()) return e.address + " " + e.key;
-  return "- " + e.key + " error=" + ordered_json(e.error).dump();
+  return "- " + e.key + " error=" + JsonText(ordered_json(e.error));
 }
 
 std::string SnapshotLines(const DiscoverySnapshot& snapshot, bool json) {
@@ -55,7 +56,7 @@ std::string SnapshotLines(const DiscoverySnapshot& snapshot, bool json) {
     j["revision"] = snapshot.revision;
     j["endpoints"] = ordered_json::array();
     for (const auto& [key, e] : snapshot.endpoints) j["endpoints"].push_back(EndpointJson(e));
-    return j.dump() + "\n";
+    return JsonText(j) + "\n";
   }
   for (const auto& [key, e] : snapshot.endpoints) out += EndpointText(e) + "\n";
   return out;
@@ -67,7 +68,7 @@ std::string EventLine(const EndpointEvent& event, bool json) {
     j["type"] = EventTypeName(event.type);
     j["revision"] = event.revision;
     j["endpoint"] = EndpointJson(event.endpoint);
-    return j.dump() + "\n";
+    return JsonText(j) + "\n";
   }
   return std::string(EventTypeName(event.type)) + " " + EndpointText(event.endpoint) +
          " rev=" + std::to_string(event.revision) + "\n";

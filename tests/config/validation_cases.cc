@@ -46,6 +46,12 @@ const std::vector<ValidationCase>& ValidationCases() {
       {"StrayFlowEntryAloneIsNotAnEndlessStream",
        "&a ,\n",
        {"config.yaml:1:4: invalid YAML: unexpected ','"}},
+      // fuzz_config: a json value's writer throws on such bytes.
+      {"MetadataThatIsNotUtf8",
+       Head() + "services:\n  - name: orders\n    format: json\n    metadata: {z\x89ne: a}\n"
+                "    probe: {tcpSocket: {}}\n    endpoints: [\"127.0.0.1:8080\"]\n",
+       {"config.yaml:8:16: services[0].metadata: expected UTF-8 text, got byte 0x89 at offset 1 "
+        "of a 4-byte string"}},
       {"TopLevelNotAMapping",
        "- a\n- b\n",
        {"config.yaml:1:1: (top level): expected a mapping, got a list"}},

@@ -51,6 +51,17 @@ TEST(RegistrationValue, JsonCarriesServiceAddressMetadataAndRegisteredAt) {
   EXPECT_EQ(v["registeredAt"], "2026-01-01T00:00:00Z");
 }
 
+// The config refuses such bytes; a value is still never an exception (a
+// throw here would end the controller thread).
+TEST(RegistrationValue, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  auto service = Service("web", ValueFormat::kJson);
+  service.metadata = {{"z\x89ne", "a\xff"}};
+  std::string value;
+  ASSERT_NO_THROW(value = RegistrationValue(MakeTarget("web", "127.0.0.1", 8080), service, {}));
+  auto v = nlohmann::json::parse(value);
+  EXPECT_EQ(v["metadata"]["z\xef\xbf\xbdne"], "a\xef\xbf\xbd");
+}
+
 TEST(RegistrationValue, JsonIsStableForTheSameRegistrationTime) {
   auto service = Service("web", ValueFormat::kJson);
   const WallTime at{std::chrono::seconds(1767225600)};

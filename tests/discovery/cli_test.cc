@@ -101,6 +101,23 @@ TEST_F(DiscoverCommandTest, OnceWithJsonOutputPrintsOneSnapshotObject) {
   EXPECT_EQ(j["endpoints"][0]["metadata"]["zone"], "a");
 }
 
+// Anyone who can write under the prefix can put bytes that are not UTF-8 in
+// a key or a value; the JSON output stays JSON and the good entry is there.
+TEST_F(DiscoverCommandTest, JsonOutputSurvivesKeysAndValuesThatAreNotUtf8) {
+  Put("10.0.0.1:80");
+  Put("10.0.0.\xff:80");
+  Put("10.0.0.3:80", "10.0.0.\x89:80");
+  opts_.once = true;
+  opts_.output = "json";
+  std::ostringstream out;
+  std::ostringstream err;
+  ASSERT_EQ(RunDiscover(opts_, out, err, stop_), 0) << err.str();
+  auto j = nlohmann::json::parse(out.str(), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out.str();
+  ASSERT_GE(j["endpoints"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["endpoints"][0]["address"], "10.0.0.1:80");
+}
+
 TEST_F(DiscoverCommandTest, StreamsOneJsonLinePerChangeUntilStopped) {
   Put("10.0.0.1:80");
   opts_.output = "json";
