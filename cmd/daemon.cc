@@ -113,6 +113,7 @@ int Daemon::Start() {
                                                      config::CoordinationPrefix(config_));
   probes::ProberOptions prober_options;
   prober_options.dns_min_ttl = config_.probes.dns_min_ttl;
+  prober_options.dns_servers = config_.probes.dns_servers;
   prober_ = probes::Prober::Create(RealClock(), prober_random_, prober_options, fanout_.get());
   controller_->SetOwnedTargetsCallback(
       [gate = gate_.get(), prober = prober_.get()](controller::TargetSet owned) {

@@ -93,6 +93,9 @@ std::vector<std::string> ChangesNeedingRestart(const Config& before, const Confi
   if (before.log.level != after.log.level) changed.push_back("log.level");
   if (before.log.format != after.log.format) changed.push_back("log.format");
   if (before.probes.dns_min_ttl != after.probes.dns_min_ttl) changed.push_back("probes.dnsMinTTL");
+  if (before.probes.dns_servers != after.probes.dns_servers) {
+    changed.push_back("probes.dnsServers");
+  }
   return changed;
 }
 

@@ -78,6 +78,7 @@ struct MetricsConfig {
 // Prober-wide settings (`probes:`) the prober is created with.
 struct ProbesConfig {
   Duration dns_min_ttl = std::chrono::seconds(5);  // probes::ProberOptions::dns_min_ttl
+  std::vector<std::string> dns_servers;            // probes::ProberOptions::dns_servers
   bool operator==(const ProbesConfig&) const = default;
 };
 

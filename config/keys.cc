@@ -283,6 +283,15 @@ const Key kKeys[] = {
      .default_value = "5s",
      .example = "30s",
      .reload = kRestart},
+    {.block = "probes",
+     .name = "dnsServers",
+     .type = K::kStringList,
+     .doc = "DNS servers (`ip:port`, `[v6]:port`) the probe loop asks for targets' host names, "
+            "in order. Empty: those of /etc/resolv.conf.",
+     .example = "[\"10.96.0.10:53\"]",
+     .reload = kRestart,
+     .unique_items = true,
+     .pattern = "^([0-9.]+|\\[[0-9A-Fa-f:.]+\\]):[0-9]+$"},
 
     // probe: under `defaults` and a service's `probe` (kubelet's names).
     {.block = "probe",

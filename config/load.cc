@@ -343,6 +343,7 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
     ParseMetrics(top.Get("metrics"), &config.metrics, errors);
     internal::ProbesBlock probes = internal::ParseProbesBlock(top.Get("probes"), errors);
     config.probes.dns_min_ttl = probes.dns_min_ttl;
+    config.probes.dns_servers = probes.dns_servers;
     internal::ProbeDefaults defaults =
         internal::ParseProbeDefaults(top.Get("defaults"), errors, base_dir, probes.allow_exec);
     internal::ServiceContext context{defaults, ParseDefaultFormat(top.Get("registration"), errors),

@@ -363,6 +363,19 @@ ProbesBlock ParseProbesBlock(const std::optional<Field>& probes, Errors& errors)
   if (auto f = m.Get("dnsMinTTL")) {
     if (auto v = ReadDuration(*f, errors)) result.dns_min_ttl = *v;
   }
+  if (auto f = m.Get("dnsServers")) {
+    if (auto items = ReadStringList(*f, errors)) {
+      for (const Field& item : *items) {
+        const std::string& text = item.node.Scalar();
+        if (!IsDnsServer(text)) {
+          errors.Add(item.mark, item.path,
+                     "expected an IP address and port (\"10.0.0.2:53\", \"[::1]:53\"), got " +
+                         Quote(text));
+        }
+        result.dns_servers.push_back(text);
+      }
+    }
+  }
   return result;
 }
 

@@ -27,6 +27,7 @@ struct ProbesBlock {
   // user, so a config must opt in.
   bool allow_exec = false;
   Duration dns_min_ttl = std::chrono::seconds(5);  // dnsMinTTL
+  std::vector<std::string> dns_servers;            // dnsServers ("ip:port")
 };
 ProbesBlock ParseProbesBlock(const std::optional<Field>& probes, Errors& errors);
 

@@ -53,6 +53,11 @@ bool IsHostName(std::string_view s) {
 
 bool IsValidHost(std::string_view host) { return IsIPv4(host) || IsIPv6(host) || IsHostName(host); }
 
+bool IsDnsServer(std::string_view text) {
+  std::optional<HostPort> hp = ParseHostPort(text);
+  return hp && (IsIPv4(hp->host) || IsIPv6(hp->host));
+}
+
 std::optional<HostPort> ParseHostPort(std::string_view text, bool allow_empty_host) {
   HostPort result;
   std::string_view port_text;

@@ -22,6 +22,9 @@ std::optional<HostPort> ParseHostPort(std::string_view text, bool allow_empty_ho
 // An IPv4 or IPv6 literal (no brackets) or a DNS name.
 bool IsValidHost(std::string_view host);
 
+// "ip:port" or "[v6]:port" with an IP literal, not a name (a DNS server).
+bool IsDnsServer(std::string_view text);
+
 // "host:port" or "http://host:port" / "https://host:port".
 bool IsValidEtcdEndpoint(std::string_view text);
 

@@ -20,6 +20,7 @@
 //                    [--period=1] [--max-in-flight=4096] [--blackbox-targets=1000]
 //                    [--grpc-targets=1000]
 //                    [--only=prober,prober-curl,bare,blackbox,grpc,grpc-bb]
+//                    [--conns=reuse,fresh] [--no-fork]
 #include <curl/curl.h>
 #include <pthread.h>
 #include <sys/wait.h>
@@ -58,6 +59,8 @@ struct Args {
   int blackbox_targets = 1000;
   int grpc_targets = 1000;
   std::string only = "prober,prober-curl,bare,blackbox,grpc,grpc-bb";
+  std::string conns = "reuse,fresh";
+  bool fork = true;  // --no-fork: rows in this process (for heaptrack / perf of one row)
 };
 
 Args Parse(int argc, char** argv) {
@@ -87,6 +90,10 @@ Args Parse(int argc, char** argv) {
       a.grpc_targets = std::stoi(v);
     } else if (const char* v = value("--only=")) {
       a.only = v;
+    } else if (const char* v = value("--conns=")) {
+      a.conns = v;
+    } else if (s == "--no-fork") {
+      a.fork = false;
     }
   }
   return a;
@@ -128,6 +135,7 @@ class BenchObserver final : public probes::ProbeObserver {
 Figures RunProber(const Backends& backends, int n, bool reuse, bool direct, const Args& args,
                   int grpc_port = 0, bool process_cpu = false) {
   std::vector<Target> targets;
+  targets.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     Target t;
     t.service = "bench";
@@ -206,7 +214,12 @@ Figures RunBlackbox(const Backends& backends, int n, const Args& args, int grpc_
 }
 
 // Runs `run` in a child process (clean RSS and CPU), returns its figures.
-Figures InChild(const std::function<Figures()>& run) {
+// Without `fork` it runs here (a profiler sees it; RSS includes earlier rows).
+Figures InChild(const std::function<Figures()>& run, bool in_child = true) {
+  if (!in_child) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return run();
+  }
   std::fflush(stdout);  // or the child flushes our buffered lines again
   int fds[2];
   if (pipe(fds) != 0) return {};
@@ -294,11 +307,12 @@ int main(int argc, char** argv) {
   for (int n : args.targets) {
     for (bool reuse : {true, false}) {
       const char* conns = reuse ? "reuse" : "fresh";
+      if (!Selected(args.conns, conns)) continue;
       for (bool direct : {true, false}) {
         const char* engine = direct ? "prober" : "prober-curl";
         if (!Selected(args.only, engine)) continue;
         row(engine, n, conns,
-            InChild([&] { return RunProber(**backends, n, reuse, direct, args); }));
+            InChild([&] { return RunProber(**backends, n, reuse, direct, args); }, args.fork));
       }
       if (Selected(args.only, "bare")) {
         row("bare", n, conns, InChild([&] { return RunBare(**backends, n, reuse, args); }));

@@ -452,5 +452,23 @@ TEST(ProbesBlock, DnsMinTTLIsReadAndDefaultsToFiveSeconds) {
             "c.yaml:2:21: probes.dnsMinTTL: expected a duration greater than 0, got \"0s\"\n");
 }
 
+// probes.dnsServers: IP literals with a port, handed to the prober
+// (ProberOptions::dns_servers); a name is refused (who would resolve it?).
+TEST(ProbesBlock, DnsServersAreIpAndPortAndDefaultToResolvConf) {
+  const std::string base = "etcd: {endpoints: [\"a:1\"]}\n";
+  LoadResult absent = ParseConfig(base, "c.yaml", "/");
+  LoadResult set = ParseConfig(base + "probes: {dnsServers: [\"10.0.0.2:53\", \"[::1]:5353\"]}\n",
+                               "c.yaml", "/");
+  LoadResult name = ParseConfig(base + "probes: {dnsServers: [\"dns:53\"]}\n", "c.yaml", "/");
+  ASSERT_TRUE(absent.config && set.config) << Messages(absent) << Messages(set);
+  EXPECT_TRUE(absent.config->probes.dns_servers.empty());
+  EXPECT_EQ(set.config->probes.dns_servers,
+            (std::vector<std::string>{"10.0.0.2:53", "[::1]:5353"}));
+  EXPECT_FALSE(name.config.has_value());
+  EXPECT_EQ(Messages(name),
+            "c.yaml:2:23: probes.dnsServers[0]: expected an IP address and port "
+            "(\"10.0.0.2:53\", \"[::1]:53\"), got \"dns:53\"\n");
+}
+
 }  // namespace
 }  // namespace registrar::config

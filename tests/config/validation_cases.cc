@@ -343,6 +343,10 @@ const std::vector<ValidationCase>& ValidationCases() {
        Head() + "defaults: {httpGet: {}, tcpSocket: {}}\n" + kServices,
        {"config.yaml:5:11: defaults: expected at most one of httpGet, tcpSocket, exec, grpc or "
         "tlsSocket, got httpGet and tcpSocket"}},
+      {"DnsServerIsAName",
+       Head() + "probes: {dnsServers: [\"dns.local:53\"]}\n" + kServices,
+       {"config.yaml:5:23: probes.dnsServers[0]: expected an IP address and port "
+        "(\"10.0.0.2:53\", \"[::1]:53\"), got \"dns.local:53\""}},
       {"WrongTypeForProbe",
        Service("tcp"),
        {"config.yaml:7:12: services[0].probe: expected a mapping, got \"tcp\""}},

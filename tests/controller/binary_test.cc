@@ -10,8 +10,7 @@
 
 #include <httplib.h>
 
-#include "etcd/client.h"
-#include "tests/support/etcd_server.h"
+#include "tests/controller/binary_fixture.h"
 #include "tests/support/http_backend.h"
 #include "tests/support/ports.h"
 #include "tests/support/process.h"
@@ -23,18 +22,8 @@ namespace {
 
 using std::chrono::seconds;
 
-class RegistrarBinary : public ::testing::Test {
+class RegistrarBinary : public RegistrarBinaryTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(etcd_.Start().ok()) << etcd_.log();
-    etcd::ClientOptions options;
-    options.endpoints = {etcd_.endpoint()};
-    options.request_timeout = seconds(2);
-    auto client = etcd::Client::Create(options);
-    ASSERT_TRUE(client.ok()) << client.status();
-    reader_ = *std::move(client);
-  }
-
   // `defaults` are extra lines of the defaults section.
   std::unique_ptr<Process> StartRegistrar(const std::string& lease_ttl,
                                           std::vector<std::string> extra = {},
@@ -56,14 +45,6 @@ class RegistrarBinary : public ::testing::Test {
     return p.ok() ? *std::move(p) : nullptr;
   }
 
-  int64_t KeyCount() {
-    etcd::RangeOptions options;
-    options.prefix = true;
-    options.count_only = true;
-    auto r = reader_->Range("/services/", options);
-    return r.ok() ? r->count : -1;
-  }
-
   // The admin port's answer to GET path (0: no answer).
   int Status(const std::string& path) {
     httplib::Client client("127.0.0.1", admin_port_);
@@ -72,12 +53,10 @@ class RegistrarBinary : public ::testing::Test {
     return res ? res->status : 0;
   }
 
-  EtcdServer etcd_;
   int admin_port_ = FreePort();
   HttpBackend a_;
   HttpBackend b_;
   TempDir dir_;
-  std::unique_ptr<etcd::Client> reader_;
 };
 
 TEST_F(RegistrarBinary, SigtermRevokesTheLeaseSoEveryKeyGoesAtOnceAndExitsZero) {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "etcd/client.h"
-#include "tests/support/etcd_server.h"
+#include "tests/controller/binary_fixture.h"
 #include "tests/support/http_backend.h"
 #include "tests/support/ports.h"
 #include "tests/support/process.h"
@@ -28,16 +28,11 @@ namespace {
 
 using std::chrono::seconds;
 
-class OperatorControls : public ::testing::Test {
+class OperatorControls : public RegistrarBinaryTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(etcd_.Start().ok()) << etcd_.log();
-    etcd::ClientOptions options;
-    options.endpoints = {etcd_.endpoint()};
-    options.request_timeout = seconds(2);
-    auto client = etcd::Client::Create(options);
-    ASSERT_TRUE(client.ok()) << client.status();
-    reader_ = *std::move(client);
+    RegistrarBinaryTest::SetUp();
+    if (HasFatalFailure()) return;
     a_ = std::make_unique<HttpBackend>();
     b_ = std::make_unique<HttpBackend>();
     a_address_ = a_->address();
@@ -125,7 +120,6 @@ class OperatorControls : public ::testing::Test {
     return std::atoi(out.c_str() + nl + 1);
   }
 
-  EtcdServer etcd_;
   std::unique_ptr<HttpBackend> a_;
   std::unique_ptr<HttpBackend> b_;
   std::string a_address_;
@@ -133,7 +127,6 @@ class OperatorControls : public ::testing::Test {
   std::string b_address_;
   int admin_port_ = FreePort();
   TempDir dir_;
-  std::unique_ptr<etcd::Client> reader_;
   std::unique_ptr<Process> registrar_;
 };
 

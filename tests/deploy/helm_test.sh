@@ -59,6 +59,17 @@ expect_ok "metrics.perTargetSeries reaches the config" bash -c \
   'helm template x "$1" --set metrics.perTargetSeries=never | grep -q "perTargetSeries: never"' _ "$CHART"
 expect_fail "schema rejects an unknown perTargetSeries" "perTargetSeries" \
   helm template x "$CHART" --set metrics.perTargetSeries=sometimes
+expect_ok "probes.allowExec and probes.dnsMinTTL reach the config" bash -c \
+  'helm template x "$1" --set probes.allowExec=true --set probes.dnsMinTTL=30s |
+   grep -q "allowExec: true" && helm template x "$1" --set probes.dnsMinTTL=30s | grep -q "dnsMinTTL: 30s"' _ "$CHART"
+expect_fail "schema rejects a DNS server that is a name" "dnsServers" \
+  helm template x "$CHART" --set 'probes.dnsServers[0]=dns:53'
+expect_ok "webConfig.existingSecret: the Secret is mounted and server.webConfigFile names the file in it" bash -c \
+  'out=$(helm template x "$1" --set webConfig.existingSecret=web --set webConfig.key=w.yml) &&
+   grep -q "webConfigFile: \"/etc/etcd-registrar-secrets/web/w.yml\"" <<<"$out" &&
+   grep -q "mountPath: /etc/etcd-registrar-secrets/web" <<<"$out" && grep -q "secretName: web" <<<"$out"' _ "$CHART"
+expect_ok "default: no web config (plain HTTP admin port)" bash -c \
+  '! helm template x "$1" | grep -q "webConfigFile"' _ "$CHART"
 expect_fail "schema rejects a lease TTL below 2s" "leaseTTL" \
   helm template x "$CHART" --set registration.leaseTTL=1s
 expect_fail "schema rejects an endpoint without a port" "endpoints" \

@@ -21,13 +21,12 @@ if (typeof config !== "object" || Array.isArray(config)) inexpressible("top leve
 // The chart writes these from values of its own (adminPort, Secrets mounted
 // at fixed paths), so a config's own value for them has no values twin.
 const chartOwned = {
-  server: "server is the chart's adminPort",
-  probes: "probes.* (exec probes) is not in the chart's values",
+  server: "server is the chart's adminPort and webConfig Secret",
 };
 const etcdChartOwned = ["passwordFile", "tls", "maxRequestBytes"];
 // Config sections and where the chart's values hold them.
 const sections = { registration: "registration", cluster: "cluster", log: "log",
-                   defaults: "probeDefaults", services: "services" };
+                   defaults: "probeDefaults", services: "services", probes: "probes" };
 
 const values = {};
 for (const [key, value] of Object.entries(config)) {

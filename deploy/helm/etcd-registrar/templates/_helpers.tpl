@@ -50,6 +50,7 @@ subPath), so the kubelet's atomic `..data` swap reaches the running registrar. *
 {{- define "etcd-registrar.configDir" -}}/etc/etcd-registrar{{- end }}
 {{- define "etcd-registrar.tlsDir" -}}/etc/etcd-registrar-secrets/tls{{- end }}
 {{- define "etcd-registrar.authDir" -}}/etc/etcd-registrar-secrets/auth{{- end }}
+{{- define "etcd-registrar.webDir" -}}/etc/etcd-registrar-secrets/web{{- end }}
 
 {{/* The registrar's config.yaml, built from values. */}}
 {{- define "etcd-registrar.config" -}}
@@ -83,10 +84,15 @@ cluster:
   {{- end }}
 server:
   listen: {{ printf "0.0.0.0:%d" (int .Values.adminPort) | quote }}
+  {{- if .Values.webConfig.existingSecret }}
+  webConfigFile: {{ printf "%s/%s" (include "etcd-registrar.webDir" .) .Values.webConfig.key | quote }}
+  {{- end }}
 log:
   {{- toYaml .Values.log | nindent 2 }}
 metrics:
   {{- toYaml .Values.metrics | nindent 2 }}
+probes:
+  {{- toYaml .Values.probes | nindent 2 }}
 defaults:
   {{- toYaml .Values.probeDefaults | nindent 2 }}
 {{- if .Values.services }}
