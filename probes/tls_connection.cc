@@ -128,18 +128,19 @@ TlsConnection::Io TlsConnection::Write(const char* data, size_t n, size_t* done)
   ERR_clear_error();
   *done = 0;
   int r = SSL_write_ex(ssl_, data, n, done);
-  return r == 1 ? Io::kDone : Fail(r, "TLS: send failed");
+  return r == 1 ? Io::kDone : Fail(r, "send failed");
 }
 
 TlsConnection::Io TlsConnection::Read(char* data, size_t n, size_t* done) {
   ERR_clear_error();
   *done = 0;
   int r = SSL_read_ex(ssl_, data, n, done);
-  return r == 1 ? Io::kDone : Fail(r, "TLS: receive failed");
+  return r == 1 ? Io::kDone : Fail(r, "receive failed");
 }
 
 TlsConnection::Io TlsConnection::Fail(int ssl_result, const char* what) {
   int err = SSL_get_error(ssl_, ssl_result);
+  sys_errno_ = 0;
   switch (err) {
     case SSL_ERROR_WANT_READ:
       return Io::kWantRead;
@@ -149,7 +150,8 @@ TlsConnection::Io TlsConnection::Fail(int ssl_result, const char* what) {
       return Io::kClosed;
     case SSL_ERROR_SYSCALL:
       if (errno == 0) return Io::kClosed;
-      error_ = errno == ECONNRESET ? "connection reset" : std::string(what);
+      sys_errno_ = errno;
+      error_ = errno == ECONNRESET || errno == EPIPE ? "connection reset" : std::string(what);
       break;
     default: {
       long verify = SSL_get_verify_result(ssl_);
