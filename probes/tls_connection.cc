@@ -65,6 +65,9 @@ absl::StatusOr<SSL_CTX*> TlsContexts::Get(const TlsOptions& options) {
     SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(ctx, OnNewSession);
+    // An idle kept-alive connection holds no record buffers (~34 KB each
+    // otherwise: 340 MB for 10 000 HTTPS targets).
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     if (!options.insecure_skip_verify) {
       X509_STORE* store = trust_.Get(options.ca_file);
       if (store == nullptr) {
