@@ -12,7 +12,9 @@
 // and the Host header), unless insecureSkipVerify; a client certificate is
 // sent when configured; the leaf's notAfter goes into the verdict (the
 // prober applies minCertValidity). A fresh TLS connection resumes the
-// session of the target's previous one. Host names are resolved by the
+// session of the target's previous one, as libcurl does: its leaf (and so the
+// exported expiry) is the one of the session's full handshake, no older than
+// the server lets a session live (ticket lifetime). Host names are resolved by the
 // prober's Resolver (c-ares on the same loop, cached for the records' TTL); a
 // name that does not resolve fails with its "dns: …" reason, and a kept
 // connection is dropped when the name's address changes.

@@ -261,7 +261,8 @@ void Print(const char* engine, int n, const char* conns, const Figures& f) {
 
 // CPU per probe of one row over another's, for every pair measured in this
 // run: the prober against the bare libcurl loop and against blackbox_exporter.
-void PrintRatios(const std::map<std::string, Figures>& rows, const Args& args) {
+// `x25519_us`: openssl speed's cost of one X25519 operation (0: not measured).
+void PrintRatios(const std::map<std::string, Figures>& rows, const Args& args, double x25519_us) {
   auto ratio = [&](const std::string& a, const std::string& b) {
     auto x = rows.find(a);
     auto y = rows.find(b);
@@ -294,6 +295,13 @@ void PrintRatios(const std::map<std::string, Figures>& rows, const Args& args) {
                 ("https" + h + " fresh").c_str(), "(prober fresh + tls-crypto)",
                 fresh->second.cpu_us_per_probe() / floor, fresh->second.cpu_us_per_probe(),
                 plain->second.cpu_us_per_probe(), crypto->second.cpu_us_per_probe());
+    if (x25519_us > 0) {
+      double primitives = plain->second.cpu_us_per_probe() + 2 * x25519_us;
+      std::printf("  %-28s / %-28s = %6.2f  (%.1f / (%.1f + 2 x %.1f) us)\n",
+                  ("https" + h + " fresh").c_str(), "(prober fresh + 2 X25519 ops)",
+                  fresh->second.cpu_us_per_probe() / primitives, fresh->second.cpu_us_per_probe(),
+                  plain->second.cpu_us_per_probe(), x25519_us);
+    }
   }
   std::string bb = "blackbox " + std::to_string(args.blackbox_targets) + " fresh";
   ratio("prober " + std::to_string(args.blackbox_targets) + " fresh", bb);
@@ -372,6 +380,7 @@ int main(int argc, char** argv) {
       }
     }
   }
+  double x25519_us = 0;
   if (https_n > 0) {
     int n = https_n;
     for (bool reuse : {true, false}) {
@@ -395,10 +404,12 @@ int main(int argc, char** argv) {
       return out;
     });
     row("tls-crypto", 1, "resumed", f);
+    x25519_us = X25519OpMicros();
     std::printf(
         "(tls-crypto row: client side of a resumed TLS 1.3 handshake over a memory BIO pair, "
         "%.0f%% resumed; client + server %.1f us per handshake)\n",
         f.lag_p50_ms * 100, f.other_cpu_seconds);
+    std::printf("(openssl speed: one X25519 operation = %.1f us CPU)\n", x25519_us);
   }
   if (with_blackbox) {
     int n = args.blackbox_targets;
@@ -410,6 +421,6 @@ int main(int argc, char** argv) {
     std::printf(
         "(blackbox row: CPU = blackbox_exporter process; lag = driver's; RSS = blackbox)\n");
   }
-  PrintRatios(rows, args);
+  PrintRatios(rows, args, x25519_us);
   return 0;
 }

@@ -5,6 +5,8 @@
 #include <pthread.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 
 #include "probes/spec.h"
 #include "probes/tls_connection.h"
@@ -112,6 +114,21 @@ TlsCrypto RunTlsCrypto(const std::string& cert_file, const std::string& key_file
   if (session != nullptr) SSL_SESSION_free(session);
   SSL_CTX_free(server_ctx);
   return out;
+}
+
+double X25519OpMicros() {
+  // Its last line: "253 bits ecdh (X25519)   0.0001s  16430.3" (ops per CPU second).
+  FILE* out = popen("openssl speed -seconds 2 ecdhx25519 2>/dev/null", "r");
+  if (out == nullptr) return 0;
+  char line[256];
+  double ops = 0;
+  while (std::fgets(line, sizeof(line), out) != nullptr) {
+    const char* at = std::strstr(line, "(X25519)");
+    double seconds = 0;
+    if (at != nullptr) std::sscanf(at + 8, " %lfs %lf", &seconds, &ops);
+  }
+  pclose(out);
+  return ops > 0 ? 1e6 / ops : 0;
 }
 
 }  // namespace registrar::bench

@@ -24,4 +24,9 @@ struct TlsCrypto {
 TlsCrypto RunTlsCrypto(const std::string& cert_file, const std::string& key_file, double warmup_s,
                        double measure_s);
 
+// `openssl speed`'s CPU cost of one X25519 operation in µs (0 when it cannot
+// run): a resumed TLS 1.3 handshake (psk_dhe_ke) costs the client two, a key
+// share and the shared secret; the primitives' floor under the loop above.
+double X25519OpMicros();
+
 }  // namespace registrar::bench
