@@ -396,8 +396,8 @@ int main(int argc, char** argv) {
     }
     TlsCrypto crypto;
     Figures f = InChild([&] {
-      TlsCrypto c =
-          RunTlsCrypto((*backends)->CertFile(), (*backends)->KeyFile(), args.warmup, args.seconds);
+      TlsCrypto c = RunTlsCrypto((*backends)->CertFile(), (*backends)->KeyFile(), args.warmup,
+                                 args.seconds, n / args.period);
       Figures out = c.client;
       out.other_cpu_seconds = c.both_us;  // carried through the pipe
       out.lag_p50_ms = c.resumed_share;

@@ -19,10 +19,11 @@ struct TlsCrypto {
   double resumed_share = 0;  // handshakes that resumed, 0..1
 };
 
-// Runs warmup + measurement of handshakes with the server's `cert_file` /
-// `key_file` (the client trusts `cert_file`, names "localhost").
+// Runs warmup + measurement of `rate` handshakes per second with the
+// server's `cert_file` / `key_file` (the client trusts `cert_file`, names
+// "localhost").
 TlsCrypto RunTlsCrypto(const std::string& cert_file, const std::string& key_file, double warmup_s,
-                       double measure_s);
+                       double measure_s, double rate);
 
 // `openssl speed`'s CPU cost of one X25519 operation in µs (0 when it cannot
 // run): a resumed TLS 1.3 handshake (psk_dhe_ke) costs the client two, a key
