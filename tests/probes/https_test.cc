@@ -7,6 +7,7 @@
 #include "tests/probes/prober_fixture.h"
 #include "tests/probes/test_certs.h"
 #include "tests/probes/tls_server.h"
+#include "tests/support/ports.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
 
@@ -75,6 +76,16 @@ TEST_P(HttpsTest, AStaleKeptTlsConnectionIsRetriedFresh) {
   Start({t});
   ExpectOkWithExpiry(t, 10);
   EXPECT_GE(server.accepted(), 10);  // each probe after the first needed a retry
+}
+
+TEST_P(HttpsTest, NothingListeningIsAConnectFailureWithoutAnExpiry) {
+  Target t = Https("refused", registrar::testing::FreePort());
+  Start({t});
+  ASSERT_TRUE(WaitFor([&] { return observer_.ResultCount(t.Id()) >= 3; }));
+  for (const auto& e : observer_.Results(t.Id())) {
+    EXPECT_EQ(e.result.reason, "connection refused");
+    EXPECT_FALSE(e.result.cert_not_after.has_value());
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, HttpsTest, ::testing::Bool(), PathName);
