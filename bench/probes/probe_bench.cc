@@ -27,6 +27,7 @@
 // Usage: probe_bench [--targets=1000,10000] [--seconds=10] [--warmup=3]
 //                    [--period=1] [--max-in-flight=4096] [--blackbox-targets=1000]
 //                    [--grpc-targets=1000] [--https-targets=1000]
+//                    [--https-conns=reuse,fresh]
 //                    [--only=prober,prober-curl,bare,blackbox,grpc,grpc-bb,https]
 #include <curl/curl.h>
 #include <pthread.h>
@@ -67,6 +68,7 @@ struct Args {
   int blackbox_targets = 1000;
   int grpc_targets = 1000;
   int https_targets = 1000;
+  std::string https_conns = "reuse,fresh";
   std::string only = "prober,prober-curl,bare,blackbox,grpc,grpc-bb,https";
 };
 
@@ -95,6 +97,8 @@ Args Parse(int argc, char** argv) {
       a.blackbox_targets = std::stoi(v);
     } else if (const char* v = value("--grpc-targets=")) {
       a.grpc_targets = std::stoi(v);
+    } else if (const char* v = value("--https-conns=")) {
+      a.https_conns = v;
     } else if (const char* v = value("--https-targets=")) {
       a.https_targets = std::stoi(v);
     } else if (const char* v = value("--only=")) {
@@ -385,6 +389,7 @@ int main(int argc, char** argv) {
     int n = https_n;
     for (bool reuse : {true, false}) {
       const char* conns = reuse ? "reuse" : "fresh";
+      if (!Selected(args.https_conns, conns)) continue;
       if (rows.count("prober " + std::to_string(n) + " " + conns) == 0) {
         row("prober", n, conns,
             InChild([&] { return RunProber(**backends, n, reuse, true, args); }));
@@ -394,7 +399,9 @@ int main(int argc, char** argv) {
             InChild([&] { return RunProber(**backends, n, reuse, direct, args, 0, false, true); }));
       }
     }
-    TlsCrypto crypto;
+  }
+  if (https_n > 0 && Selected(args.https_conns, "fresh")) {
+    int n = https_n;
     Figures f = InChild([&] {
       TlsCrypto c = RunTlsCrypto((*backends)->CertFile(), (*backends)->KeyFile(), args.warmup,
                                  args.seconds, n / args.period);
