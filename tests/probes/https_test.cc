@@ -78,6 +78,26 @@ TEST_P(HttpsTest, AStaleKeptTlsConnectionIsRetriedFresh) {
   EXPECT_GE(server.accepted(), 10);  // each probe after the first needed a retry
 }
 
+TEST_P(HttpsTest, AClientCertificateIsPresentedWhenConfigured) {
+  ca_.Issue({.common_name = "prober", .dns_names = {}, .ip_addresses = {}}, dir_.File("client.pem"),
+            dir_.File("client.key"));
+  testing::TlsServer server(dir_.File("leaf.pem"), dir_.File("leaf.key"), 0, dir_.File("ca.pem"));
+  Target with = Https("with-cert", server.port());
+  with.probe.http_get.tls.cert_file = dir_.File("client.pem");
+  with.probe.http_get.tls.key_file = dir_.File("client.key");
+  Target without = Https("without-cert", server.port());
+  Target broken = with;
+  broken.service = "broken-key";
+  broken.probe.http_get.tls.key_file = dir_.File("missing.key");
+  Start({with, without, broken});
+  ExpectOkWithExpiry(with, 5);
+  ASSERT_TRUE(WaitFor([&] { return observer_.ResultCount(without.Id()) >= 2; }));
+  for (const auto& e : observer_.Results(without.Id())) EXPECT_FALSE(e.result.ok);
+  ASSERT_TRUE(WaitFor([&] { return observer_.ResultCount(broken.Id()) >= 1; }));
+  EXPECT_EQ(observer_.Results(broken.Id()).front().result.reason,
+            "TLS: client certificate problem");
+}
+
 TEST_P(HttpsTest, NothingListeningIsAConnectFailureWithoutAnExpiry) {
   Target t = Https("refused", registrar::testing::FreePort());
   Start({t});

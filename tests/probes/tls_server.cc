@@ -8,19 +8,25 @@
 namespace registrar::probes::testing {
 namespace {
 
-SSL_CTX* ServerContext(const std::string& cert_file, const std::string& key_file) {
+SSL_CTX* ServerContext(const std::string& cert_file, const std::string& key_file,
+                       const std::string& client_ca_file) {
   // The client closes with RST: a write after it must fail, not kill the test.
   std::signal(SIGPIPE, SIG_IGN);
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str());
   SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM);
+  if (!client_ca_file.empty()) {
+    SSL_CTX_load_verify_locations(ctx, client_ca_file.c_str(), nullptr);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  }
   return ctx;  // session tickets on, as in OpenSSL's default
 }
 
 }  // namespace
 
-TlsServer::TlsServer(const std::string& cert_file, const std::string& key_file, int answers)
-    : ctx_(ServerContext(cert_file, key_file)),
+TlsServer::TlsServer(const std::string& cert_file, const std::string& key_file, int answers,
+                     const std::string& client_ca_file)
+    : ctx_(ServerContext(cert_file, key_file, client_ca_file)),
       answers_(answers),
       server_([this](int fd, const std::atomic<bool>& stopping) { Serve(fd, stopping); }) {}
 

@@ -19,7 +19,9 @@ class TlsServer final {
   // "200 ok" to `answers` requests (0: every one), then reads the next
   // request and closes unanswered (a server's idle timeout firing as the
   // next request arrives).
-  TlsServer(const std::string& cert_file, const std::string& key_file, int answers = 0);
+  // With `client_ca_file`, the client must present a certificate it signed.
+  TlsServer(const std::string& cert_file, const std::string& key_file, int answers = 0,
+            const std::string& client_ca_file = "");
   ~TlsServer();
   TlsServer(const TlsServer&) = delete;
   TlsServer& operator=(const TlsServer&) = delete;
