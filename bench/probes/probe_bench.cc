@@ -406,11 +406,12 @@ int main(int argc, char** argv) {
       if (!Selected(args.https_conns, conns)) continue;
       if (rows.count("prober " + std::to_string(n) + " " + conns) == 0) {
         row("prober", n, conns,
-            InChild([&] { return RunProber(**backends, n, reuse, true, args); }));
+            InChild([&] { return RunProber(**backends, n, reuse, true, args); }, args.fork));
       }
       for (bool direct : {true, false}) {
         row(direct ? "https" : "https-curl", n, conns,
-            InChild([&] { return RunProber(**backends, n, reuse, direct, args, 0, false, true); }));
+            InChild([&] { return RunProber(**backends, n, reuse, direct, args, 0, false, true); },
+                    args.fork));
       }
     }
   }
