@@ -237,7 +237,15 @@ class Client {
   virtual absl::Status LeaseRevoke(int64_t lease_id) = 0;
   // kNotFound when the lease does not exist (expired or revoked).
   virtual absl::StatusOr<LeaseInfo> LeaseTimeToLive(int64_t lease_id) = 0;
-  virtual absl::StatusOr<std::unique_ptr<KeepAliveStream>> OpenKeepAlive(int64_t lease_id) = 0;
+  // `answer_within` (> 0) caps every wait of the stream, for a lease keeper
+  // that must notice a dead etcd well inside the TTL: the wait for a member's
+  // connection when opening (else dial_timeout) and for each keepalive's
+  // answer (else stream_timeout, or request_timeout with one member).
+  virtual absl::StatusOr<std::unique_ptr<KeepAliveStream>> OpenKeepAlive(
+      int64_t lease_id, Duration answer_within) = 0;
+  absl::StatusOr<std::unique_ptr<KeepAliveStream>> OpenKeepAlive(int64_t lease_id) {
+    return OpenKeepAlive(lease_id, Duration::zero());
+  }
 
   // Opens a watch and waits for etcd to confirm it was created.
   virtual absl::StatusOr<std::unique_ptr<WatchStream>> OpenWatch(const WatchOptions& options) = 0;
