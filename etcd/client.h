@@ -73,6 +73,9 @@ class RequestObserver {
   // op: "range", "put", "delete", "txn", "lease_grant", "lease_revoke",
   // "lease_ttl", "lease_keepalive", "watch", "authenticate".
   virtual void OnRequest(std::string_view op, absl::StatusCode code, Duration latency) = 0;
+  // One message sent on an open stream (op "lease_keepalive": one keepalive;
+  // etcd counts each as a request, OnRequest counts only the stream's open).
+  virtual void OnStreamMessage(std::string_view op) { (void)op; }
   // Calls and streams moved from endpoint `from` to `to` ("host:port").
   virtual void OnEndpointChange(std::string_view from, std::string_view to) {
     (void)from;

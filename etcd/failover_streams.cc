@@ -72,6 +72,9 @@ class FailoverKeepAlive final : public KeepAliveStream {
         std::lock_guard<std::mutex> lock(mu_);
         inner = inner_.get();
       }
+      if (RequestObserver* observer = cluster_->options().observer) {
+        observer->OnStreamMessage("lease_keepalive");
+      }
       absl::StatusOr<int64_t> ttl = inner->KeepAliveOnce();
       if (ttl.ok() || ttl.status().code() == absl::StatusCode::kNotFound) return ttl;
       last = ttl.status();
