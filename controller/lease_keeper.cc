@@ -13,6 +13,16 @@ using std::chrono::seconds;
 // Longest the keeper sleeps without re-checking its clock.
 constexpr Duration kMaxSleep = std::chrono::milliseconds(500);
 
+// Longest a keepalive may wait for a connection or an answer: a third of the
+// TTL. A renewal is due a third of the TTL after the last one, so a dead or
+// silent etcd is reported (and the stream reopened, on another member if
+// there is one) two thirds of the TTL after the last renewal at the latest,
+// with a retry still inside the TTL. Without it a stream open waited for the
+// client's dial timeout (5 s, longer than short TTLs) before anyone noticed.
+Duration AnswerWithin(Duration ttl) {
+  return std::max<Duration>(ttl / 3, std::chrono::milliseconds(100));
+}
+
 }  // namespace
 
 LeaseKeeper::LeaseKeeper(std::string name, etcd::Client& client, Clock& clock, Random& random,
@@ -135,7 +145,7 @@ void LeaseKeeper::Renew(std::unique_lock<std::mutex>& lock) {
   if (!stream_ || stream_lease_ != id) {
     stream_.reset();
     lock.unlock();
-    auto stream = client_.OpenKeepAlive(id);
+    auto stream = client_.OpenKeepAlive(id, AnswerWithin(timing_.ttl()));
     lock.lock();
     if (stop_) return;
     if (!stream.ok()) {

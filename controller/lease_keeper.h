@@ -2,7 +2,9 @@
 //
 // Grants a lease of `ttl_seconds`, renews it every TTL/3 (clientv3's rhythm)
 // over a KeepAliveStream opened for that lease id (a new lease always gets a
-// new stream: a stream of a lost lease answers TTL 0 forever), and when the
+// new stream: a stream of a lost lease answers TTL 0 forever; the stream waits
+// at most TTL/3 for a connection or an answer, so an etcd that is down or
+// silent is reported by `keepalive_failed` within 2/3 of the TTL), and when the
 // lease is gone (keepalive answers TTL 0, it expired while etcd was away, or
 // a caller reports it with ReportLost) grants exactly one new one. Other etcd
 // work (Txn batches, relists) never delays a keepalive: they run on other

@@ -1,5 +1,8 @@
 #include "controller/ownership.h"
 
+#include <algorithm>
+#include <numeric>
+
 namespace registrar::controller {
 namespace {
 
@@ -19,6 +22,11 @@ uint64_t Mix(uint64_t z) {
   return z ^ (z >> 31);
 }
 
+// `a` outranks `b` for a target: higher weight, ties to the smaller id.
+bool Outranks(uint64_t wa, const std::string& a, uint64_t wb, const std::string& b) {
+  return wa > wb || (wa == wb && a < b);
+}
+
 }  // namespace
 
 uint64_t RendezvousWeight(std::string_view member_id, std::string_view target_id) {
@@ -32,12 +40,49 @@ std::string OwnerOf(std::string_view target_id, const std::vector<std::string>& 
   uint64_t best_weight = 0;
   for (const auto& m : members) {
     const uint64_t w = RendezvousWeight(m, target_id);
-    if (best == nullptr || w > best_weight || (w == best_weight && m < *best)) {
+    if (best == nullptr || Outranks(w, m, best_weight, *best)) {
       best = &m;
       best_weight = w;
     }
   }
   return best ? *best : std::string();
+}
+
+size_t BoundedLoadCapacity(size_t targets, size_t members) {
+  if (members == 0) return 0;
+  return (targets * 21 + members * 20 - 1) / (members * 20);  // ε = 1/20, in integers
+}
+
+std::vector<std::string> AssignOwners(const std::vector<std::string>& target_ids,
+                                      const std::vector<std::string>& members) {
+  std::vector<std::string> owners(target_ids.size());
+  if (members.empty()) return owners;
+  // The visiting order depends on the ids alone (not on the list order).
+  std::vector<std::pair<uint64_t, size_t>> order;
+  order.reserve(target_ids.size());
+  for (size_t i = 0; i < target_ids.size(); ++i) {
+    order.emplace_back(RendezvousWeight("", target_ids[i]), i);
+  }
+  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : target_ids[a.second] < target_ids[b.second];
+  });
+  const size_t capacity = BoundedLoadCapacity(target_ids.size(), members.size());
+  std::vector<size_t> load(members.size(), 0);
+  for (const auto& [hash, i] : order) {
+    size_t best = members.size();
+    uint64_t best_weight = 0;
+    for (size_t m = 0; m < members.size(); ++m) {
+      if (load[m] >= capacity) continue;
+      const uint64_t w = RendezvousWeight(members[m], target_ids[i]);
+      if (best == members.size() || Outranks(w, members[m], best_weight, members[best])) {
+        best = m;
+        best_weight = w;
+      }
+    }
+    ++load[best];  // capacity·members ≥ targets: someone always has room
+    owners[i] = members[best];
+  }
+  return owners;
 }
 
 }  // namespace registrar::controller

@@ -26,6 +26,9 @@ constexpr Duration kHandoverPoll = std::chrono::milliseconds(100);
 constexpr size_t kKeysLogged = 10;
 // Values are quoted in logs up to this length.
 constexpr size_t kValueLogged = 120;
+// Target sets remembered while our newest digest is not yet in our view (a
+// bound for reloads that come faster than etcd hears of them).
+constexpr size_t kMaxPublishedSets = 8;
 
 std::string KeysForLog(const Plan& plan) {
   std::string out;
@@ -110,6 +113,7 @@ Controller::Impl::Impl(etcd::Client& client, Clock& clock, Random& random,
   }
   for (auto& s : services) services_[s.service] = std::move(s);
   config_hash_ = ConfigHash({});
+  RememberPublishedSetLocked(config_hash_, {});
   snapshot_.dry_run = options_.dry_run;
   snapshot_.member_id = cluster_.member_id;
 }
@@ -163,9 +167,33 @@ void Controller::Impl::SetTargets(std::shared_ptr<const TargetSet> targets) {
     }
     ++targets_version_;
     config_hash_ = hash;
+    RememberPublishedSetLocked(hash, ids);
     MarkDirtyLocked(true);
   }
   if (membership_) membership_->SetValue(keeper_.Current().id, hash);
+}
+
+void Controller::Impl::RememberPublishedSetLocked(const std::string& hash,
+                                                  const std::map<std::string, bool>& ids) {
+  auto set = std::make_shared<std::vector<std::string>>();
+  for (const auto& [id, configured] : ids) {
+    if (configured) set->push_back(id);
+  }
+  // Bounded: reloads faster than etcd hears of them are forgotten first.
+  while (published_sets_.size() >= kMaxPublishedSets) {
+    auto victim = std::find_if(published_sets_.begin(), published_sets_.end(),
+                               [&](const auto& e) { return e.first != published_self_; });
+    if (victim == published_sets_.end()) break;
+    published_sets_.erase(victim);
+  }
+  published_sets_[hash] = std::move(set);
+}
+
+void Controller::Impl::PrunePublishedSetsLocked(const std::string& self_in_view) {
+  published_self_ = self_in_view;
+  // Settled (the view shows what we publish now): older sets cannot be needed.
+  if (self_in_view != config_hash_) return;
+  std::erase_if(published_sets_, [&](const auto& e) { return e.first != config_hash_; });
 }
 
 void Controller::Impl::SetOwnedTargetsCallback(std::function<void(TargetSet)> callback) {
@@ -384,22 +412,33 @@ void Controller::Impl::UpdateOwnership(const MembershipView& view) {
     // Members of the newest config (that of the most recently joined member)
     // own; the others keep their keys until those are adopted.
     std::vector<std::string> eligible;
+    std::map<std::string, std::string> bounded;  // target → owner under bounded loads
     if (!membership_) {
       eligible.push_back(cluster_.member_id);
     } else {
       const Member* newest = nullptr;
       for (const auto& m : view.members) {
         if (!newest || m.create_revision > newest->create_revision) newest = &m;
+        if (m.id == cluster_.member_id) PrunePublishedSetsLocked(m.config);
       }
       for (const auto& m : view.members) {
         if (newest && m.config == newest->config) eligible.push_back(m.id);
+      }
+      // Bounded loads only over the set behind the owners' digest, which
+      // every owner then passes too (ownership.h); else pure rendezvous.
+      if (newest) {
+        if (auto set = published_sets_.find(newest->config); set != published_sets_.end()) {
+          const std::vector<std::string> owners = AssignOwners(*set->second, eligible);
+          for (size_t i = 0; i < owners.size(); ++i) bounded[(*set->second)[i]] = owners[i];
+        }
       }
     }
     bool changed = false;
     const MonoTime now = clock_.Now();
     std::map<std::string, size_t> owned_by;
     for (auto& [id, entry] : targets_) {
-      entry.owner = OwnerOf(id, eligible);
+      auto b = bounded.find(id);
+      entry.owner = b != bounded.end() ? b->second : OwnerOf(id, eligible);
       const bool mine = view.joined && entry.owner == cluster_.member_id;
       ++owned_by[entry.owner];
       if (mine != entry.owned) {

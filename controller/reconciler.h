@@ -9,7 +9,11 @@
 // fenced Txns (txn_writer.h); then publish the status snapshot.
 //
 // Ownership of a target is rendezvous hashing over the live members that run
-// the newest config (see ownership.h, docs in deploy/README.md). A target
+// the newest config (see ownership.h, docs in deploy/README.md), with bounded
+// loads over the target set behind that config's digest when this replica
+// knows that set (it published it; targets outside it, and every target when
+// the set is unknown, get plain rendezvous). All owners publish one digest,
+// so they all compute over the same set and agree on every owner. A target
 // that becomes ours starts `unknown`: its existing key is adopted as it is
 // (same key and value, under our lease) until our own probes decide. A key
 // under our lease whose target is no longer ours is left for its new owner
@@ -87,6 +91,11 @@ class Controller::Impl {
 
   void Wake(bool immediate);
   void MarkDirtyLocked(bool immediate);
+  // The target ids behind a config digest we published, for bounded loads.
+  void RememberPublishedSetLocked(const std::string& hash, const std::map<std::string, bool>& ids);
+  // Forgets sets no member can still be computing over once `self_in_view`
+  // (our digest as the view shows it) is the one we publish now.
+  void PrunePublishedSetsLocked(const std::string& self_in_view);
 
   // ---- controller thread ----
   void Run();
@@ -149,6 +158,10 @@ class Controller::Impl {
   size_t targets_version_ = 0;                  // bumped when the set of targets changes
   std::map<std::string, ServiceRegistration> services_;
   std::string config_hash_;
+  // Digest → the sorted configured target ids it was computed from: the one
+  // we publish now and any the view may still show for us (reload pending).
+  std::map<std::string, std::shared_ptr<const std::vector<std::string>>> published_sets_;
+  std::string published_self_;  // our digest as the last view showed it
   std::function<void(TargetSet)> on_owned_;
   std::map<std::string, std::pair<std::string, std::string>> rejected_;  // key → value, why
   bool dirty_ = false;

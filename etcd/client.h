@@ -73,6 +73,9 @@ class RequestObserver {
   // op: "range", "put", "delete", "txn", "lease_grant", "lease_revoke",
   // "lease_ttl", "lease_keepalive", "watch", "authenticate".
   virtual void OnRequest(std::string_view op, absl::StatusCode code, Duration latency) = 0;
+  // One message sent on an open stream (op "lease_keepalive": one keepalive;
+  // etcd counts each as a request, OnRequest counts only the stream's open).
+  virtual void OnStreamMessage(std::string_view op) { (void)op; }
   // Calls and streams moved from endpoint `from` to `to` ("host:port").
   virtual void OnEndpointChange(std::string_view from, std::string_view to) {
     (void)from;
@@ -237,7 +240,15 @@ class Client {
   virtual absl::Status LeaseRevoke(int64_t lease_id) = 0;
   // kNotFound when the lease does not exist (expired or revoked).
   virtual absl::StatusOr<LeaseInfo> LeaseTimeToLive(int64_t lease_id) = 0;
-  virtual absl::StatusOr<std::unique_ptr<KeepAliveStream>> OpenKeepAlive(int64_t lease_id) = 0;
+  // `answer_within` (> 0) caps every wait of the stream, for a lease keeper
+  // that must notice a dead etcd well inside the TTL: the wait for a member's
+  // connection when opening (else dial_timeout) and for each keepalive's
+  // answer (else stream_timeout, or request_timeout with one member).
+  virtual absl::StatusOr<std::unique_ptr<KeepAliveStream>> OpenKeepAlive(
+      int64_t lease_id, Duration answer_within) = 0;
+  absl::StatusOr<std::unique_ptr<KeepAliveStream>> OpenKeepAlive(int64_t lease_id) {
+    return OpenKeepAlive(lease_id, Duration::zero());
+  }
 
   // Opens a watch and waits for etcd to confirm it was created.
   virtual absl::StatusOr<std::unique_ptr<WatchStream>> OpenWatch(const WatchOptions& options) = 0;

@@ -38,7 +38,8 @@ Duration Cluster::StreamTimeout() const {
   return std::min(options_.request_timeout, options_.stream_timeout);
 }
 
-absl::Status Cluster::Run(CallName name, Retry retry, const Attempt& attempt, size_t* used) {
+absl::Status Cluster::Run(CallName name, Retry retry, const Attempt& attempt, size_t* used,
+                          Duration dial) {
   const MonoTime start = RealClock().Now();
   const size_t n = connections_.size();
   const size_t first = current();
@@ -46,7 +47,7 @@ absl::Status Cluster::Run(CallName name, Retry retry, const Attempt& attempt, si
   absl::Status status;
   for (size_t i = 0; i < n; ++i) {
     const size_t index = (first + i) % n;
-    status = RunOn(*connections_[index], attempt);
+    status = RunOn(*connections_[index], attempt, dial);
     if (used != nullptr) *used = index;
     if (status.code() == absl::StatusCode::kDeadlineExceeded) {
       // A hung member (stopped process, dropped packets): leave it.
@@ -70,10 +71,10 @@ absl::Status Cluster::Run(CallName name, Retry retry, const Attempt& attempt, si
   return status;
 }
 
-absl::Status Cluster::RunOn(Connection& connection, const Attempt& attempt) {
+absl::Status Cluster::RunOn(Connection& connection, const Attempt& attempt, Duration dial) {
   // Not connected in time: the attempt still runs, and fails fast with gRPC's
   // reason (refused, TLS handshake, ...), which names the problem.
-  bool was_connected = WaitForConnection(connection);
+  bool was_connected = WaitForConnection(connection, dial);
   bool renewed_token = false;
   bool reconnected = false;
   for (;;) {
@@ -94,7 +95,7 @@ absl::Status Cluster::RunOn(Connection& connection, const Attempt& attempt) {
     // the request never reached etcd, so reconnect and send it once more.
     if (!reconnected && was_connected && status.code() == absl::StatusCode::kUnavailable) {
       reconnected = true;
-      was_connected = WaitForConnection(connection);
+      was_connected = WaitForConnection(connection, dial);
       continue;
     }
     return status;
@@ -117,8 +118,12 @@ void Cluster::SwitchEndpoint(size_t from, size_t to, const absl::Status& why) {
   }
 }
 
-bool Cluster::WaitForConnection(Connection& connection) const {
-  const auto deadline = DeadlineAfter(options_.dial_timeout);
+bool Cluster::Connected(Connection& connection) const {
+  return connection.channel->GetState(/*try_to_connect=*/true) == GRPC_CHANNEL_READY;
+}
+
+bool Cluster::WaitForConnection(Connection& connection, Duration wait) const {
+  const auto deadline = DeadlineAfter(wait > Duration::zero() ? wait : options_.dial_timeout);
   grpc_connectivity_state state = connection.channel->GetState(/*try_to_connect=*/true);
   while (state != GRPC_CHANNEL_READY && state != GRPC_CHANNEL_SHUTDOWN) {
     if (!connection.channel->WaitForStateChange(state, deadline)) return false;

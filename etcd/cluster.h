@@ -62,14 +62,20 @@ class Cluster final {
   // kIdempotent calls, repeats the call there. The member that answered
   // becomes current; `*used` (when given) is its index. Reports the outcome
   // to the observer under name.metric.
-  absl::Status Run(CallName name, Retry retry, const Attempt& attempt, size_t* used = nullptr);
+  // `dial` (> 0) caps the wait for each member's connection (else
+  // dial_timeout).
+  absl::Status Run(CallName name, Retry retry, const Attempt& attempt, size_t* used = nullptr,
+                   Duration dial = Duration::zero());
 
   // A stream on member `index` went silent or broke: the next call or stream
   // open goes to the next member (if `index` is still current).
   void StreamFailed(size_t index, const absl::Status& why);
 
-  // Waits up to dial_timeout for the member's channel to be connected.
-  bool WaitForConnection(Connection& connection) const;
+  // Waits up to `wait` (zero: dial_timeout) for the member's channel to be
+  // connected.
+  bool WaitForConnection(Connection& connection, Duration wait = Duration::zero()) const;
+  // Whether the member's channel is connected now (no wait).
+  bool Connected(Connection& connection) const;
 
   // How long a member may leave a request on a stream unanswered before the
   // stream is dropped and reopened on another member (see client.h).
@@ -85,7 +91,7 @@ class Cluster final {
   // One member: waits for the connection, attaches the token, authenticates
   // again once if etcd rejects it, and reconnects once if a connection that
   // looked fine had died.
-  absl::Status RunOn(Connection& connection, const Attempt& attempt);
+  absl::Status RunOn(Connection& connection, const Attempt& attempt, Duration dial);
   // Makes `to` current if `from` still is, and logs why.
   void SwitchEndpoint(size_t from, size_t to, const absl::Status& why);
   // The auth token ("" without auth), authenticating first when there is none.

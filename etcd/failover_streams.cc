@@ -11,14 +11,17 @@
 namespace registrar::etcd::internal {
 namespace {
 
-StreamTarget TargetOn(const Cluster& cluster, Connection& c, const std::string& token) {
-  return StreamTarget{c.channel, c.endpoint, token, cluster.StreamTimeout()};
+StreamTarget TargetOn(const Cluster& cluster, Connection& c, const std::string& token,
+                      Duration cap = Duration::zero()) {
+  const Duration timeout = cluster.StreamTimeout();
+  return StreamTarget{c.channel, c.endpoint, token,
+                      cap > Duration::zero() ? std::min(timeout, cap) : timeout};
 }
 
 class FailoverKeepAlive final : public KeepAliveStream {
  public:
-  FailoverKeepAlive(std::shared_ptr<Cluster> cluster, int64_t lease_id)
-      : cluster_(std::move(cluster)), lease_id_(lease_id) {}
+  FailoverKeepAlive(std::shared_ptr<Cluster> cluster, int64_t lease_id, Duration answer_within)
+      : cluster_(std::move(cluster)), lease_id_(lease_id), answer_within_(answer_within) {}
 
   // Opens the stream on the first member that accepts it.
   absl::Status Open() {
@@ -29,18 +32,19 @@ class FailoverKeepAlive final : public KeepAliveStream {
         name, Retry::kIdempotent,
         [&](Connection& c, const std::string& token) {
           // The stream would only fail at its first keepalive: fail over now.
-          if (!cluster_->WaitForConnection(c)) {
+          // Run() already waited for the connection: do not wait twice.
+          if (!cluster_->Connected(c)) {
             return absl::UnavailableError(
                 absl::StrCat(Describe(name.text, absl::StrCat("lease ", lease_id_), c.endpoint),
                              ": not connected within the dial timeout"));
           }
-          absl::StatusOr<std::unique_ptr<KeepAliveStream>> stream =
-              OpenKeepAliveStream(*c.lease, TargetOn(*cluster_, c, token), lease_id_);
+          absl::StatusOr<std::unique_ptr<KeepAliveStream>> stream = OpenKeepAliveStream(
+              *c.lease, TargetOn(*cluster_, c, token, answer_within_), lease_id_);
           if (!stream.ok()) return stream.status();
           opened = *std::move(stream);
           return absl::OkStatus();
         },
-        &used);
+        &used, answer_within_);
     if (!status.ok()) return status;
     std::lock_guard<std::mutex> lock(mu_);
     if (cancelled_) opened->Cancel();
@@ -68,6 +72,9 @@ class FailoverKeepAlive final : public KeepAliveStream {
         std::lock_guard<std::mutex> lock(mu_);
         inner = inner_.get();
       }
+      if (RequestObserver* observer = cluster_->options().observer) {
+        observer->OnStreamMessage("lease_keepalive");
+      }
       absl::StatusOr<int64_t> ttl = inner->KeepAliveOnce();
       if (ttl.ok() || ttl.status().code() == absl::StatusCode::kNotFound) return ttl;
       last = ttl.status();
@@ -90,7 +97,8 @@ class FailoverKeepAlive final : public KeepAliveStream {
  private:
   const std::shared_ptr<Cluster> cluster_;
   const int64_t lease_id_;
-  std::mutex mu_;  // guards the three below; never held across a network wait
+  const Duration answer_within_;  // zero: the cluster's own timeouts
+  std::mutex mu_;                 // guards the three below; never held across a network wait
   std::unique_ptr<KeepAliveStream> inner_;
   size_t index_ = 0;  // the member inner_ is on
   bool cancelled_ = false;
@@ -231,8 +239,8 @@ class FailoverWatch final : public WatchStream {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<KeepAliveStream>> OpenFailoverKeepAlive(
-    std::shared_ptr<Cluster> cluster, int64_t lease_id) {
-  auto stream = std::make_unique<FailoverKeepAlive>(std::move(cluster), lease_id);
+    std::shared_ptr<Cluster> cluster, int64_t lease_id, Duration answer_within) {
+  auto stream = std::make_unique<FailoverKeepAlive>(std::move(cluster), lease_id, answer_within);
   if (absl::Status opened = stream->Open(); !opened.ok()) return opened;
   return stream;
 }

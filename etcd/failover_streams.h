@@ -13,8 +13,9 @@
 
 namespace registrar::etcd::internal {
 
+// `answer_within` > 0 caps the connection wait and each answer's wait.
 absl::StatusOr<std::unique_ptr<KeepAliveStream>> OpenFailoverKeepAlive(
-    std::shared_ptr<Cluster> cluster, int64_t lease_id);
+    std::shared_ptr<Cluster> cluster, int64_t lease_id, Duration answer_within);
 
 absl::StatusOr<std::unique_ptr<WatchStream>> OpenFailoverWatch(std::shared_ptr<Cluster> cluster,
                                                                const WatchOptions& options);

@@ -163,8 +163,9 @@ absl::StatusOr<LeaseInfo> GrpcClient::LeaseTimeToLive(int64_t lease_id) {
                    .granted_ttl_seconds = response.grantedttl()};
 }
 
-absl::StatusOr<std::unique_ptr<KeepAliveStream>> GrpcClient::OpenKeepAlive(int64_t lease_id) {
-  return OpenFailoverKeepAlive(cluster_, lease_id);
+absl::StatusOr<std::unique_ptr<KeepAliveStream>> GrpcClient::OpenKeepAlive(int64_t lease_id,
+                                                                           Duration answer_within) {
+  return OpenFailoverKeepAlive(cluster_, lease_id, answer_within);
 }
 
 absl::StatusOr<std::unique_ptr<WatchStream>> GrpcClient::OpenWatch(const WatchOptions& options) {

@@ -28,7 +28,9 @@ class GrpcClient final : public Client {
   absl::StatusOr<Lease> LeaseGrant(int64_t ttl_seconds) override;
   absl::Status LeaseRevoke(int64_t lease_id) override;
   absl::StatusOr<LeaseInfo> LeaseTimeToLive(int64_t lease_id) override;
-  absl::StatusOr<std::unique_ptr<KeepAliveStream>> OpenKeepAlive(int64_t lease_id) override;
+  using Client::OpenKeepAlive;
+  absl::StatusOr<std::unique_ptr<KeepAliveStream>> OpenKeepAlive(int64_t lease_id,
+                                                                 Duration answer_within) override;
   absl::StatusOr<std::unique_ptr<WatchStream>> OpenWatch(const WatchOptions& options) override;
   std::string CurrentEndpoint() const override;
 

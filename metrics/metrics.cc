@@ -98,6 +98,7 @@ struct Metrics::Families {
   Gauge* lease_held;
   Counter* lease_regrants;
   Counter* keepalive_failures;
+  Counter* etcd_keepalive_messages;
   Family<Counter>* etcd_requests_total;
   Family<Histogram>* etcd_request_duration;
   Counter* reconcile_success;
@@ -219,6 +220,13 @@ void Metrics::Register() {
                                .Register(r)
                                .Add({});
 
+  f->etcd_keepalive_messages = &prometheus::BuildCounter()
+                                    .Name("registrar_etcd_keepalive_messages_total")
+                                    .Help(
+                                        "Lease keepalive messages sent on open keepalive "
+                                        "streams (session and registration leases).")
+                                    .Register(r)
+                                    .Add({});
   f->etcd_requests_total = &prometheus::BuildCounter()
                                 .Name("registrar_etcd_requests_total")
                                 .Help("etcd requests, by operation and gRPC status code.")
@@ -440,6 +448,10 @@ void Metrics::OnRequest(std::string_view op, absl::StatusCode code, Duration lat
   }
   counter->Increment();
   s.duration->Observe(ToSeconds(latency));
+}
+
+void Metrics::OnStreamMessage(std::string_view op) {
+  if (op == "lease_keepalive") families_->etcd_keepalive_messages->Increment();
 }
 
 void Metrics::OnReconcile(std::string_view result, Duration duration) {

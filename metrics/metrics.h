@@ -82,6 +82,8 @@ class Metrics final : public probes::ProbeObserver,
   // etcd::RequestObserver: registrar_etcd_requests_total{op,code} with the
   // gRPC code as gRPC-Go names it ("OK", "Unavailable", "DeadlineExceeded").
   void OnRequest(std::string_view op, absl::StatusCode code, Duration latency) override;
+  // registrar_etcd_keepalive_messages_total for each "lease_keepalive".
+  void OnStreamMessage(std::string_view op) override;
 
   // controller::ControllerObserver
   // result "ok" | "noop" → registrar_reconcile_total{result="success"},

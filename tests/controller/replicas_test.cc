@@ -33,10 +33,11 @@ constexpr int kBackends = 30;
 constexpr int kServices = 10;   // × kBackends = 300 targets
 constexpr int kSessionTtl = 2;  // seconds
 constexpr int kLeaseTtl = 6;    // seconds
-// The least share of the keys each of three members must hold to count as
-// converged: 60 % of an even share is 4.9σ of rendezvous hashing's binomial
-// spread at 300 targets, so a run never waits for a balance the hash does not give.
-constexpr double kEvenShare = 0.6;
+// The least share of the keys each member must hold to count as converged:
+// the issue's ±20 %. Bounded loads guarantee at least 90 % of an even share
+// with three members (95 % with two), so a run never waits for a balance the
+// assignment does not give.
+constexpr double kEvenShare = 0.8;
 
 // Records every event under /services/ from the revision it started at.
 class EventRecorder {
@@ -276,13 +277,13 @@ TEST_F(Replicas, ThreeReplicasShareThreeHundredTargetsEachProbedAndRegisteredByE
     return overlap.empty();
   };
   ASSERT_TRUE(WaitFor(one_window, seconds(90))) << "probed by more than one replica: " << overlap;
-  // The replicas share the targets evenly. Rendezvous hashing gives each a
-  // binomial share (σ ≈ 8 of 100 here; the target ids come from random ports),
-  // so ±20 % is missed in a few percent of runs; ±30 % (3.7σ) is what the
-  // hash guarantees in practice. A tighter bound needs bounded loads.
+  // The replicas share the targets evenly, within the issue's ±20 % whatever
+  // the target ids (they come from random ports): pure rendezvous hashing
+  // misses that in a few percent of runs (σ ≈ 8 of 100), bounded loads keep
+  // every share within ±10 %.
   ASSERT_EQ(probed_by.size(), 3u);
   for (const auto& [replica, n] : probed_by) {
-    EXPECT_NEAR(static_cast<double>(n), kTargets / 3.0, kTargets / 3.0 * 0.3) << replica;
+    EXPECT_NEAR(static_cast<double>(n), kTargets / 3.0, kTargets / 3.0 * 0.2) << replica;
   }
   EXPECT_TRUE(WaitFor([&] { return Converged(kTargets, 3, kEvenShare); }, seconds(30)));
 }

@@ -1,5 +1,6 @@
 // Option validation, failover between endpoints, error values and the request
 // observer.
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -52,9 +53,18 @@ class RecordingObserver final : public RequestObserver {
     EXPECT_GE(latency, Duration::zero());
     calls_.push_back({std::string(op), code});
   }
+  void OnStreamMessage(std::string_view op) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++messages_[std::string(op)];
+  }
   std::vector<Call> calls() const {
     std::lock_guard<std::mutex> lock(mu_);
     return calls_;
+  }
+  int Messages(const std::string& op) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = messages_.find(op);
+    return it == messages_.end() ? 0 : it->second;
   }
   int Count(std::string_view op) const {
     int n = 0;
@@ -65,6 +75,7 @@ class RecordingObserver final : public RequestObserver {
  private:
   mutable std::mutex mu_;
   std::vector<Call> calls_;
+  std::map<std::string, int> messages_;
 };
 
 class FailoverTest : public ::testing::Test {
@@ -203,6 +214,18 @@ TEST_F(FailoverTest, ClientReconnectsAfterEtcdRestarts) {
   std::unique_ptr<WatchStream> watch = ValueOrDie(client->OpenWatch({.key = "/t/a"}));
   ValueOrDie(client->Delete("/t/a"));
   EXPECT_EQ(ValueOrDie(watch->Next(seconds(5))).events.size(), 1u);
+}
+
+// etcd counts each keepalive on a stream as a request: the observer hears of
+// each message, not only of the stream's open.
+TEST_F(FailoverTest, ObserverHearsOfEveryKeepAliveMessageOnAnOpenStream) {
+  std::unique_ptr<Client> client =
+      NewClient({.endpoints = {server_.endpoint()}, .observer = &observer_});
+  Lease lease = ValueOrDie(client->LeaseGrant(10));
+  std::unique_ptr<KeepAliveStream> stream = ValueOrDie(client->OpenKeepAlive(lease.id));
+  for (int i = 0; i < 3; ++i) ValueOrDie(stream->KeepAliveOnce());
+  EXPECT_EQ(observer_.Count("lease_keepalive"), 1);  // the open
+  EXPECT_EQ(observer_.Messages("lease_keepalive"), 3);
 }
 
 TEST_F(FailoverTest, ObserverSeesEveryOperationWithItsCode) {

@@ -58,6 +58,7 @@ TEST(Metrics, ExposesEveryFamilyFromTheFirstScrape) {
            "registrar_lease_regrants_total",
            "registrar_keepalive_failures_total",
            "registrar_etcd_requests_total",
+           "registrar_etcd_keepalive_messages_total",
            "registrar_etcd_request_duration_seconds",
            "registrar_etcd_txn_operations",
            "registrar_reconcile_total",
@@ -211,6 +212,19 @@ TEST(Metrics, CountsEtcdRequestsByOpAndCode) {
   EXPECT_EQ(Sample(text, "registrar_etcd_request_duration_seconds_count", {{"op", "txn"}}), 3);
   EXPECT_EQ(
       Sample(text, "registrar_etcd_requests_total", {{"op", "lease_future_op"}, {"code", "OK"}}),
+      1);
+}
+
+TEST(Metrics, CountsKeepAliveMessagesApartFromRequests) {
+  auto metrics = NewMetrics();
+  EXPECT_EQ(Sample(Exposition(*metrics), "registrar_etcd_keepalive_messages_total"), 0);
+  metrics->OnRequest("lease_keepalive", absl::StatusCode::kOk, std::chrono::milliseconds(1));
+  for (int i = 0; i < 3; ++i) metrics->OnStreamMessage("lease_keepalive");
+  metrics->OnStreamMessage("lease_future_stream");
+  const std::string text = Exposition(*metrics);
+  EXPECT_EQ(Sample(text, "registrar_etcd_keepalive_messages_total"), 3);
+  EXPECT_EQ(
+      Sample(text, "registrar_etcd_requests_total", {{"op", "lease_keepalive"}, {"code", "OK"}}),
       1);
 }
 
