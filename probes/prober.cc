@@ -24,6 +24,7 @@
 #include "probes/in_flight_limit.h"
 #include "probes/keep_alive.h"
 #include "probes/resolver.h"
+#include "probes/result_history.h"
 #include "probes/schedule.h"
 #include "probes/tls_connection.h"
 #include "probes/transport.h"
@@ -37,11 +38,12 @@ namespace {
 // thread; `target`, `health`, `since` and `recent` are also read by Snapshot()
 // and so change only under ProberImpl::mu_.
 struct Session : std::enable_shared_from_this<Session> {
-  Session(Target t, MonoTime now, WallTime wall_now, Duration phase)
+  Session(Target t, MonoTime now, WallTime wall_now, Duration phase, size_t history_size)
       : target(std::move(t)),
         schedule(now, target.probe.initial_delay, target.probe.period, phase),
         health(target.probe.success_threshold, target.probe.failure_threshold),
-        since(wall_now) {}
+        since(wall_now),
+        recent(history_size) {}
 
   Target target;
   const TransportKind* route = nullptr;  // the routing-table row of `transport`
@@ -49,16 +51,9 @@ struct Session : std::enable_shared_from_this<Session> {
   Schedule schedule;
   HealthState health;
   WallTime since;
-  // The last results, a ring of at most history_size (a deque costs ~1.5 KB
-  // per target even when nearly empty); `next` is the oldest once full.
-  std::vector<ProbeResult> recent;
-  size_t next = 0;
-
-  std::deque<ProbeResult> History() const {
-    std::deque<ProbeResult> out(recent.begin() + static_cast<std::ptrdiff_t>(next), recent.end());
-    out.insert(out.end(), recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(next));
-    return out;
-  }
+  // The last history_size results (a deque of ProbeResults costs ~1.5 KB per
+  // target even when nearly empty; a vector of them 0.9 KB when full).
+  ResultHistory recent;
 
   // A new spec, applied when the probe in flight ends. On the heap: a Target
   // is ~1 KB, and at 100 000 targets an inline empty optional costs 100 MB.
@@ -144,7 +139,7 @@ class ProberImpl final : public Prober {
     std::vector<TargetStatus> out;
     out.reserve(sessions_.size());
     for (const auto& [id, s] : sessions_) {
-      out.push_back(TargetStatus{s->target, s->health.health(), s->since, s->History()});
+      out.push_back(TargetStatus{s->target, s->health.health(), s->since, s->recent.Get()});
     }
     return out;
   }
@@ -299,7 +294,8 @@ void ProberImpl::ApplyTargets(std::vector<Target> targets) {
     }
     for (auto& [id, t] : wanted) {
       Duration phase = Schedule::RandomPhase(t->probe.period, random_);
-      auto s = std::make_shared<Session>(std::move(*t), now, wall_now, phase);
+      auto s =
+          std::make_shared<Session>(std::move(*t), now, wall_now, phase, options_.history_size);
       BuildTransport(*s);
       sessions_.emplace(id, s);
       added.push_back(std::move(s));
@@ -475,14 +471,7 @@ void ProberImpl::Record(Session& s, ProbeResult result, Duration lag) {
     std::lock_guard lock(mu_);
     transition = s.health.Observe(result);
     if (transition) s.since = clock_.WallNow();
-    size_t limit = std::max<size_t>(options_.history_size, 1);
-    if (s.recent.size() < limit) {
-      if (s.recent.empty()) s.recent.reserve(limit);
-      s.recent.push_back(result);
-    } else {
-      s.recent[s.next] = result;
-      s.next = (s.next + 1) % limit;
-    }
+    s.recent.Add(result);
   }
   if (transition) {
     // A first verdict of healthy is routine (10k lines at a 10k-target start);
