@@ -21,6 +21,7 @@
 #include "probes/event_loop.h"
 #include "probes/exec_transport.h"
 #include "probes/grpc_probe.h"
+#include "probes/http_response.h"
 #include "probes/in_flight_limit.h"
 #include "probes/keep_alive.h"
 #include "probes/resolver.h"
@@ -195,8 +196,9 @@ class ProberImpl final : public Prober {
   KeepAliveBudget keep_alive_{0};
   ExecRunner exec_{loop_, options_.max_exec};
   Resolver resolver_{loop_, clock_, options_.dns_min_ttl, options_.dns_servers};
-  TransportEnv env_{loop_,  trust_,  curl_, keep_alive_, clock_, options_.direct_sockets,
-                    &exec_, nullptr, &tls_, &grpc_};
+  ReaderPool readers_;  // the direct path's HTTP readers, lent to probes in flight
+  TransportEnv env_{loop_,  trust_,  curl_, keep_alive_, clock_,   options_.direct_sockets,
+                    &exec_, nullptr, &tls_, &grpc_,      &readers_};
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
   std::deque<std::shared_ptr<Session>> queue_;  // due, waiting for a slot (FIFO)
   std::vector<std::shared_ptr<Session>> done_;  // probes ended, to finish

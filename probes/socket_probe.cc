@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -78,7 +79,10 @@ SocketProbe::SocketProbe(const Target& target, TransportEnv& env, Done on_done)
       loop_(env.loop),
       on_done_(std::move(on_done)) {
   port_ = ProbePort(target);
-  if (!ParseSocketAddress(ProbeHost(target), port_, &address_, &address_len_)) {
+  sockaddr_storage address{};
+  if (ParseSocketAddress(ProbeHost(target), port_, &address, &address_len_)) {
+    std::memcpy(&address_, &address, std::min<size_t>(address_len_, sizeof(address_)));
+  } else {
     name_ = ProbeHost(target);
   }
   tcp_only_ = target.probe.kind == ProbeKind::kTcpSocket;
@@ -98,7 +102,12 @@ SocketProbe::~SocketProbe() {
 void SocketProbe::Start() {
   verdict_ = Verdict{};
   sent_ = 0;
-  if (!tcp_only_) reader_.Reset(head_request_, max_body_bytes_, judge_.KeepsBody());
+  if (!tcp_only_) {
+    if (reader_ == nullptr) {
+      reader_ = env_.readers != nullptr ? env_.readers->Take() : std::make_unique<ResponseReader>();
+    }
+    reader_->Reset(head_request_, max_body_bytes_, judge_.KeepsBody());
+  }
   if (!name_.empty()) {
     Resolve();
     return;
@@ -140,8 +149,8 @@ void SocketProbe::OnResolved(const Resolution& r) {
   }
   if (a.length != address_len_ || std::memcmp(&next, &address_, a.length) != 0) {
     CloseConnection();  // the name moved: the kept connection goes to the old address
-    address_ = next;
-    address_len_ = a.length;
+    address_len_ = std::min<socklen_t>(a.length, sizeof(address_));
+    std::memcpy(&address_, &next, address_len_);
   }
   Proceed();
 }
@@ -157,7 +166,7 @@ void SocketProbe::Proceed() {
 }
 
 void SocketProbe::Connect() {
-  fd_ = socket(address_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  fd_ = socket(address_.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) {
     int err = errno;
     Finish(IsLocalError(err)
@@ -170,8 +179,7 @@ void SocketProbe::Connect() {
   // retired), it closes with RST: no TIME_WAIT on our side.
   linger lg{1, 0};
   setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-  if (connect(fd_, reinterpret_cast<const sockaddr*>(&address_), address_len_) != 0 &&
-      errno != EINPROGRESS) {
+  if (connect(fd_, &address_.sa, address_len_) != 0 && errno != EINPROGRESS) {
     int err = errno;
     Finish(IsLocalError(err) ? LocalFailure("cannot connect", err)
                              : Verdict{false, ConnectFailure(err), 0, {}},
@@ -227,25 +235,25 @@ void SocketProbe::Receive() {
     if (n < 0 && errno == EAGAIN) return;
     ResponseReader::State state;
     if (n > 0) {
-      state = reader_.Feed(std::string_view(buffer.data(), static_cast<size_t>(n)));
+      state = reader_->Feed(std::string_view(buffer.data(), static_cast<size_t>(n)));
     } else {
-      if (!reader_.started() && RetryFresh()) return;
+      if (!reader_->started() && RetryFresh()) return;
       if (n < 0) {
         Finish({false,
                 errno == ECONNRESET ? "connection reset" : "receive failed",
-                reader_.status(),
+                reader_->status(),
                 {}},
                false);
         return;
       }
-      state = reader_.Eof();
+      state = reader_->Eof();
     }
     if (state == ResponseReader::State::kError) {
-      Finish({false, reader_.error(), reader_.status(), {}}, false);
+      Finish({false, reader_->error(), reader_->status(), {}}, false);
       return;
     }
     if (state == ResponseReader::State::kDone) {
-      Finish(judge_.Judge(reader_.status(), reader_.body()), reuse_ && reader_.reusable());
+      Finish(judge_.Judge(reader_->status(), reader_->body()), reuse_ && reader_->reusable());
       return;
     }
     // Read again only if the buffer filled up; else wait for the next event.
@@ -299,7 +307,7 @@ void SocketProbe::TimeOut() {
     Finish({false, TimeoutReason(spec_) + " (resolving " + name_ + ")", 0, {}}, false);
     return;
   }
-  Finish({false, TimeoutReason(spec_), reader_.status(), {}}, false);
+  Finish({false, TimeoutReason(spec_), reader_ != nullptr ? reader_->status() : 0, {}}, false);
 }
 
 void SocketProbe::Abort() {
@@ -307,6 +315,7 @@ void SocketProbe::Abort() {
   if (dns_ticket_ != 0) env_.resolver->Cancel(dns_ticket_);
   dns_ticket_ = 0;
   CloseConnection();
+  ReleaseReader();
   phase_ = Phase::kIdle;
 }
 
@@ -320,8 +329,13 @@ void SocketProbe::Finish(Verdict verdict, bool keep_connection) {
   }
   if (!keep_connection) CloseConnection();
   phase_ = Phase::kIdle;
+  ReleaseReader();
   verdict_ = std::move(verdict);
   on_done_();
+}
+
+void SocketProbe::ReleaseReader() {
+  if (reader_ != nullptr && env_.readers != nullptr) env_.readers->Give(std::move(reader_));
 }
 
 void SocketProbe::CloseConnection() {

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "probes/event_loop.h"
@@ -78,13 +79,20 @@ class SocketProbe final : public Transport, public FdHandler, public KeptConnect
   bool RetryFresh();
   void Finish(Verdict verdict, bool keep_connection);
   void CloseConnection();
+  // Hands the reader back to the pool (the probe no longer reads).
+  void ReleaseReader();
 
   ResponseJudge judge_;
   const ProbeSpec& spec_;
   TransportEnv& env_;
   EventLoop& loop_;
   Done on_done_;
-  sockaddr_storage address_{};
+  // IPv4 or IPv6 (28 bytes; a sockaddr_storage is 128, and there is one per target).
+  union {
+    sockaddr sa;
+    sockaddr_in v4;
+    sockaddr_in6 v6;
+  } address_{};
   socklen_t address_len_ = 0;
   std::string name_;  // the host name to resolve; empty: an address literal
   int port_ = 0;
@@ -98,8 +106,8 @@ class SocketProbe final : public Transport, public FdHandler, public KeptConnect
   int fd_ = -1;
   bool fd_reused_ = false;  // this probe runs on a connection kept from an earlier one
   Phase phase_ = Phase::kIdle;
-  size_t sent_ = 0;  // bytes of request_ written
-  ResponseReader reader_;
+  size_t sent_ = 0;                         // bytes of request_ written
+  std::unique_ptr<ResponseReader> reader_;  // while an HTTP probe runs (env_.readers')
   Verdict verdict_;
 };
 
