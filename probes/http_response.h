@@ -115,6 +115,7 @@ class ReaderPool final {
     if (reader != nullptr && reader->capacity() <= kMaxKeptBytes)
       idle_.push_back(std::move(reader));
   }
+  size_t idle() const { return idle_.size(); }
 
  private:
   static constexpr size_t kMaxKeptBytes = 8 * 1024;
