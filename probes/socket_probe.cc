@@ -91,6 +91,7 @@ SocketProbe::SocketProbe(const Target& target, TransportEnv& env, Done on_done)
     head_request_ = target.probe.http_get.method == "HEAD";
     max_body_bytes_ = target.probe.http_get.max_body_bytes;
     request_ = BuildRequest(target);
+    request_.shrink_to_fit();  // built by appending: up to twice its size, once per target
   }
 }
 
