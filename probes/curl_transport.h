@@ -1,6 +1,6 @@
 // The libcurl path: one target's probe as a transfer on the loop's curl
-// multi handles (HTTPS, host names, redirects to follow; every probe when the
-// direct path is off). Module-private; loop thread only.
+// multi handles (redirects to follow, IPv6 zones, tlsSocket probes to names;
+// every probe when the direct path is off). Module-private; loop thread only.
 //
 // A `CurlPool` keeps idle easy handles for reuse and turns finished transfers
 // back into their transports' verdicts; a `CurlTransport` configures a pooled

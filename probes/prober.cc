@@ -4,10 +4,12 @@
 #include "probes/prober.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -235,6 +237,13 @@ void ProberImpl::SizeBudget() {
 }
 
 void ProberImpl::Run() {
+  // OpenSSL writes TLS records with write(), not send(MSG_NOSIGNAL): a peer
+  // that closed must be an EPIPE on this thread, not a signal that kills the
+  // process (libraries embedding the prober may not ignore SIGPIPE).
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   while (!stop_.load()) {
     std::optional<std::vector<Target>> targets;
     {

@@ -13,14 +13,17 @@ namespace registrar::probes {
 namespace {
 
 // The request libcurl would send for this spec: request line, Host (without
-// the default port), User-Agent, Accept, then the configured headers, which
-// replace ours of the same name (an empty value drops the header).
-std::string BuildRequest(const Target& t) {
+// the default port; for https, tls.server_name when set, as in libcurl's
+// URL), User-Agent, Accept, then the configured headers, which replace ours of
+// the same name (an empty value drops the header).
+std::string BuildRequest(const Target& t, bool https) {
   const auto& http = t.probe.http_get;
   std::string method = http.method.empty() ? "GET" : http.method;
-  std::string host = UrlHost(ProbeHost(t));
+  const std::string& name =
+      https && !http.tls.server_name.empty() ? http.tls.server_name : ProbeHost(t);
+  std::string host = UrlHost(name);
   int port = ProbePort(t);
-  if (port != 80) host += ":" + std::to_string(port);
+  if (port != (https ? 443 : 80)) host += ":" + std::to_string(port);
   std::string r = method + " " + ProbePath(http) + " HTTP/1.1\r\n";
   if (!HasHeader(http, "Host")) r += "Host: " + host + "\r\n";
   if (!HasHeader(http, "User-Agent")) r += std::string("User-Agent: ") + kUserAgent + "\r\n";
@@ -59,7 +62,7 @@ bool IsName(const std::string& host) {
          host.find('%') == std::string::npos;
 }
 
-bool SocketProbe::Supports(const Target& target, bool names) {
+bool SocketProbe::Supports(const Target& target, bool names, bool tls) {
   sockaddr_storage address{};
   socklen_t len = 0;
   const std::string& host = ProbeHost(target);
@@ -69,7 +72,9 @@ bool SocketProbe::Supports(const Target& target, bool names) {
   if (target.probe.kind == ProbeKind::kTcpSocket) return true;
   if (target.probe.kind != ProbeKind::kHttpGet) return false;
   const auto& http = target.probe.http_get;
-  return EqualsIgnoringCase(http.scheme, "http") && !http.follow_redirects;
+  return (EqualsIgnoringCase(http.scheme, "http") ||
+          (tls && EqualsIgnoringCase(http.scheme, "https"))) &&
+         !http.follow_redirects;
 }
 
 SocketProbe::SocketProbe(const Target& target, TransportEnv& env, Done on_done)
@@ -88,10 +93,13 @@ SocketProbe::SocketProbe(const Target& target, TransportEnv& env, Done on_done)
   tcp_only_ = target.probe.kind == ProbeKind::kTcpSocket;
   reuse_ = !tcp_only_ && target.probe.reuse_connections;
   if (!tcp_only_) {
-    head_request_ = target.probe.http_get.method == "HEAD";
-    max_body_bytes_ = target.probe.http_get.max_body_bytes;
-    request_ = BuildRequest(target);
+    const auto& http = target.probe.http_get;
+    head_request_ = http.method == "HEAD";
+    max_body_bytes_ = http.max_body_bytes;
+    https_ = EqualsIgnoringCase(http.scheme, "https");
+    request_ = BuildRequest(target, https_);
     request_.shrink_to_fit();  // built by appending: up to twice its size, once per target
+    verify_host_ = http.tls.server_name.empty() ? ProbeHost(target) : http.tls.server_name;
   }
 }
 
@@ -188,41 +196,85 @@ void SocketProbe::Connect() {
     return;
   }
   phase_ = Phase::kConnecting;
-  // On loopback the handshake has usually completed inside connect(): try
-  // the request at once and skip a wait for writability.
-  if (!tcp_only_) {
-    ssize_t n = send(fd_, request_.data(), request_.size(), MSG_NOSIGNAL);
-    if (n > 0) {
-      sent_ = static_cast<size_t>(n);
+  if (tcp_only_) {
+    loop_.Watch(fd_, EPOLLOUT, this);
+    return;
+  }
+  // On loopback the handshake has usually completed inside connect(): start
+  // talking at once and skip a wait for writability (a connect still in
+  // progress just asks for it).
+  Talk();
+}
+
+void SocketProbe::Talk() {
+  if (!https_) {
+    stream_.Attach(fd_);
+    Send();
+    return;
+  }
+  auto ctx = env_.tls->Get(spec_.http_get.tls);
+  if (!ctx.ok()) {
+    Finish({false, std::string(ctx.status().message()), 0, {}}, false);
+    return;
+  }
+  stream_.AttachTls(fd_, *ctx, verify_host_, !spec_.http_get.tls.insecure_skip_verify);
+  Handshake();
+}
+
+void SocketProbe::Handshake() {
+  Phase was = phase_;
+  phase_ = Phase::kHandshake;
+  switch (stream_.Handshake()) {
+    case ByteStream::Io::kWantRead:
+      loop_.Watch(fd_, EPOLLIN, this);
+      return;
+    case ByteStream::Io::kWantWrite:
+      // Not even the ClientHello went out: still connecting.
+      if (was == Phase::kConnecting) phase_ = Phase::kConnecting;
+      loop_.Watch(fd_, EPOLLOUT, this);
+      return;
+    case ByteStream::Io::kClosed:
+      Finish({false, "TLS: handshake failed: connection closed", 0, {}}, false);
+      return;
+    case ByteStream::Io::kError:
+      Finish({false, FailureOf(was == Phase::kConnecting), 0, {}}, false);
+      return;
+    case ByteStream::Io::kDone:
       Send();
       return;
-    }
-    if (errno != EAGAIN && errno != ENOTCONN && errno != EINTR) {
-      Finish({false, ConnectFailure(errno), 0, {}}, false);
-      return;
-    }
   }
-  loop_.Watch(fd_, EPOLLOUT, this);
+}
+
+std::string SocketProbe::FailureOf(bool connecting) const {
+  int err = stream_.sys_errno();
+  if (connecting && err != 0) return ConnectFailure(err);
+  return stream_.error();
 }
 
 void SocketProbe::Send() {
-  phase_ = Phase::kSending;
   while (sent_ < request_.size()) {
-    ssize_t n = send(fd_, request_.data() + sent_, request_.size() - sent_, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent_ += static_cast<size_t>(n);
-      continue;
+    size_t n = 0;
+    switch (stream_.Write(request_.data() + sent_, request_.size() - sent_, &n)) {
+      case ByteStream::Io::kDone:
+        sent_ += n;
+        phase_ = Phase::kSending;
+        continue;
+      case ByteStream::Io::kWantWrite:
+        if (phase_ != Phase::kConnecting) phase_ = Phase::kSending;
+        loop_.Watch(fd_, EPOLLOUT, this);
+        return;
+      case ByteStream::Io::kWantRead:  // TLS: a record to read first
+        phase_ = Phase::kSending;
+        loop_.Watch(fd_, EPOLLIN, this);
+        return;
+      case ByteStream::Io::kClosed:
+      case ByteStream::Io::kError: {
+        bool connecting = phase_ == Phase::kConnecting;
+        if (RetryFresh()) return;
+        Finish({false, FailureOf(connecting), 0, {}}, false);
+        return;
+      }
     }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) {
-      loop_.Watch(fd_, EPOLLOUT, this);
-      return;
-    }
-    int err = errno;
-    if (RetryFresh()) return;
-    Finish({false, err == ECONNRESET || err == EPIPE ? "connection reset" : "send failed", 0, {}},
-           false);
-    return;
   }
   phase_ = Phase::kReading;
   loop_.Watch(fd_, EPOLLIN, this);  // no syscall when it already is (kept-alive)
@@ -231,24 +283,21 @@ void SocketProbe::Send() {
 void SocketProbe::Receive() {
   thread_local std::array<char, 16384> buffer;
   for (;;) {
-    ssize_t n = recv(fd_, buffer.data(), buffer.size(), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return;
-    ResponseReader::State state;
-    if (n > 0) {
-      state = reader_->Feed(std::string_view(buffer.data(), static_cast<size_t>(n)));
-    } else {
-      if (!reader_->started() && RetryFresh()) return;
-      if (n < 0) {
-        Finish({false,
-                errno == ECONNRESET ? "connection reset" : "receive failed",
-                reader_->status(),
-                {}},
-               false);
-        return;
-      }
-      state = reader_->Eof();
+    size_t n = 0;
+    ByteStream::Io io = stream_.Read(buffer.data(), buffer.size(), &n);
+    if (io == ByteStream::Io::kWantRead) return;
+    if (io == ByteStream::Io::kWantWrite) {  // TLS: a record to write first
+      loop_.Watch(fd_, EPOLLOUT, this);
+      return;
     }
+    if (io != ByteStream::Io::kDone && !reader_->started() && RetryFresh()) return;
+    if (io == ByteStream::Io::kError) {
+      Finish({false, stream_.error(), reader_->status(), {}}, false);
+      return;
+    }
+    ResponseReader::State state = io == ByteStream::Io::kDone
+                                      ? reader_->Feed(std::string_view(buffer.data(), n))
+                                      : reader_->Eof();
     if (state == ResponseReader::State::kError) {
       Finish({false, reader_->error(), reader_->status(), {}}, false);
       return;
@@ -257,8 +306,9 @@ void SocketProbe::Receive() {
       Finish(judge_.Judge(reader_->status(), reader_->body()), reuse_ && reader_->reusable());
       return;
     }
-    // Read again only if the buffer filled up; else wait for the next event.
-    if (static_cast<size_t>(n) < buffer.size()) return;
+    // Plain: read again only if the buffer filled up, else wait for the next
+    // event. TLS reads a record at a time: read until it wants more bytes.
+    if (!stream_.tls() && n < buffer.size()) return;
   }
 }
 
@@ -286,11 +336,17 @@ void SocketProbe::OnFdEvents(uint32_t events) {
         Finish({false, ConnectFailure(err), 0, {}}, false);
       } else if (tcp_only_) {
         Finish({true, "connected", 0, {}}, false);
+      } else if (stream_.tls()) {
+        phase_ = Phase::kHandshake;
+        Handshake();
       } else {
-        Send();
+        Talk();
       }
       return;
     }
+    case Phase::kHandshake:
+      Handshake();
+      return;
     case Phase::kSending:
       Send();
       return;
@@ -325,6 +381,9 @@ void SocketProbe::Retire() {
 }
 
 void SocketProbe::Finish(Verdict verdict, bool keep_connection) {
+  // The leaf of the connection the probe ran on, also when it failed after
+  // (or in) the handshake, as on the libcurl path.
+  if (!verdict.cert_not_after) verdict.cert_not_after = stream_.leaf_not_after();
   if (keep_connection) {
     keep_connection = env_.keep_alive.Keep(this, env_.clock.Now(), spec_.period);
   }
@@ -342,6 +401,7 @@ void SocketProbe::ReleaseReader() {
 void SocketProbe::CloseConnection() {
   if (fd_ < 0) return;
   env_.keep_alive.Release(this);
+  stream_.Detach();
   loop_.Forget(fd_);
   close(fd_);
   fd_ = -1;

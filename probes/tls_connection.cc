@@ -65,6 +65,9 @@ absl::StatusOr<SSL_CTX*> TlsContexts::Get(const TlsOptions& options) {
     SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(ctx, OnNewSession);
+    // An idle kept-alive connection holds no record buffers (~34 KB each
+    // otherwise: 340 MB for 10 000 HTTPS targets).
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     if (!options.insecure_skip_verify) {
       X509_STORE* store = trust_.Get(options.ca_file);
       if (store == nullptr) {
@@ -128,18 +131,19 @@ TlsConnection::Io TlsConnection::Write(const char* data, size_t n, size_t* done)
   ERR_clear_error();
   *done = 0;
   int r = SSL_write_ex(ssl_, data, n, done);
-  return r == 1 ? Io::kDone : Fail(r, "TLS: send failed");
+  return r == 1 ? Io::kDone : Fail(r, "send failed");
 }
 
 TlsConnection::Io TlsConnection::Read(char* data, size_t n, size_t* done) {
   ERR_clear_error();
   *done = 0;
   int r = SSL_read_ex(ssl_, data, n, done);
-  return r == 1 ? Io::kDone : Fail(r, "TLS: receive failed");
+  return r == 1 ? Io::kDone : Fail(r, "receive failed");
 }
 
 TlsConnection::Io TlsConnection::Fail(int ssl_result, const char* what) {
   int err = SSL_get_error(ssl_, ssl_result);
+  sys_errno_ = 0;
   switch (err) {
     case SSL_ERROR_WANT_READ:
       return Io::kWantRead;
@@ -149,7 +153,8 @@ TlsConnection::Io TlsConnection::Fail(int ssl_result, const char* what) {
       return Io::kClosed;
     case SSL_ERROR_SYSCALL:
       if (errno == 0) return Io::kClosed;
-      error_ = errno == ECONNRESET ? "connection reset" : std::string(what);
+      sys_errno_ = errno;
+      error_ = errno == ECONNRESET || errno == EPIPE ? "connection reset" : std::string(what);
       break;
     default: {
       long verify = SSL_get_verify_result(ssl_);

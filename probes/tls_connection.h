@@ -63,7 +63,8 @@ class TlsConnection final {
   // failed: certificate has expired", "TLS: handshake failed").
   Io Handshake();
   // Writes/reads up to `n` bytes; `*done` is how many. kClosed: the peer
-  // closed (EOF or close_notify) before any byte.
+  // closed (EOF or close_notify) before any byte. kError: error() is the
+  // reason libcurl gives ("connection reset", "send failed", "receive failed").
   Io Write(const char* data, size_t n, size_t* done);
   Io Read(char* data, size_t n, size_t* done);
   // Ends the connection: frees the SSL object, keeping its session for the
@@ -73,6 +74,8 @@ class TlsConnection final {
   bool active() const { return ssl_ != nullptr; }
   bool resumed() const;
   const std::string& error() const { return error_; }
+  // The socket's errno behind the last kError; 0 when TLS itself failed.
+  int sys_errno() const { return sys_errno_; }
   // The peer's leaf certificate's notAfter (after a handshake reached it).
   std::optional<WallTime> leaf_not_after() const { return leaf_not_after_; }
 
@@ -82,6 +85,7 @@ class TlsConnection final {
   SSL* ssl_ = nullptr;
   SSL_SESSION* session_ = nullptr;  // kept for resumption; owned
   std::string error_;
+  int sys_errno_ = 0;
   std::optional<WallTime> leaf_not_after_;
 };
 

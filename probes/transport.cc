@@ -13,7 +13,8 @@ namespace registrar::probes {
 namespace {
 
 bool DirectSupports(const Target& target, const TransportEnv& env) {
-  return env.direct_sockets && SocketProbe::Supports(target, env.resolver != nullptr);
+  return env.direct_sockets &&
+         SocketProbe::Supports(target, env.resolver != nullptr, env.tls != nullptr);
 }
 
 std::unique_ptr<Transport> MakeDirect(const Target& target, TransportEnv& env,

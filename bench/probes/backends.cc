@@ -89,10 +89,21 @@ double Backends::BlackboxRssMb() const {
   return rss;
 }
 
-absl::StatusOr<std::unique_ptr<Backends>> Backends::Start(int targets, bool blackbox) {
+absl::StatusOr<std::unique_ptr<Backends>> Backends::Start(int targets, bool blackbox,
+                                                          int https_targets) {
   auto b = std::unique_ptr<Backends>(new Backends());
   b->port_ = registrar::testing::FreePort();
   const std::string& dir = b->dir_.path();
+  if (https_targets > 0) {
+    b->tls_port_ = registrar::testing::FreePort();
+    int code = -1;
+    registrar::testing::RunCommand(
+        {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "2", "-subj", "/CN=localhost", "-addext",
+         "subjectAltName=DNS:localhost", "-keyout", b->KeyFile(), "-out", b->CertFile()},
+        &code);
+    if (code != 0) return absl::UnavailableError("openssl req failed");
+  }
   // A worker holds every listening socket of its nginx plus its share of the
   // connections: one nginx (two workers) per kPerNginx addresses keeps each
   // under the 20k open-file limit even at 100k targets.
@@ -109,6 +120,12 @@ absl::StatusOr<std::unique_ptr<Backends>> Backends::Start(int targets, bool blac
          << "  server {\n";
     for (int i = first; i < last; ++i) {
       conf << "    listen " << Address(i) << ":" << b->port_ << ";\n";
+      if (i < https_targets)
+        conf << "    listen " << Address(i) << ":" << b->tls_port_ << " ssl;\n";
+    }
+    if (first < https_targets) {
+      conf << "    ssl_certificate " << b->CertFile() << ";\n    ssl_certificate_key "
+           << b->KeyFile() << ";\n    ssl_session_cache shared:tls:10m;\n";
     }
     conf << "    location / { return 200 \"ok\\n\"; }\n  }\n}\n";
     registrar::testing::WriteFile(sub + ".conf", conf.str());

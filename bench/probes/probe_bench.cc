@@ -16,10 +16,19 @@
 // prober and bare rows count the whole process's CPU (gRPC work runs on its
 // completion-queue and library threads), grpc-bb blackbox_exporter's.
 //
+// and HTTPS probes (`https`, --https-targets=1000; nginx with TLS on the
+// same addresses, certificate verified, name "localhost"): on the direct
+// path (`https`) and through libcurl (`https-curl`), kept-alive and fresh
+// (fresh ones resume the session), beside the plain-HTTP prober rows at the
+// same N, and `tls-crypto`, the CPU of a bare resumed TLS handshake over a
+// memory BIO pair (tls_crypto.h): a fresh HTTPS probe is compared with a
+// fresh plain one plus that.
+//
 // Usage: probe_bench [--targets=1000,10000] [--seconds=10] [--warmup=3]
 //                    [--period=1] [--max-in-flight=4096] [--blackbox-targets=1000]
-//                    [--grpc-targets=1000]
-//                    [--only=prober,prober-curl,bare,blackbox,grpc,grpc-bb]
+//                    [--grpc-targets=1000] [--https-targets=1000]
+//                    [--https-conns=reuse,fresh]
+//                    [--only=prober,prober-curl,bare,blackbox,grpc,grpc-bb,https]
 //                    [--conns=reuse,fresh] [--no-fork]
 #include <curl/curl.h>
 #include <pthread.h>
@@ -41,6 +50,7 @@
 #include "bench/probes/figures.h"
 #include "bench/probes/grpc_backend.h"
 #include "bench/probes/grpc_bare.h"
+#include "bench/probes/tls_crypto.h"
 #include "probes/prober.h"
 #include "spdlog/spdlog.h"
 
@@ -58,7 +68,9 @@ struct Args {
   int max_in_flight = probes::ProberOptions{}.max_in_flight;
   int blackbox_targets = 1000;
   int grpc_targets = 1000;
-  std::string only = "prober,prober-curl,bare,blackbox,grpc,grpc-bb";
+  int https_targets = 1000;
+  std::string https_conns = "reuse,fresh";
+  std::string only = "prober,prober-curl,bare,blackbox,grpc,grpc-bb,https";
   std::string conns = "reuse,fresh";
   bool fork = true;  // --no-fork: rows in this process (for heaptrack / perf of one row)
 };
@@ -88,6 +100,10 @@ Args Parse(int argc, char** argv) {
       a.blackbox_targets = std::stoi(v);
     } else if (const char* v = value("--grpc-targets=")) {
       a.grpc_targets = std::stoi(v);
+    } else if (const char* v = value("--https-conns=")) {
+      a.https_conns = v;
+    } else if (const char* v = value("--https-targets=")) {
+      a.https_targets = std::stoi(v);
     } else if (const char* v = value("--only=")) {
       a.only = v;
     } else if (const char* v = value("--conns=")) {
@@ -131,9 +147,10 @@ class BenchObserver final : public probes::ProbeObserver {
 };
 
 // `grpc_port` > 0: gRPC health probes to that server (one target per
-// service name), and the figures count the whole process's CPU.
+// service name), and the figures count the whole process's CPU. `https`:
+// to nginx's TLS port, verifying its certificate for "localhost".
 Figures RunProber(const Backends& backends, int n, bool reuse, bool direct, const Args& args,
-                  int grpc_port = 0, bool process_cpu = false) {
+                  int grpc_port = 0, bool process_cpu = false, bool https = false) {
   std::vector<Target> targets;
   targets.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
@@ -146,6 +163,12 @@ Figures RunProber(const Backends& backends, int n, bool reuse, bool direct, cons
       t.host = "127.0.0.1";
       t.port = grpc_port;
       t.probe.kind = probes::ProbeKind::kGrpc;
+    }
+    if (https) {
+      t.port = backends.tls_port();
+      t.probe.http_get.scheme = "HTTPS";
+      t.probe.http_get.tls.ca_file = backends.CertFile();
+      t.probe.http_get.tls.server_name = "localhost";
     }
     t.probe.period = FromSeconds(args.period);
     t.probe.timeout = std::chrono::milliseconds(900);
@@ -255,7 +278,8 @@ void Print(const char* engine, int n, const char* conns, const Figures& f) {
 
 // CPU per probe of one row over another's, for every pair measured in this
 // run: the prober against the bare libcurl loop and against blackbox_exporter.
-void PrintRatios(const std::map<std::string, Figures>& rows, const Args& args) {
+// `x25519_us`: openssl speed's cost of one X25519 operation (0: not measured).
+void PrintRatios(const std::map<std::string, Figures>& rows, const Args& args, double x25519_us) {
   auto ratio = [&](const std::string& a, const std::string& b) {
     auto x = rows.find(a);
     auto y = rows.find(b);
@@ -275,6 +299,27 @@ void PrintRatios(const std::map<std::string, Figures>& rows, const Args& args) {
   ratio("grpc " + g, "prober-proc " + g);
   ratio("grpc " + g, "grpc-bare " + g);
   ratio("grpc " + g, "grpc-bb " + std::to_string(args.grpc_targets) + " fresh");
+  std::string h = " " + std::to_string(args.https_targets);
+  ratio("https" + h + " reuse", "prober" + h + " reuse");
+  ratio("https-curl" + h + " reuse", "https" + h + " reuse");
+  ratio("https-curl" + h + " fresh", "https" + h + " fresh");
+  auto fresh = rows.find("https" + h + " fresh");
+  auto plain = rows.find("prober" + h + " fresh");
+  auto crypto = rows.find("tls-crypto 1 resumed");
+  if (fresh != rows.end() && plain != rows.end() && crypto != rows.end()) {
+    double floor = plain->second.cpu_us_per_probe() + crypto->second.cpu_us_per_probe();
+    std::printf("  %-28s / %-28s = %6.2f  (%.1f / (%.1f + %.1f) us)\n",
+                ("https" + h + " fresh").c_str(), "(prober fresh + tls-crypto)",
+                fresh->second.cpu_us_per_probe() / floor, fresh->second.cpu_us_per_probe(),
+                plain->second.cpu_us_per_probe(), crypto->second.cpu_us_per_probe());
+    if (x25519_us > 0) {
+      double primitives = plain->second.cpu_us_per_probe() + 2 * x25519_us;
+      std::printf("  %-28s / %-28s = %6.2f  (%.1f / (%.1f + 2 x %.1f) us)\n",
+                  ("https" + h + " fresh").c_str(), "(prober fresh + 2 X25519 ops)",
+                  fresh->second.cpu_us_per_probe() / primitives, fresh->second.cpu_us_per_probe(),
+                  plain->second.cpu_us_per_probe(), x25519_us);
+    }
+  }
   std::string bb = "blackbox " + std::to_string(args.blackbox_targets) + " fresh";
   ratio("prober " + std::to_string(args.blackbox_targets) + " fresh", bb);
   ratio("prober-curl " + std::to_string(args.blackbox_targets) + " fresh", bb);
@@ -291,7 +336,9 @@ int main(int argc, char** argv) {
   for (int n : args.targets) max_n = std::max(max_n, n);
   bool with_blackbox = Selected(args.only, "blackbox");
   bool grpc_blackbox = Selected(args.only, "grpc-bb");
-  auto backends = Backends::Start(max_n, with_blackbox || grpc_blackbox);
+  int https_n = Selected(args.only, "https") ? args.https_targets : 0;
+  max_n = std::max(max_n, https_n);
+  auto backends = Backends::Start(max_n, with_blackbox || grpc_blackbox, https_n);
   if (!backends.ok()) {
     std::fprintf(stderr, "probe_bench: %s\n", backends.status().ToString().c_str());
     return 1;
@@ -351,6 +398,41 @@ int main(int argc, char** argv) {
       }
     }
   }
+  double x25519_us = 0;
+  if (https_n > 0) {
+    int n = https_n;
+    for (bool reuse : {true, false}) {
+      const char* conns = reuse ? "reuse" : "fresh";
+      if (!Selected(args.https_conns, conns)) continue;
+      if (rows.count("prober " + std::to_string(n) + " " + conns) == 0) {
+        row("prober", n, conns,
+            InChild([&] { return RunProber(**backends, n, reuse, true, args); }, args.fork));
+      }
+      for (bool direct : {true, false}) {
+        row(direct ? "https" : "https-curl", n, conns,
+            InChild([&] { return RunProber(**backends, n, reuse, direct, args, 0, false, true); },
+                    args.fork));
+      }
+    }
+  }
+  if (https_n > 0 && Selected(args.https_conns, "fresh")) {
+    int n = https_n;
+    Figures f = InChild([&] {
+      TlsCrypto c = RunTlsCrypto((*backends)->CertFile(), (*backends)->KeyFile(), args.warmup,
+                                 args.seconds, n / args.period);
+      Figures out = c.client;
+      out.other_cpu_seconds = c.both_us;  // carried through the pipe
+      out.lag_p50_ms = c.resumed_share;
+      return out;
+    });
+    row("tls-crypto", 1, "resumed", f);
+    x25519_us = X25519OpMicros();
+    std::printf(
+        "(tls-crypto row: client side of a resumed TLS 1.3 handshake over a memory BIO pair, "
+        "%.0f%% resumed; client + server %.1f us per handshake)\n",
+        f.lag_p50_ms * 100, f.other_cpu_seconds);
+    std::printf("(openssl speed: one X25519 operation = %.1f us CPU)\n", x25519_us);
+  }
   if (with_blackbox) {
     int n = args.blackbox_targets;
     Figures f = InChild([&] { return RunBlackbox(**backends, n, args); });
@@ -361,6 +443,6 @@ int main(int argc, char** argv) {
     std::printf(
         "(blackbox row: CPU = blackbox_exporter process; lag = driver's; RSS = blackbox)\n");
   }
-  PrintRatios(rows, args);
+  PrintRatios(rows, args, x25519_us);
   return 0;
 }

@@ -200,6 +200,42 @@ TEST_P(CertTest, HttpsExportsTheLeafExpiryAndHonoursMinCertValidity) {
   EXPECT_TRUE(tr.cause.reason.starts_with("TLS: certificate expires in 1d 23h")) << tr.cause.reason;
 }
 
+TEST_P(CertTest, HttpsToAnExpiredMisnamedOrUnknownCertificateFailsVerification) {
+  struct Case {
+    const char* service;
+    testing::LeafSpec leaf;
+    bool other_ca;
+    const char* cause;  // the direct path's detail
+  };
+  testing::LeafSpec expired;
+  expired.not_before = -48h;
+  expired.not_after = -24h;
+  testing::LeafSpec misnamed;
+  misnamed.dns_names = {"other.example"};
+  misnamed.ip_addresses = {};
+  testing::TestCa other("another CA");
+  other.WriteCert(dir_.File("other-ca.pem"));
+  for (const Case& c : {Case{"expired", expired, false, "certificate has expired"},
+                        Case{"misnamed", misnamed, false, "IP address mismatch"},
+                        Case{"unknown-ca", {}, true, "unable to get local issuer certificate"}}) {
+    Serve(c.leaf);
+    Target t = HttpTarget(c.service, port_);
+    t.probe.http_get.scheme = "HTTPS";
+    t.probe.http_get.path = "/";
+    t.probe.http_get.tls.ca_file = dir_.File(c.other_ca ? "other-ca.pem" : "ca.pem");
+    Start({t});
+    Transition tr = AwaitTransition(t);
+    EXPECT_EQ(tr.to, Health::kUnhealthy) << c.service;
+    EXPECT_EQ(tr.cause.reason, GetParam()
+                                   ? std::string("TLS: certificate verify failed: ") + c.cause
+                                   : std::string("TLS: certificate verify failed"));
+    // libcurl checks the name after its verify callback: no leaf for that one.
+    EXPECT_TRUE(!GetParam() || tr.cause.cert_not_after.has_value()) << c.service;
+    prober_->Stop();
+    prober_.reset();
+  }
+}
+
 TEST_P(CertTest, ATlsSocketProbeToAHostNameWorksToo) {
   Serve({});
   Target t = TlsSocket("by-name");

@@ -7,6 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "probes/curl_transport.h"
+#include "probes/event_loop.h"
+#include "probes/keep_alive.h"
+#include "probes/tls_connection.h"
+#include "probes/transport.h"
+#include "probes/trust_stores.h"
+
 namespace registrar::probes {
 namespace {
 
@@ -17,14 +24,14 @@ struct Case {
   bool direct;
 };
 
-void ExpectDirect(const std::vector<Case>& cases, bool names) {
+void ExpectDirect(const std::vector<Case>& cases, bool names, bool tls = false) {
   for (const auto& c : cases) {
     Target t;
     t.service = "s";
     t.host = c.host;
     t.port = 8080;
     c.change(t.probe);
-    EXPECT_EQ(SocketProbe::Supports(t, names), c.direct) << c.what;
+    EXPECT_EQ(SocketProbe::Supports(t, names, tls), c.direct) << c.what;
   }
 }
 
@@ -60,6 +67,47 @@ TEST(SocketProbeTest, WithAResolverNamesRunDirectButZonesTlsAndRedirectsDoNot) {
       {"redirects", "localhost", [](ProbeSpec& p) { p.http_get.follow_redirects = true; }, false},
   };
   ExpectDirect(cases, /*names=*/true);
+}
+
+TEST(SocketProbeTest, WithTlsContextsHttpsRunsDirectButRedirectsDoNot) {
+  auto https = [](ProbeSpec& p) { p.http_get.scheme = "HTTPS"; };
+  const std::vector<Case> cases = {
+      {"HTTPS to an address", "127.0.0.1", https, true},
+      {"lower-case scheme", "::1", [](ProbeSpec& p) { p.http_get.scheme = "https"; }, true},
+      {"HTTPS with a server name", "127.0.0.1",
+       [](ProbeSpec& p) {
+         p.http_get.scheme = "HTTPS";
+         p.http_get.tls.server_name = "api.example";
+       },
+       true},
+      {"HTTPS following redirects", "127.0.0.1",
+       [](ProbeSpec& p) {
+         p.http_get.scheme = "HTTPS";
+         p.http_get.follow_redirects = true;
+       },
+       false},
+      {"HTTPS to a name", "localhost", https, true},
+  };
+  ExpectDirect(cases, /*names=*/true, /*tls=*/true);
+}
+
+TEST(SocketProbeTest, TheRoutingTableSendsHttpsToTheDirectPath) {
+  EventLoop loop;
+  TrustStores trust;
+  TlsContexts tls(trust);
+  CurlPool curl(loop);
+  KeepAliveBudget keep_alive(10);
+  TransportEnv env{loop, trust, curl, keep_alive, RealClock()};
+  Target t;
+  t.service = "s";
+  t.host = "127.0.0.1";
+  t.port = 8443;
+  t.probe.http_get.scheme = "HTTPS";
+  EXPECT_STREQ(RouteFor(t, env).name, "curl");  // no TLS contexts: libcurl
+  env.tls = &tls;
+  EXPECT_STREQ(RouteFor(t, env).name, "direct");
+  t.probe.http_get.follow_redirects = true;
+  EXPECT_STREQ(RouteFor(t, env).name, "curl");
 }
 
 }  // namespace

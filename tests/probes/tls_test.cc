@@ -1,6 +1,8 @@
 // HTTPS probes against `openssl s_server` with a self-signed certificate
 // generated per test run: verification, CA file, SNI name, skip-verify and
-// handshake failures, each with its reason.
+// handshake failures, each with its reason. Both paths: the direct one (TLS on
+// the prober's sockets) and libcurl; the direct one names OpenSSL's cause
+// after libcurl's reason.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -22,7 +24,7 @@ using registrar::testing::RunCommand;
 using registrar::testing::TempDir;
 using registrar::testing::WaitFor;
 
-class TlsTest : public HostileBase {  // HTTPS: always the libcurl path
+class TlsTest : public HostileTest {
  protected:
   void SetUp() override {
     int code = -1;
@@ -41,6 +43,12 @@ class TlsTest : public HostileBase {  // HTTPS: always the libcurl path
     ASSERT_TRUE(WaitFor([&] { return CanConnect(port_); })) << server_->Log();
   }
 
+  // Unhealthy with libcurl's `reason`, followed on the direct path by
+  // ": <cause>".
+  void ExpectFails(const Target& t, const std::string& reason, const std::string& cause) {
+    ExpectUnhealthy(t, direct_ ? reason + ": " + cause : reason);
+  }
+
   Target Https(const std::string& service) {
     Target t = HttpTarget(service, port_);
     t.probe.http_get.scheme = "HTTPS";
@@ -52,16 +60,16 @@ class TlsTest : public HostileBase {  // HTTPS: always the libcurl path
   std::unique_ptr<Process> server_;
 };
 
-TEST_F(TlsTest, ASelfSignedCertificateFailsVerification) {
+TEST_P(TlsTest, ASelfSignedCertificateFailsVerification) {
   Target t = Https("self-signed");
   Start({t});
-  ExpectUnhealthy(t, "TLS: certificate verify failed");
+  ExpectFails(t, "TLS: certificate verify failed", "self-signed certificate");
   ExpectSentinelUndisturbed();
   // Verification is cheap after the trust store's one-time load.
   for (const auto& e : observer_.Results(t.Id())) EXPECT_LT(e.result.latency, milliseconds(100));
 }
 
-TEST_F(TlsTest, TheCertificateIsTrustedThroughCaFile) {
+TEST_P(TlsTest, TheCertificateIsTrustedThroughCaFile) {
   Target t = Https("trusted");
   t.probe.http_get.tls.ca_file = dir_.File("cert.pem");
   Start({t});
@@ -70,7 +78,7 @@ TEST_F(TlsTest, TheCertificateIsTrustedThroughCaFile) {
   EXPECT_EQ(observer_.Transitions(t.Id())[0].cause.reason, "status 200");
 }
 
-TEST_F(TlsTest, InsecureSkipVerifyAcceptsAnyCertificate) {
+TEST_P(TlsTest, InsecureSkipVerifyAcceptsAnyCertificate) {
   Target t = Https("insecure");
   t.probe.http_get.tls.insecure_skip_verify = true;
   Start({t});
@@ -78,7 +86,7 @@ TEST_F(TlsTest, InsecureSkipVerifyAcceptsAnyCertificate) {
       << observer_.LastReason(t.Id());
 }
 
-TEST_F(TlsTest, ServerNameIsWhatTheCertificateMustMatch) {
+TEST_P(TlsTest, ServerNameIsWhatTheCertificateMustMatch) {
   Target good = Https("sni-good");
   good.probe.http_get.tls.ca_file = dir_.File("cert.pem");
   good.probe.http_get.tls.server_name = "localhost";
@@ -86,19 +94,19 @@ TEST_F(TlsTest, ServerNameIsWhatTheCertificateMustMatch) {
   bad.probe.http_get.tls.ca_file = dir_.File("cert.pem");
   bad.probe.http_get.tls.server_name = "other.example";
   Start({good, bad});
-  ExpectUnhealthy(bad, "TLS: certificate verify failed");
+  ExpectFails(bad, "TLS: certificate verify failed", "hostname mismatch");
   ASSERT_TRUE(WaitFor([&] { return observer_.HealthOf(good.Id()) == Health::kHealthy; }))
       << observer_.LastReason(good.Id());
 }
 
-TEST_F(TlsTest, AnUnreadableCaFileIsReported) {
+TEST_P(TlsTest, AnUnreadableCaFileIsReported) {
   Target t = Https("bad-ca");
   t.probe.http_get.tls.ca_file = dir_.File("missing.pem");
   Start({t});
   ExpectUnhealthy(t, "TLS: bad CA file");
 }
 
-TEST_F(TlsTest, HandshakeFailureAgainstAPlainHttpServer) {
+TEST_P(TlsTest, HandshakeFailureAgainstAPlainHttpServer) {
   // Answers in plain HTTP at once, before any request (so before reading the
   // TLS ClientHello): the client sees a non-TLS record.
   testing::RawServer plain([](int fd, const std::atomic<bool>&) {
@@ -107,9 +115,11 @@ TEST_F(TlsTest, HandshakeFailureAgainstAPlainHttpServer) {
   Target t = HttpTarget("plain", plain.port());
   t.probe.http_get.scheme = "HTTPS";
   Start({t});
-  ExpectUnhealthy(t, "TLS: handshake failed");
+  ExpectFails(t, "TLS: handshake failed", "wrong version number");
   ExpectSentinelUndisturbed();
 }
+
+INSTANTIATE_TEST_SUITE_P(BothPaths, TlsTest, ::testing::Values(true, false), PathName);
 
 }  // namespace
 }  // namespace registrar::probes
