@@ -61,18 +61,19 @@ struct Session : std::enable_shared_from_this<Session> {
   // A new spec, applied when the probe in flight ends. On the heap: a Target
   // is ~1 KB, and at 100 000 targets an inline empty optional costs 100 MB.
   std::unique_ptr<Target> pending;
-  bool running = false;    // a probe is in flight
   uint64_t probe_seq = 0;  // counts probes; matches deadline timers to theirs
-  // The last attempt hit a local error: the same planned probe is retried
-  // (the schedule stays in flight); `retries` sets the back-off.
-  bool retry = false;
-  int retries = 0;
   MonoTime planned{};
   MonoTime started{};
   WallTime wall_started{};
+  uint64_t timer_generation = 0;
+  // (The flags together: one word rather than one each with its padding.)
+  bool running = false;  // a probe is in flight
+  // The last attempt hit a local error: the same planned probe is retried
+  // (the schedule stays in flight); `retries` sets the back-off.
+  bool retry = false;
   bool queued = false;   // due, waiting for a free in-flight slot
   bool removed = false;  // dropped by SetTargets; stale heap/queue entries skip it
-  uint64_t timer_generation = 0;
+  int retries = 0;
 };
 
 // A session's next probe (or its retry), or (deadline) the end of its probe's

@@ -88,7 +88,7 @@ SocketProbe::SocketProbe(const Target& target, TransportEnv& env, Done on_done)
   if (ParseSocketAddress(ProbeHost(target), port_, &address, &address_len_)) {
     std::memcpy(&address_, &address, std::min<size_t>(address_len_, sizeof(address_)));
   } else {
-    name_ = ProbeHost(target);
+    if (!ProbeHost(target).empty()) name_ = &ProbeHost(target);
   }
   tcp_only_ = target.probe.kind == ProbeKind::kTcpSocket;
   reuse_ = !tcp_only_ && target.probe.reuse_connections;
@@ -99,7 +99,7 @@ SocketProbe::SocketProbe(const Target& target, TransportEnv& env, Done on_done)
     https_ = EqualsIgnoringCase(http.scheme, "https");
     request_ = BuildRequest(target, https_);
     request_.shrink_to_fit();  // built by appending: up to twice its size, once per target
-    verify_host_ = http.tls.server_name.empty() ? ProbeHost(target) : http.tls.server_name;
+    verify_host_ = http.tls.server_name.empty() ? &ProbeHost(target) : &http.tls.server_name;
   }
 }
 
@@ -117,7 +117,7 @@ void SocketProbe::Start() {
     }
     reader_->Reset(head_request_, max_body_bytes_, judge_.KeepsBody());
   }
-  if (!name_.empty()) {
+  if (name_ != nullptr) {
     Resolve();
     return;
   }
@@ -126,12 +126,12 @@ void SocketProbe::Start() {
 
 void SocketProbe::Resolve() {
   Resolver& resolver = *env_.resolver;
-  if (const Resolution* r = resolver.Cached(name_)) {
+  if (const Resolution* r = resolver.Cached(*name_)) {
     OnResolved(*r);
     return;
   }
   phase_ = Phase::kResolving;
-  uint64_t ticket = resolver.Resolve(name_, [this](const Resolution& r) {
+  uint64_t ticket = resolver.Resolve(*name_, [this](const Resolution& r) {
     dns_ticket_ = 0;
     OnResolved(r);
   });
@@ -139,14 +139,14 @@ void SocketProbe::Resolve() {
     dns_ticket_ = ticket;
     return;
   }
-  const Resolution* r = resolver.Cached(name_);
-  OnResolved(r != nullptr ? *r : Resolution{{}, "dns: no answer (" + name_ + ")", {}});
+  const Resolution* r = resolver.Cached(*name_);
+  OnResolved(r != nullptr ? *r : Resolution{{}, "dns: no answer (" + *name_ + ")", {}});
 }
 
 void SocketProbe::OnResolved(const Resolution& r) {
   if (!r.error.empty() || r.addresses.empty()) {
     CloseConnection();
-    Finish({false, r.error.empty() ? "dns: no address (" + name_ + ")" : r.error, 0, {}}, false);
+    Finish({false, r.error.empty() ? "dns: no address (" + *name_ + ")" : r.error, 0, {}}, false);
     return;
   }
   const ResolvedAddress& a = r.addresses.front();
@@ -217,7 +217,7 @@ void SocketProbe::Talk() {
     Finish({false, std::string(ctx.status().message()), 0, {}}, false);
     return;
   }
-  stream_.AttachTls(fd_, *ctx, verify_host_, !spec_.http_get.tls.insecure_skip_verify);
+  stream_.AttachTls(fd_, *ctx, *verify_host_, !spec_.http_get.tls.insecure_skip_verify);
   Handshake();
 }
 
@@ -361,7 +361,7 @@ void SocketProbe::TimeOut() {
   if (phase_ == Phase::kResolving) {
     env_.resolver->Cancel(dns_ticket_);
     dns_ticket_ = 0;
-    Finish({false, TimeoutReason(spec_) + " (resolving " + name_ + ")", 0, {}}, false);
+    Finish({false, TimeoutReason(spec_) + " (resolving " + *name_ + ")", 0, {}}, false);
     return;
   }
   Finish({false, TimeoutReason(spec_), reader_ != nullptr ? reader_->status() : 0, {}}, false);

@@ -114,14 +114,16 @@ class SocketProbe final : public Transport, public FdHandler, public KeptConnect
     sockaddr_in6 v6;
   } address_{};
   socklen_t address_len_ = 0;
-  std::string name_;  // the host name to resolve; empty: an address literal
+  // Both point into the target (which outlives the transport): a string
+  // each would be 64 bytes per target.
+  const std::string* name_ = nullptr;  // the host name to resolve; null: an address literal
   int port_ = 0;
   uint64_t dns_ticket_ = 0;  // a lookup in flight
   bool tcp_only_ = false;
   bool reuse_ = true;
   bool head_request_ = false;
   bool https_ = false;
-  std::string verify_host_;  // https: what the certificate must name
+  const std::string* verify_host_ = nullptr;  // https: what the certificate must name
   int64_t max_body_bytes_ = 0;
   std::string request_;  // the whole request, built once
 
