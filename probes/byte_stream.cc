@@ -7,26 +7,25 @@
 namespace registrar::probes {
 
 void ByteStream::Attach(int fd) {
-  tls_.End();
+  if (tls_ != nullptr) tls_->End();
   fd_ = fd;
 }
 
 void ByteStream::AttachTls(int fd, SSL_CTX* ctx, const std::string& host, bool verify) {
   fd_ = fd;
-  tls_.Begin(ctx, fd, host, verify, /*resume=*/true);
+  if (tls_ == nullptr) tls_ = std::make_unique<TlsConnection>();
+  tls_->Begin(ctx, fd, host, verify, /*resume=*/true);
 }
 
 void ByteStream::Detach() {
-  tls_.End();
+  if (tls_ != nullptr) tls_->End();
   fd_ = -1;
 }
 
-ByteStream::Io ByteStream::Handshake() {
-  return tls_.active() ? FromTls(tls_.Handshake()) : Io::kDone;
-}
+ByteStream::Io ByteStream::Handshake() { return tls() ? FromTls(tls_->Handshake()) : Io::kDone; }
 
 ByteStream::Io ByteStream::Write(const char* data, size_t n, size_t* done) {
-  if (tls_.active()) return FromTls(tls_.Write(data, n, done));
+  if (tls()) return FromTls(tls_->Write(data, n, done));
   *done = 0;
   for (;;) {
     ssize_t r = send(fd_, data, n, MSG_NOSIGNAL);
@@ -44,7 +43,7 @@ ByteStream::Io ByteStream::Write(const char* data, size_t n, size_t* done) {
 }
 
 ByteStream::Io ByteStream::Read(char* data, size_t n, size_t* done) {
-  if (tls_.active()) return FromTls(tls_.Read(data, n, done));
+  if (tls()) return FromTls(tls_->Read(data, n, done));
   *done = 0;
   for (;;) {
     ssize_t r = recv(fd_, data, n, 0);
@@ -63,14 +62,14 @@ ByteStream::Io ByteStream::Read(char* data, size_t n, size_t* done) {
 
 ByteStream::Io ByteStream::FromTls(Io io) {
   if (io == Io::kError) {
-    error_ = tls_.error();
-    sys_errno_ = tls_.sys_errno();
+    error_ = tls_->error();
+    sys_errno_ = tls_->sys_errno();
   }
   return io;
 }
 
 std::optional<WallTime> ByteStream::leaf_not_after() const {
-  return tls_.active() ? tls_.leaf_not_after() : std::nullopt;
+  return tls() ? tls_->leaf_not_after() : std::nullopt;
 }
 
 }  // namespace registrar::probes

@@ -10,6 +10,7 @@
 // verify again), as libcurl's session cache does.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -40,8 +41,8 @@ class ByteStream final {
   Io Write(const char* data, size_t n, size_t* done);
   Io Read(char* data, size_t n, size_t* done);
 
-  bool tls() const { return tls_.active(); }
-  bool resumed() const { return tls_.resumed(); }
+  bool tls() const { return tls_ != nullptr && tls_->active(); }
+  bool resumed() const { return tls_ != nullptr && tls_->resumed(); }
   // The reason of the last kError ("connection reset", "send failed",
   // "TLS: certificate verify failed: …").
   const std::string& error() const { return error_; }
@@ -55,7 +56,9 @@ class ByteStream final {
   Io FromTls(Io io);
 
   int fd_ = -1;
-  TlsConnection tls_;
+  // Made by the first AttachTls and kept (with its session) from then on:
+  // there is a stream per direct-path target, most of them plain HTTP.
+  std::unique_ptr<TlsConnection> tls_;
   std::string error_;
   int sys_errno_ = 0;
 };

@@ -13,8 +13,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace registrar::probes {
 
@@ -47,6 +49,10 @@ class ResponseReader final {
   int64_t body_bytes() const { return body_bytes_; }
   // After kError: why, as a probe reason ("invalid HTTP response", …).
   const std::string& error() const { return error_; }
+  // Heap bytes its buffers hold (capacity, not size).
+  size_t capacity() const {
+    return head_.capacity() + line_.capacity() + body_.capacity() + error_.capacity();
+  }
 
  private:
   enum class Phase {
@@ -89,6 +95,31 @@ class ResponseReader final {
   bool truncated_ = false;
   bool reusable_ = false;
   std::string error_;
+};
+
+// Readers lent to the probes in flight. A reader (192 bytes, plus the
+// response head's buffer once used) is needed only while a probe reads, so
+// the direct path takes one per probe instead of keeping one per target
+// (100 MB less RSS at 100 000 targets with 4 096 in flight). Returned readers
+// keep their buffers for the next probe, unless those grew large (a body kept
+// for a regex). Loop thread only.
+class ReaderPool final {
+ public:
+  std::unique_ptr<ResponseReader> Take() {
+    if (idle_.empty()) return std::make_unique<ResponseReader>();
+    auto reader = std::move(idle_.back());
+    idle_.pop_back();
+    return reader;
+  }
+  void Give(std::unique_ptr<ResponseReader> reader) {
+    if (reader != nullptr && reader->capacity() <= kMaxKeptBytes)
+      idle_.push_back(std::move(reader));
+  }
+  size_t idle() const { return idle_.size(); }
+
+ private:
+  static constexpr size_t kMaxKeptBytes = 8 * 1024;
+  std::vector<std::unique_ptr<ResponseReader>> idle_;  // at most the probes once in flight
 };
 
 }  // namespace registrar::probes

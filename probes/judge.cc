@@ -113,14 +113,17 @@ std::string TimeoutReason(const ProbeSpec& spec) {
 ResponseJudge::ResponseJudge(const ProbeSpec& spec) : spec_(spec) {
   if (spec.kind != ProbeKind::kHttpGet) return;
   const auto& http = spec.http_get;
+  if (http.body_regex.empty() && http.body_not_regex.empty()) return;
+  auto regexes = std::make_unique<Regexes>();
   try {
-    if (!http.body_regex.empty()) body_regex_.emplace(http.body_regex, std::regex::ECMAScript);
+    if (!http.body_regex.empty()) regexes->body.emplace(http.body_regex, std::regex::ECMAScript);
     if (!http.body_not_regex.empty()) {
-      body_not_regex_.emplace(http.body_not_regex, std::regex::ECMAScript);
+      regexes->body_not.emplace(http.body_not_regex, std::regex::ECMAScript);
     }
   } catch (const std::regex_error& e) {
-    regex_error_ = e.what();
+    regexes->error = e.what();
   }
+  regexes_ = std::move(regexes);
 }
 
 Verdict ResponseJudge::Judge(int status, const std::string& body) const {
@@ -135,15 +138,19 @@ Verdict ResponseJudge::Judge(int status, const std::string& body) const {
     }
   }
   if (!status_ok) return v;
-  if (!regex_error_.empty()) {
+  if (regexes_ == nullptr) {
+    v.ok = true;
+    return v;
+  }
+  if (!regexes_->error.empty()) {
     v.reason = "invalid body regex";
     return v;
   }
-  if (body_regex_ && !std::regex_search(body, *body_regex_)) {
+  if (regexes_->body && !std::regex_search(body, *regexes_->body)) {
     v.reason = "body did not match";
     return v;
   }
-  if (body_not_regex_ && std::regex_search(body, *body_not_regex_)) {
+  if (regexes_->body_not && std::regex_search(body, *regexes_->body_not)) {
     v.reason = "body matched forbidden regex";
     return v;
   }

@@ -23,9 +23,11 @@
 #include "probes/event_loop.h"
 #include "probes/exec_transport.h"
 #include "probes/grpc_probe.h"
+#include "probes/http_response.h"
 #include "probes/in_flight_limit.h"
 #include "probes/keep_alive.h"
 #include "probes/resolver.h"
+#include "probes/result_history.h"
 #include "probes/schedule.h"
 #include "probes/tls_connection.h"
 #include "probes/transport.h"
@@ -39,11 +41,12 @@ namespace {
 // thread; `target`, `health`, `since` and `recent` are also read by Snapshot()
 // and so change only under ProberImpl::mu_.
 struct Session : std::enable_shared_from_this<Session> {
-  Session(Target t, MonoTime now, WallTime wall_now, Duration phase)
+  Session(Target t, MonoTime now, WallTime wall_now, Duration phase, size_t history_size)
       : target(std::move(t)),
         schedule(now, target.probe.initial_delay, target.probe.period, phase),
         health(target.probe.success_threshold, target.probe.failure_threshold),
-        since(wall_now) {}
+        since(wall_now),
+        recent(history_size) {}
 
   Target target;
   const TransportKind* route = nullptr;  // the routing-table row of `transport`
@@ -51,32 +54,26 @@ struct Session : std::enable_shared_from_this<Session> {
   Schedule schedule;
   HealthState health;
   WallTime since;
-  // The last results, a ring of at most history_size (a deque costs ~1.5 KB
-  // per target even when nearly empty); `next` is the oldest once full.
-  std::vector<ProbeResult> recent;
-  size_t next = 0;
-
-  std::deque<ProbeResult> History() const {
-    std::deque<ProbeResult> out(recent.begin() + static_cast<std::ptrdiff_t>(next), recent.end());
-    out.insert(out.end(), recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(next));
-    return out;
-  }
+  // The last history_size results (a deque of ProbeResults costs ~1.5 KB per
+  // target even when nearly empty; a vector of them 0.9 KB when full).
+  ResultHistory recent;
 
   // A new spec, applied when the probe in flight ends. On the heap: a Target
   // is ~1 KB, and at 100 000 targets an inline empty optional costs 100 MB.
   std::unique_ptr<Target> pending;
-  bool running = false;    // a probe is in flight
   uint64_t probe_seq = 0;  // counts probes; matches deadline timers to theirs
-  // The last attempt hit a local error: the same planned probe is retried
-  // (the schedule stays in flight); `retries` sets the back-off.
-  bool retry = false;
-  int retries = 0;
   MonoTime planned{};
   MonoTime started{};
   WallTime wall_started{};
+  uint64_t timer_generation = 0;
+  // (The flags together: one word rather than one each with its padding.)
+  bool running = false;  // a probe is in flight
+  // The last attempt hit a local error: the same planned probe is retried
+  // (the schedule stays in flight); `retries` sets the back-off.
+  bool retry = false;
   bool queued = false;   // due, waiting for a free in-flight slot
   bool removed = false;  // dropped by SetTargets; stale heap/queue entries skip it
-  uint64_t timer_generation = 0;
+  int retries = 0;
 };
 
 // A session's next probe (or its retry), or (deadline) the end of its probe's
@@ -146,7 +143,7 @@ class ProberImpl final : public Prober {
     std::vector<TargetStatus> out;
     out.reserve(sessions_.size());
     for (const auto& [id, s] : sessions_) {
-      out.push_back(TargetStatus{s->target, s->health.health(), s->since, s->History()});
+      out.push_back(TargetStatus{s->target, s->health.health(), s->since, s->recent.Get()});
     }
     return out;
   }
@@ -202,8 +199,9 @@ class ProberImpl final : public Prober {
   KeepAliveBudget keep_alive_{0};
   ExecRunner exec_{loop_, options_.max_exec};
   Resolver resolver_{loop_, clock_, options_.dns_min_ttl, options_.dns_servers};
-  TransportEnv env_{loop_,  trust_,  curl_, keep_alive_, clock_, options_.direct_sockets,
-                    &exec_, nullptr, &tls_, &grpc_};
+  ReaderPool readers_;  // the direct path's HTTP readers, lent to probes in flight
+  TransportEnv env_{loop_,  trust_,  curl_, keep_alive_, clock_,   options_.direct_sockets,
+                    &exec_, nullptr, &tls_, &grpc_,      &readers_};
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
   std::deque<std::shared_ptr<Session>> queue_;  // due, waiting for a slot (FIFO)
   std::vector<std::shared_ptr<Session>> done_;  // probes ended, to finish
@@ -308,7 +306,8 @@ void ProberImpl::ApplyTargets(std::vector<Target> targets) {
     }
     for (auto& [id, t] : wanted) {
       Duration phase = Schedule::RandomPhase(t->probe.period, random_);
-      auto s = std::make_shared<Session>(std::move(*t), now, wall_now, phase);
+      auto s =
+          std::make_shared<Session>(std::move(*t), now, wall_now, phase, options_.history_size);
       BuildTransport(*s);
       sessions_.emplace(id, s);
       added.push_back(std::move(s));
@@ -484,14 +483,7 @@ void ProberImpl::Record(Session& s, ProbeResult result, Duration lag) {
     std::lock_guard lock(mu_);
     transition = s.health.Observe(result);
     if (transition) s.since = clock_.WallNow();
-    size_t limit = std::max<size_t>(options_.history_size, 1);
-    if (s.recent.size() < limit) {
-      if (s.recent.empty()) s.recent.reserve(limit);
-      s.recent.push_back(result);
-    } else {
-      s.recent[s.next] = result;
-      s.next = (s.next + 1) % limit;
-    }
+    s.recent.Add(result);
   }
   if (transition) {
     // A first verdict of healthy is routine (10k lines at a 10k-target start);

@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -83,8 +84,11 @@ SocketProbe::SocketProbe(const Target& target, TransportEnv& env, Done on_done)
       loop_(env.loop),
       on_done_(std::move(on_done)) {
   port_ = ProbePort(target);
-  if (!ParseSocketAddress(ProbeHost(target), port_, &address_, &address_len_)) {
-    name_ = ProbeHost(target);
+  sockaddr_storage address{};
+  if (ParseSocketAddress(ProbeHost(target), port_, &address, &address_len_)) {
+    std::memcpy(&address_, &address, std::min<size_t>(address_len_, sizeof(address_)));
+  } else {
+    if (!ProbeHost(target).empty()) name_ = &ProbeHost(target);
   }
   tcp_only_ = target.probe.kind == ProbeKind::kTcpSocket;
   reuse_ = !tcp_only_ && target.probe.reuse_connections;
@@ -94,7 +98,8 @@ SocketProbe::SocketProbe(const Target& target, TransportEnv& env, Done on_done)
     max_body_bytes_ = http.max_body_bytes;
     https_ = EqualsIgnoringCase(http.scheme, "https");
     request_ = BuildRequest(target, https_);
-    verify_host_ = http.tls.server_name.empty() ? ProbeHost(target) : http.tls.server_name;
+    request_.shrink_to_fit();  // built by appending: up to twice its size, once per target
+    verify_host_ = http.tls.server_name.empty() ? &ProbeHost(target) : &http.tls.server_name;
   }
 }
 
@@ -106,8 +111,13 @@ SocketProbe::~SocketProbe() {
 void SocketProbe::Start() {
   verdict_ = Verdict{};
   sent_ = 0;
-  if (!tcp_only_) reader_.Reset(head_request_, max_body_bytes_, judge_.KeepsBody());
-  if (!name_.empty()) {
+  if (!tcp_only_) {
+    if (reader_ == nullptr) {
+      reader_ = env_.readers != nullptr ? env_.readers->Take() : std::make_unique<ResponseReader>();
+    }
+    reader_->Reset(head_request_, max_body_bytes_, judge_.KeepsBody());
+  }
+  if (name_ != nullptr) {
     Resolve();
     return;
   }
@@ -116,12 +126,12 @@ void SocketProbe::Start() {
 
 void SocketProbe::Resolve() {
   Resolver& resolver = *env_.resolver;
-  if (const Resolution* r = resolver.Cached(name_)) {
+  if (const Resolution* r = resolver.Cached(*name_)) {
     OnResolved(*r);
     return;
   }
   phase_ = Phase::kResolving;
-  uint64_t ticket = resolver.Resolve(name_, [this](const Resolution& r) {
+  uint64_t ticket = resolver.Resolve(*name_, [this](const Resolution& r) {
     dns_ticket_ = 0;
     OnResolved(r);
   });
@@ -129,14 +139,14 @@ void SocketProbe::Resolve() {
     dns_ticket_ = ticket;
     return;
   }
-  const Resolution* r = resolver.Cached(name_);
-  OnResolved(r != nullptr ? *r : Resolution{{}, "dns: no answer (" + name_ + ")", {}});
+  const Resolution* r = resolver.Cached(*name_);
+  OnResolved(r != nullptr ? *r : Resolution{{}, "dns: no answer (" + *name_ + ")", {}});
 }
 
 void SocketProbe::OnResolved(const Resolution& r) {
   if (!r.error.empty() || r.addresses.empty()) {
     CloseConnection();
-    Finish({false, r.error.empty() ? "dns: no address (" + name_ + ")" : r.error, 0, {}}, false);
+    Finish({false, r.error.empty() ? "dns: no address (" + *name_ + ")" : r.error, 0, {}}, false);
     return;
   }
   const ResolvedAddress& a = r.addresses.front();
@@ -148,8 +158,8 @@ void SocketProbe::OnResolved(const Resolution& r) {
   }
   if (a.length != address_len_ || std::memcmp(&next, &address_, a.length) != 0) {
     CloseConnection();  // the name moved: the kept connection goes to the old address
-    address_ = next;
-    address_len_ = a.length;
+    address_len_ = std::min<socklen_t>(a.length, sizeof(address_));
+    std::memcpy(&address_, &next, address_len_);
   }
   Proceed();
 }
@@ -165,7 +175,7 @@ void SocketProbe::Proceed() {
 }
 
 void SocketProbe::Connect() {
-  fd_ = socket(address_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  fd_ = socket(address_.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) {
     int err = errno;
     Finish(IsLocalError(err)
@@ -178,8 +188,7 @@ void SocketProbe::Connect() {
   // retired), it closes with RST: no TIME_WAIT on our side.
   linger lg{1, 0};
   setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-  if (connect(fd_, reinterpret_cast<const sockaddr*>(&address_), address_len_) != 0 &&
-      errno != EINPROGRESS) {
+  if (connect(fd_, &address_.sa, address_len_) != 0 && errno != EINPROGRESS) {
     int err = errno;
     Finish(IsLocalError(err) ? LocalFailure("cannot connect", err)
                              : Verdict{false, ConnectFailure(err), 0, {}},
@@ -208,7 +217,7 @@ void SocketProbe::Talk() {
     Finish({false, std::string(ctx.status().message()), 0, {}}, false);
     return;
   }
-  stream_.AttachTls(fd_, *ctx, verify_host_, !spec_.http_get.tls.insecure_skip_verify);
+  stream_.AttachTls(fd_, *ctx, *verify_host_, !spec_.http_get.tls.insecure_skip_verify);
   Handshake();
 }
 
@@ -281,20 +290,20 @@ void SocketProbe::Receive() {
       loop_.Watch(fd_, EPOLLOUT, this);
       return;
     }
-    if (io != ByteStream::Io::kDone && !reader_.started() && RetryFresh()) return;
+    if (io != ByteStream::Io::kDone && !reader_->started() && RetryFresh()) return;
     if (io == ByteStream::Io::kError) {
-      Finish({false, stream_.error(), reader_.status(), {}}, false);
+      Finish({false, stream_.error(), reader_->status(), {}}, false);
       return;
     }
     ResponseReader::State state = io == ByteStream::Io::kDone
-                                      ? reader_.Feed(std::string_view(buffer.data(), n))
-                                      : reader_.Eof();
+                                      ? reader_->Feed(std::string_view(buffer.data(), n))
+                                      : reader_->Eof();
     if (state == ResponseReader::State::kError) {
-      Finish({false, reader_.error(), reader_.status(), {}}, false);
+      Finish({false, reader_->error(), reader_->status(), {}}, false);
       return;
     }
     if (state == ResponseReader::State::kDone) {
-      Finish(judge_.Judge(reader_.status(), reader_.body()), reuse_ && reader_.reusable());
+      Finish(judge_.Judge(reader_->status(), reader_->body()), reuse_ && reader_->reusable());
       return;
     }
     // Plain: read again only if the buffer filled up, else wait for the next
@@ -352,10 +361,10 @@ void SocketProbe::TimeOut() {
   if (phase_ == Phase::kResolving) {
     env_.resolver->Cancel(dns_ticket_);
     dns_ticket_ = 0;
-    Finish({false, TimeoutReason(spec_) + " (resolving " + name_ + ")", 0, {}}, false);
+    Finish({false, TimeoutReason(spec_) + " (resolving " + *name_ + ")", 0, {}}, false);
     return;
   }
-  Finish({false, TimeoutReason(spec_), reader_.status(), {}}, false);
+  Finish({false, TimeoutReason(spec_), reader_ != nullptr ? reader_->status() : 0, {}}, false);
 }
 
 void SocketProbe::Abort() {
@@ -363,6 +372,7 @@ void SocketProbe::Abort() {
   if (dns_ticket_ != 0) env_.resolver->Cancel(dns_ticket_);
   dns_ticket_ = 0;
   CloseConnection();
+  ReleaseReader();
   phase_ = Phase::kIdle;
 }
 
@@ -379,8 +389,13 @@ void SocketProbe::Finish(Verdict verdict, bool keep_connection) {
   }
   if (!keep_connection) CloseConnection();
   phase_ = Phase::kIdle;
+  ReleaseReader();
   verdict_ = std::move(verdict);
   on_done_();
+}
+
+void SocketProbe::ReleaseReader() {
+  if (reader_ != nullptr && env_.readers != nullptr) env_.readers->Give(std::move(reader_));
 }
 
 void SocketProbe::CloseConnection() {

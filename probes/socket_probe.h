@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "probes/byte_stream.h"
@@ -98,22 +99,31 @@ class SocketProbe final : public Transport, public FdHandler, public KeptConnect
   bool RetryFresh();
   void Finish(Verdict verdict, bool keep_connection);
   void CloseConnection();
+  // Hands the reader back to the pool (the probe no longer reads).
+  void ReleaseReader();
 
   ResponseJudge judge_;
   const ProbeSpec& spec_;
   TransportEnv& env_;
   EventLoop& loop_;
   Done on_done_;
-  sockaddr_storage address_{};
+  // IPv4 or IPv6 (28 bytes; a sockaddr_storage is 128, and there is one per target).
+  union {
+    sockaddr sa;
+    sockaddr_in v4;
+    sockaddr_in6 v6;
+  } address_{};
   socklen_t address_len_ = 0;
-  std::string name_;  // the host name to resolve; empty: an address literal
+  // Both point into the target (which outlives the transport): a string
+  // each would be 64 bytes per target.
+  const std::string* name_ = nullptr;  // the host name to resolve; null: an address literal
   int port_ = 0;
   uint64_t dns_ticket_ = 0;  // a lookup in flight
   bool tcp_only_ = false;
   bool reuse_ = true;
   bool head_request_ = false;
   bool https_ = false;
-  std::string verify_host_;  // https: what the certificate must name
+  const std::string* verify_host_ = nullptr;  // https: what the certificate must name
   int64_t max_body_bytes_ = 0;
   std::string request_;  // the whole request, built once
 
@@ -121,8 +131,8 @@ class SocketProbe final : public Transport, public FdHandler, public KeptConnect
   ByteStream stream_;       // on fd_
   bool fd_reused_ = false;  // this probe runs on a connection kept from an earlier one
   Phase phase_ = Phase::kIdle;
-  size_t sent_ = 0;  // bytes of request_ written
-  ResponseReader reader_;
+  size_t sent_ = 0;                         // bytes of request_ written
+  std::unique_ptr<ResponseReader> reader_;  // while an HTTP probe runs (env_.readers')
   Verdict verdict_;
 };
 

@@ -43,6 +43,7 @@ class ExecRunner;
 class Resolver;
 class TlsContexts;
 class GrpcDriver;
+class ReaderPool;
 
 // What the prober lends every transport; all of it outlives the transports.
 // Fields may be added (never removed) as kinds need them.
@@ -52,11 +53,12 @@ struct TransportEnv {
   CurlPool& curl;               // pooled libcurl easy handles
   KeepAliveBudget& keep_alive;  // kept-alive connections' share of the fd limit
   Clock& clock;
-  bool direct_sockets = true;    // ProberOptions::direct_sockets
-  ExecRunner* exec = nullptr;    // null: exec probes are not allowed
-  Resolver* resolver = nullptr;  // null: host names go through libcurl
-  TlsContexts* tls = nullptr;    // client TLS contexts of the direct TLS path
-  GrpcDriver* grpc = nullptr;    // the gRPC calls' completion queue
+  bool direct_sockets = true;     // ProberOptions::direct_sockets
+  ExecRunner* exec = nullptr;     // null: exec probes are not allowed
+  Resolver* resolver = nullptr;   // null: host names go through libcurl
+  TlsContexts* tls = nullptr;     // client TLS contexts of the direct TLS path
+  GrpcDriver* grpc = nullptr;     // the gRPC calls' completion queue
+  ReaderPool* readers = nullptr;  // HTTP response readers for probes in flight; null: own
 };
 
 class Transport {

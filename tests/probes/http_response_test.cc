@@ -274,5 +274,25 @@ TEST(ResponseReaderTest, ChunkedWithAContentLengthIsReadButNotReused) {
   EXPECT_FALSE(r.reusable());
 }
 
+TEST(ReaderPool, LendsAReturnedReaderAgainButDropsOneWhoseBuffersGrewLarge) {
+  ReaderPool pool;
+  auto small = pool.Take();
+  small->Reset(false, kBig, true);
+  small->Feed("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+  ResponseReader* kept = small.get();
+  pool.Give(std::move(small));
+  EXPECT_EQ(pool.idle(), 1u);
+  auto again = pool.Take();
+  EXPECT_EQ(again.get(), kept);
+
+  again->Reset(false, kBig, true);
+  std::string body(64 * 1024, 'x');
+  again->Feed("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+              body);
+  ASSERT_EQ(again->body().size(), body.size());
+  pool.Give(std::move(again));
+  EXPECT_EQ(pool.idle(), 0u);
+}
+
 }  // namespace
 }  // namespace registrar::probes
