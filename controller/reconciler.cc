@@ -660,9 +660,9 @@ void Controller::Impl::Published(const Desired& desired, const ObservedMap& obse
   snapshot_.keys_by_target = desired.keys_by_target;
   snapshot_.owner_by_target.clear();
   for (const auto& [id, entry] : targets_) snapshot_.owner_by_target[id] = entry.owner;
-  snapshot_.ready = options_.dry_run ? synced_
-                                     : lease_id_ != 0 && view.joined && OwnedShareSettled(
-                                                                            desired, observed);
+  snapshot_.ready = options_.dry_run
+                        ? synced_
+                        : lease_id_ != 0 && view.joined && OwnedShareSettled(desired, observed);
 }
 
 // Every target we own has a verdict of our probes, or its key is ours
