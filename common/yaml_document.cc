@@ -53,9 +53,8 @@ YamlDocument ReadYamlDocument(const std::string& text) {
     out.error = CountDocuments(text, &out);
     if (!out.error && out.documents > 0) out.root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    out.error = YamlError{e.mark, e.msg};
+    out.error = YamlError{e.mark, e.msg};  // root is only set by a Load that returned
   }
-  if (out.error) out.root = YAML::Node();
   return out;
 }
 
