@@ -8,6 +8,7 @@
 #include <string>
 
 #include "etcd/client.h"
+#include "tests/controller/test_client.h"
 #include "tests/support/etcd_server.h"
 
 namespace registrar::testing {
@@ -16,10 +17,7 @@ class RegistrarBinaryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(etcd_.Start().ok()) << etcd_.log();
-    etcd::ClientOptions options;
-    options.endpoints = {etcd_.endpoint()};
-    options.request_timeout = std::chrono::seconds(2);
-    auto client = etcd::Client::Create(options);
+    auto client = ConnectTestClient(etcd_);
     ASSERT_TRUE(client.ok()) << client.status();
     reader_ = *std::move(client);
   }

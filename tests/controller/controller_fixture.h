@@ -13,6 +13,7 @@
 
 #include "controller/controller.h"
 #include "etcd/client.h"
+#include "tests/controller/test_client.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/wait.h"
 
@@ -58,13 +59,10 @@ class ControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(etcd_.Start().ok()) << etcd_.log();
-    etcd::ClientOptions options;
-    options.endpoints = {etcd_.endpoint()};
-    options.request_timeout = std::chrono::seconds(2);
-    auto client = etcd::Client::Create(options);
+    auto client = testing::ConnectTestClient(etcd_);
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = *std::move(client);
-    auto reader = etcd::Client::Create(options);
+    auto reader = testing::ConnectTestClient(etcd_);
     ASSERT_TRUE(reader.ok()) << reader.status();
     reader_ = *std::move(reader);
     options_.lease_ttl = std::chrono::seconds(2);

@@ -7,6 +7,7 @@
 
 #include <mutex>
 
+#include "tests/controller/test_client.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/wait.h"
 
@@ -21,10 +22,7 @@ class DrainStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(etcd_.Start().ok()) << etcd_.log();
-    etcd::ClientOptions options;
-    options.endpoints = {etcd_.endpoint()};
-    options.request_timeout = seconds(3);
-    auto client = etcd::Client::Create(options);
+    auto client = testing::ConnectTestClient(etcd_, seconds(3));
     ASSERT_TRUE(client.ok()) << client.status();
     client_ = *std::move(client);
   }

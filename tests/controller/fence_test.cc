@@ -6,6 +6,7 @@
 #include "controller/membership.h"
 #include "controller/txn_writer.h"
 #include "etcd/client.h"
+#include "tests/controller/test_client.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/wait.h"
 
@@ -19,10 +20,9 @@ class FenceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(etcd_.Start().ok()) << etcd_.log();
-    etcd::ClientOptions options;
-    options.endpoints = {etcd_.endpoint()};
-    options.request_timeout = seconds(2);
-    client_ = *etcd::Client::Create(options);
+    auto client = testing::ConnectTestClient(etcd_);
+    ASSERT_TRUE(client.ok()) << client.status();
+    client_ = *std::move(client);
   }
 
   std::unique_ptr<Membership> Join(const std::string& id) {
