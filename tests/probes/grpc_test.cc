@@ -213,7 +213,8 @@ TEST_F(GrpcTest, TlsVerifiesTheServerAndExportsItsCertificateExpiry) {
   Start({ok, soon, untrusted, plaintext});
 
   AwaitHealth(ok, Health::kHealthy);
-  const ProbeResult& cause = observer_.Transitions(ok.Id()).back().cause;
+  // A copy: Transitions() returns the list by value.
+  const ProbeResult cause = observer_.Transitions(ok.Id()).back().cause;
   ASSERT_TRUE(cause.cert_not_after.has_value());
   EXPECT_LT(std::chrono::abs(*cause.cert_not_after - (std::chrono::system_clock::now() + 48h)),
             5min);

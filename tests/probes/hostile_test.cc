@@ -42,7 +42,9 @@ TEST_P(HostileTest, RepliesOneBytePerSecond) {
 }
 
 TEST_P(HostileTest, GarbageInsteadOfHttp) {
-  RawServer server(Respond(std::string("\x16\x03\x01 garbage, not HTTP at all\r\n\r\n", 35)));
+  // A TLS record header, then text: sized by the literal, not by hand.
+  constexpr char kGarbage[] = "\x16\x03\x01 garbage, not HTTP at all\r\n\r\n";
+  RawServer server(Respond(std::string(kGarbage, sizeof kGarbage - 1)));
   Target t = HttpTarget("garbage", server.port());
   Start({t});
   ExpectUnhealthy(t, "invalid HTTP response");
