@@ -14,6 +14,7 @@
 #include "admin/web_config.h"
 #include "cmd/logging.h"
 #include "cmd/wiring.h"
+#include "common/heap.h"
 #include "config/config.h"
 #include "config/reloader.h"
 #include "config/watcher.h"
@@ -77,6 +78,9 @@ class Daemon {
   std::atomic<bool> reload_requested_{false};
   std::unique_ptr<config::ConfigWatcher> watcher_;
   std::unique_ptr<config::Reloader> reloader_;
+  // Freed memory back to the kernel every half minute and after each reload
+  // (common/heap.h): RSS follows the live heap instead of its peaks.
+  HeapTrimmer heap_trimmer_{RealClock(), std::chrono::seconds(30)};
 };
 
 int Daemon::Start() {
@@ -242,8 +246,12 @@ int Daemon::Run() {
     if (sig == SIGHUP) {
       reload_requested_.store(false);
       Reload("SIGHUP");
+      heap_trimmer_.AfterBurst();
     } else if (reload_requested_.exchange(false)) {
       Reload("file changed");
+      heap_trimmer_.AfterBurst();
+    } else {
+      heap_trimmer_.Tick();
     }
   }
   Shutdown();

@@ -1,0 +1,78 @@
+#include "common/heap.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+namespace registrar {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(HeapTrimmer, TrimsOncePerIntervalAndAtOnceAfterABurst) {
+  SimulatedClock clock;
+  int trims = 0;
+  HeapTrimmer trimmer(clock, 30s, [&] { ++trims; });
+  trimmer.Tick();
+  EXPECT_EQ(trims, 0);
+  clock.Advance(29s);
+  trimmer.Tick();
+  EXPECT_EQ(trims, 0);
+  clock.Advance(1s);
+  trimmer.Tick();
+  trimmer.Tick();
+  EXPECT_EQ(trims, 1);
+  clock.Advance(20s);
+  trimmer.AfterBurst();
+  EXPECT_EQ(trims, 2);
+  clock.Advance(29s);  // the interval restarted at the burst
+  trimmer.Tick();
+  EXPECT_EQ(trims, 2);
+  clock.Advance(1s);
+  trimmer.Tick();
+  EXPECT_EQ(trims, 3);
+}
+
+long ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  long size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define REGISTRAR_OWN_MALLOC 1
+#endif
+#endif
+
+TEST(ReleaseFreeHeap, GivesAFreedBurstBackToTheKernel) {
+#ifdef REGISTRAR_OWN_MALLOC
+  GTEST_SKIP() << "the sanitizer's allocator replaces glibc's, which this test is about";
+#endif
+  // 192 MiB in 4 KiB blocks (below the mmap threshold, so from the heap),
+  // touched, then freed while a later block pins the top of the heap: glibc
+  // keeps the freed pages resident until they are trimmed.
+  constexpr int kBlocks = 48 * 1024;
+  std::vector<char*> blocks(kBlocks);
+  for (auto& b : blocks) {
+    b = static_cast<char*>(std::malloc(4000));
+    std::memset(b, 1, 4000);
+  }
+  char* pin = static_cast<char*>(std::malloc(64));
+  const long before = ResidentBytes();
+  for (char* b : blocks) std::free(b);
+  const long freed = ResidentBytes();
+  ReleaseFreeHeap();
+  const long after = ResidentBytes();
+  std::free(pin);
+  EXPECT_GT(freed, before - (16L << 20)) << "glibc gave the burst back by itself";
+  EXPECT_LT(after, freed - (128L << 20)) << "resident " << freed << " -> " << after;
+}
+
+}  // namespace
+}  // namespace registrar
