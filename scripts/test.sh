@@ -1,27 +1,38 @@
 #!/usr/bin/env bash
-# The test command: installs dependencies, builds with -Werror, runs every test,
-# then builds and tests the .deb and the container image (scripts/package-test.sh;
-# SKIP_PACKAGES=1 skips that). Tests start what they need themselves (etcd,
-# backends, Prometheus, Chromium) on free loopback ports.
+# The test command (CI runs exactly this). Tests start what they need
+# themselves (etcd, backends, Prometheus, Chromium) on free loopback ports.
+#   1. Dependencies (idempotent).
+#   2. build/: the product as it ships — gcc, RelWithDebInfo, -Werror — the
+#      binaries the packages take, and the benchmarks (so they keep compiling).
+#   3. build-asan/: clang with ASan+UBSan and -Werror; the whole suite runs
+#      there, so every test is also a memory-error and UB check (a sanitizer
+#      report fails its test). Then every fuzz target over its seed corpus and
+#      FUZZ_SECONDS (30) of fuzzing each, failing on a crash, leak, hang or OOM.
+#   4. build-tsan/: TSan over the threaded suites (prober, controller, etcd
+#      client, discovery, admin server).
+#   5. The .deb and the container image built from build/ and tested for real
+#      (needs root; SKIP_PACKAGES=1 skips it).
+# Arguments go to the suite's ctest (e.g. `scripts/test.sh -R Replicas`).
+# SKIP_TSAN=1 skips step 4; scripts/sanitize.sh runs any stage alone.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+t0=$(date +%s)
+step() { echo "== test.sh: $1 ($(($(date +%s) - t0)) s in)"; }
+step dependencies
 scripts/install-deps.sh
-scripts/build.sh
-(cd build && ctest --output-on-failure --timeout 600 -j"${TEST_JOBS:-2}" "$@")
-# Sanitizers and fuzzing (scripts/sanitize.sh). By default every fuzz target
-# runs under ASan+UBSan over its committed seed corpus (deterministic), then
-# fuzzes for FUZZ_SECONDS (30) from it, failing on a crash, a leak, a hang or
-# a blown memory limit; SANITIZE=full runs the whole suite under ASan+UBSan,
-# TSan over the threaded suites and longer fuzzing; SKIP_SANITIZERS=1 skips
-# both.
-if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
-  if [ "${SANITIZE:-corpus}" = full ]; then
-    scripts/sanitize.sh asan fuzz tsan
-  else
-    FUZZ_SECONDS=${FUZZ_SECONDS:-30} scripts/sanitize.sh corpus fuzz
-  fi
+step "product build (build/)"
+BUILD_TESTS=OFF scripts/build.sh
+step "suite under ASan+UBSan, corpora, fuzzing (build-asan/)"
+status=0
+CTEST_ARGS="$*" FUZZ_SECONDS=${FUZZ_SECONDS:-30} scripts/sanitize.sh asan corpus fuzz || status=1
+if [[ ${SKIP_TSAN:-0} != 1 ]]; then
+  step "threaded suites under TSan (build-tsan/)"
+  scripts/sanitize.sh tsan || status=1
 fi
 if [[ ${SKIP_PACKAGES:-0} != 1 ]]; then
-  scripts/package-test.sh build
+  step "packages"
+  scripts/package-test.sh build || status=1
 fi
+step "done, exit $status"
+exit $status
