@@ -137,8 +137,9 @@ flapper() {
     sleep "$flap_seconds"
     shuf -i "$base-$((base + targets - 1))" -n $((targets * flap_percent / 100)) |
       sed 's/$/ 503;/' >"$work/flap.conf.new"
-    mv "$work/flap.conf.new" "$work/flap.conf"
+    # The change time first: a watcher that sees the new set sees it too.
     date +%s >"$work/flap_changed"
+    mv "$work/flap.conf.new" "$work/flap.conf"
     nginx -c "$work/nginx.conf" -p "$work/nginx" -s reload
   done
 }
@@ -185,8 +186,9 @@ poller & pids+=($!)
 
 # --- the watcher: keys = healthy targets ---
 expected() {
-  # Every target port minus the flapping ones, as "127.0.0.1:PORT", sorted.
-  seq "$base" $((base + targets - 1)) | grep -vxF -f <(sed 's/ 503;//' "$work/flap.conf") |
+  # Every target port minus the flapping ones of the snapshot taken before the
+  # keys were read, as "127.0.0.1:PORT", sorted.
+  seq "$base" $((base + targets - 1)) | grep -vxF -f <(sed 's/ 503;//' "$work/flap.snapshot") |
     sed 's/^/127.0.0.1:/' | sort
 }
 checks=0 missing_total=0 extra_total=0 read_failures=0
@@ -195,6 +197,7 @@ watch_once() {
   changed=$(cat "$work/flap_changed")
   now=$(date +%s)
   [ $((now - changed)) -ge "$settle" ] || return 0
+  cp "$work/flap.conf" "$work/flap.snapshot"
   if ! keys=$(ctl get /soak/ --prefix --keys-only 2>/dev/null); then
     read_failures=$((read_failures + 1))
     return 0
