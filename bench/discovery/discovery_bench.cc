@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 #include <random>
 #include <string>
@@ -23,6 +22,7 @@
 #include "etcd/discovery.h"
 #include "spdlog/spdlog.h"
 #include "tests/support/etcd_server.h"
+#include "tests/support/resident_memory.h"
 
 namespace {
 
@@ -33,15 +33,6 @@ using registrar::etcd::EndpointEvent;
 using Steady = std::chrono::steady_clock;
 
 constexpr char kPrefix[] = "/services/bench/";
-
-long RssKb() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return 0;
-}
 
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now().time_since_epoch())
@@ -114,7 +105,7 @@ int main(int argc, char** argv) {
   std::atomic<int64_t> events{0};
 
   auto client = make_client();
-  const long rss_before = RssKb();
+  const int64_t rss_before = registrar::testing::ResidentKb();
   const auto start = Steady::now();
   auto on_update = [&](const DiscoveryUpdate& update) {
     if (update.kind != DiscoveryUpdate::Kind::kWatch) return;
@@ -140,12 +131,12 @@ int main(int argc, char** argv) {
   }
   const double snapshot_ms =
       std::chrono::duration<double, std::milli>(Steady::now() - start).count();
-  const long rss_synced = RssKb();
+  const int64_t rss_synced = registrar::testing::ResidentKb();
   const auto copy_start = Steady::now();
   auto snapshot = (*discovery)->Snapshot();
   const double copy_ms =
       std::chrono::duration<double, std::milli>(Steady::now() - copy_start).count();
-  const long rss_with_copy = RssKb();
+  const int64_t rss_with_copy = registrar::testing::ResidentKb();
   std::printf("initial snapshot: %zu endpoints in %.1f ms (paged Range, 1000 keys/page)\n",
               snapshot->endpoints.size(), snapshot_ms);
   std::printf(
@@ -197,7 +188,7 @@ int main(int argc, char** argv) {
   std::printf("Put→callback latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%zu samples)\n",
               Percentile(lat, 0.5), Percentile(lat, 0.99), Percentile(lat, 1.0), lat.size());
   std::printf("RSS at end: +%.1f MiB over start of Discovery\n",
-              static_cast<double>(RssKb() - rss_before) / 1024.0);
+              static_cast<double>(registrar::testing::ResidentKb() - rss_before) / 1024.0);
   (*discovery)->Stop();
   return 0;
 }

@@ -17,27 +17,18 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "admin/admin_server.h"
 #include "tests/metrics/test_util.h"
+#include "tests/support/resident_memory.h"
 
 namespace registrar::admin {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int64_t RssKb() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
-  }
-  return 0;
-}
 
 int Connect(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -132,7 +123,7 @@ TEST(AdminAttack, HealthzStaysFastAndMemoryBoundedUnderEveryAttackAtOnce) {
   auto server = AdminServer::Start(options, status);
   ASSERT_TRUE(server.ok()) << server.status();
   const int port = (*server)->port();
-  const int64_t rss_before = RssKb();
+  const int64_t rss_before = testing::ResidentKb();
 
   std::vector<int> idle;
   for (int i = 0; i < 50; ++i) {
@@ -150,7 +141,7 @@ TEST(AdminAttack, HealthzStaysFastAndMemoryBoundedUnderEveryAttackAtOnce) {
   const auto end = Clock::now() + std::chrono::seconds(20);
   std::thread sampler([&] {
     while (!stop.load()) {
-      rss_peak.store(std::max(rss_peak.load(), RssKb()));
+      rss_peak.store(std::max(rss_peak.load(), testing::ResidentKb()));
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
@@ -212,12 +203,12 @@ TEST(AdminAttack, A1GBBodyAloneIsRefusedUnreadAndCostsNoMemory) {
   options.listen_address = "127.0.0.1:0";
   auto server = AdminServer::Start(options, status);
   ASSERT_TRUE(server.ok()) << server.status();
-  const int64_t rss_before = RssKb();
+  const int64_t rss_before = testing::ResidentKb();
   std::atomic<bool> stop{false};
   std::atomic<int64_t> rss_peak{rss_before};
   std::thread sampler([&] {
     while (!stop.load()) {
-      rss_peak.store(std::max(rss_peak.load(), RssKb()));
+      rss_peak.store(std::max(rss_peak.load(), testing::ResidentKb()));
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });

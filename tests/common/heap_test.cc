@@ -1,12 +1,13 @@
 #include "common/heap.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <vector>
+
+#include "tests/support/resident_memory.h"
 
 namespace registrar {
 namespace {
@@ -37,12 +38,7 @@ TEST(HeapTrimmer, TrimsOncePerIntervalAndAtOnceAfterABurst) {
   EXPECT_EQ(trims, 3);
 }
 
-long ResidentBytes() {
-  std::ifstream statm("/proc/self/statm");
-  long size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * sysconf(_SC_PAGESIZE);
-}
+int64_t ResidentBytes() { return testing::ResidentKb() * 1024; }
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
@@ -64,11 +60,11 @@ TEST(ReleaseFreeHeap, GivesAFreedBurstBackToTheKernel) {
     std::memset(b, 1, 4000);
   }
   char* pin = static_cast<char*>(std::malloc(64));
-  const long before = ResidentBytes();
+  const int64_t before = ResidentBytes();
   for (char* b : blocks) std::free(b);
-  const long freed = ResidentBytes();
+  const int64_t freed = ResidentBytes();
   ReleaseFreeHeap();
-  const long after = ResidentBytes();
+  const int64_t after = ResidentBytes();
   std::free(pin);
   EXPECT_GT(freed, before - (16L << 20)) << "glibc gave the burst back by itself";
   EXPECT_LT(after, freed - (128L << 20)) << "resident " << freed << " -> " << after;
