@@ -111,10 +111,18 @@ std::string PeerOf(MHD_Connection* connection) {
   return text;
 }
 
-MHD_Result Queue(MHD_Connection* connection, const AdminResponse& r) {
-  MHD_Response* response = MHD_create_response_from_buffer(
-      r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
-  if (response == nullptr) return MHD_NO;
+void FreeBody(void* body) { delete static_cast<std::string*>(body); }
+
+// The response takes the body without a copy (a targets page is megabytes)
+// and frees it when libmicrohttpd is done with it.
+MHD_Result Queue(MHD_Connection* connection, AdminResponse r) {
+  auto* body = new std::string(std::move(r.body));
+  MHD_Response* response = MHD_create_response_from_buffer_with_free_callback_cls(
+      body->size(), body->data(), &FreeBody, body);
+  if (response == nullptr) {
+    delete body;
+    return MHD_NO;
+  }
   if (!r.content_type.empty())
     MHD_add_response_header(response, "Content-Type", r.content_type.c_str());
   for (const auto& [name, value] : r.headers) {
@@ -328,7 +336,7 @@ class AdminServer::Impl {
         AdminResponse r = AdminHandler::Error(405, "method not allowed");
         r.headers.emplace_back(
             "Allow", absl::EndsWith(state->request.path, "/drain") ? "POST, DELETE" : "GET, HEAD");
-        return Queue(connection, r);
+        return Queue(connection, std::move(r));
       }
       if (announced > options_.max_body_bytes || (has_body && state->request.method != "POST")) {
         handler_.CountRejected("too_large");
@@ -346,7 +354,7 @@ class AdminServer::Impl {
       *upload_data_size = 0;
       return MHD_YES;
     }
-    if (state->response) return Queue(connection, *state->response);
+    if (state->response) return Queue(connection, std::move(*state->response));
     if (state->dispatched) return MHD_YES;
     Describe(connection, &state->request);
     if (handler_.IsCheap(state->request)) return Queue(connection, handler_.Handle(state->request));
@@ -361,7 +369,7 @@ class AdminServer::Impl {
         handler_.CountRejected("overloaded");
         AdminResponse r = AdminHandler::Error(503, "admin server busy");
         r.headers.emplace_back("Retry-After", "1");
-        return Queue(connection, r);
+        return Queue(connection, std::move(r));
       }
       state->dispatched = true;
       ++generation->renders;

@@ -28,7 +28,8 @@ struct StatusSnapshot {
 // "targets":[{"id","service","address","state","since","registered_key",
 // "owner","drained":{...}|null,
 // "last_results":[{"time","ok","reason","latency_seconds","http_status"}]}]}
-// where "targets" is the page of `query` and "total" counts every match.
+// where "targets" is the page of `query` (last, one target per line) and
+// "total" counts every match.
 std::string RenderTargetsJson(const StatusSnapshot& snapshot, const TargetQuery& query);
 
 // "/": a self-contained HTML page (inline CSS, no script): summary per

@@ -30,6 +30,31 @@ nlohmann::json DrainJson(const DrainInfo& d) {
           {"until", d.until ? nlohmann::json(FormatTime(*d.until)) : nlohmann::json(nullptr)}};
 }
 
+nlohmann::json TargetJson(const probes::TargetStatus& t, const RegistrationView& reg) {
+  using nlohmann::json;
+  json results = json::array();
+  for (const probes::ProbeResult& r : t.recent) {
+    results.push_back({{"time", FormatTime(r.wall_start)},
+                       {"ok", r.ok},
+                       {"reason", r.reason},
+                       {"latency_seconds", ToSeconds(r.latency)},
+                       {"http_status", r.http_status}});
+  }
+  const std::string id = t.target.Id();
+  auto key = reg.keys_by_target.find(id);
+  auto owner = reg.owner_by_target.find(id);
+  auto drained = reg.drained.find(id);
+  return {{"id", id},
+          {"service", t.target.service},
+          {"address", t.target.Address()},
+          {"state", probes::HealthName(t.health)},
+          {"since", FormatTime(t.since)},
+          {"registered_key", key == reg.keys_by_target.end() ? json(nullptr) : json(key->second)},
+          {"owner", owner == reg.owner_by_target.end() ? json(nullptr) : json(owner->second)},
+          {"drained", drained == reg.drained.end() ? json(nullptr) : DrainJson(drained->second)},
+          {"last_results", std::move(results)}};
+}
+
 }  // namespace
 
 std::string RenderTargetsJson(const StatusSnapshot& s, const TargetQuery& query) {
@@ -42,31 +67,6 @@ std::string RenderTargetsJson(const StatusSnapshot& s, const TargetQuery& query)
     unknown += t.health == probes::Health::kUnknown;
   }
   const QueryResult result = RunTargetQuery(s.targets, reg, query);
-  json targets = json::array();
-  for (const probes::TargetStatus* t : result.page) {
-    json results = json::array();
-    for (const probes::ProbeResult& r : t->recent) {
-      results.push_back({{"time", FormatTime(r.wall_start)},
-                         {"ok", r.ok},
-                         {"reason", r.reason},
-                         {"latency_seconds", ToSeconds(r.latency)},
-                         {"http_status", r.http_status}});
-    }
-    const std::string id = t->target.Id();
-    auto key = reg.keys_by_target.find(id);
-    auto owner = reg.owner_by_target.find(id);
-    auto drained = reg.drained.find(id);
-    targets.push_back(
-        {{"id", id},
-         {"service", t->target.service},
-         {"address", t->target.Address()},
-         {"state", probes::HealthName(t->health)},
-         {"since", FormatTime(t->since)},
-         {"registered_key", key == reg.keys_by_target.end() ? json(nullptr) : json(key->second)},
-         {"owner", owner == reg.owner_by_target.end() ? json(nullptr) : json(owner->second)},
-         {"drained", drained == reg.drained.end() ? json(nullptr) : DrainJson(drained->second)},
-         {"last_results", std::move(results)}});
-  }
   json services = json::array();
   for (const ServiceSummary& v : result.services) {
     services.push_back({{"service", v.service},
@@ -110,10 +110,22 @@ std::string RenderTargetsJson(const StatusSnapshot& s, const TargetQuery& query)
         {"last_reload_ok", s.process.last_reload_ok}}},
       {"ready", {{"ok", s.readiness.ready}, {"reason", s.readiness.reason}}},
       {"generated_at", FormatTime(s.now)},
-      {"targets", std::move(targets)},
   };
   // Reasons come from backends and may hold invalid UTF-8: replace, never throw.
-  return JsonText(out, 2) + "\n";
+  std::string text = JsonText(out, 2);
+  text.pop_back();  // the closing brace: "targets" goes last
+  text += ",\n  \"targets\": [";
+  // One target at a time, one line each: a page of 10 000 targets is ~15 MB
+  // of text, and as one json tree it was millions of allocations and several
+  // times that in peak memory, which the process kept resident.
+  const char* separator = "\n    ";
+  for (const probes::TargetStatus* t : result.page) {
+    text += separator;
+    text += JsonText(TargetJson(*t, reg));
+    separator = ",\n    ";
+  }
+  text += result.page.empty() ? "]\n}\n" : "\n  ]\n}\n";
+  return text;
 }
 
 }  // namespace registrar::admin
