@@ -218,37 +218,47 @@ watch_once() {
 # --- per-minute table ---
 hz=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$registrar_pid/stat"; }
-printf '%-4s %-9s %-6s %-7s %-7s %-6s %-7s %-8s\n' min rss_kb fds threads cpu_pct keys checks missing
+rss_kb() { awk '/VmRSS/{print $2}' "/proc/$registrar_pid/status"; }
+# RSS is sampled every 5 s: the table shows the minute's last sample, its
+# floor and its peak. The floor is what stays resident (a leak raises it);
+# the peak is the transients of reloads and admin pages between heap trims.
+printf '%-4s %-9s %-9s %-9s %-6s %-7s %-7s %-6s %-7s %-8s\n' min rss_kb rss_min rss_max fds threads cpu_pct keys checks missing
 rows="$work/rows"
 : >"$rows"
 start=$(date +%s)
 last_ticks=$(cpu_ticks)
 last_t=$start
 for ((minute = 1; minute <= minutes; minute++)); do
+  rss_min=999999999 rss_max=0
   while [ $(($(date +%s) - start)) -lt $((minute * 60)) ]; do
     kill -0 "$registrar_pid" 2>/dev/null || { log "registrar exited"; tail -20 "$work/registrar.log"; exit 1; }
     watch_once
+    rss=$(rss_kb)
+    [ "$rss" -lt "$rss_min" ] && rss_min=$rss
+    [ "$rss" -gt "$rss_max" ] && rss_max=$rss
     sleep 5
   done
   now=$(date +%s)
   ticks=$(cpu_ticks)
   cpu=$(awk -v d=$((ticks - last_ticks)) -v t=$((now - last_t)) -v hz="$hz" 'BEGIN{printf "%.1f", 100*d/hz/t}')
   last_ticks=$ticks last_t=$now
-  rss=$(awk '/VmRSS/{print $2}' "/proc/$registrar_pid/status")
+  rss=$(rss_kb)
+  [ "$rss" -lt "$rss_min" ] && rss_min=$rss
+  [ "$rss" -gt "$rss_max" ] && rss_max=$rss
   threads=$(awk '/Threads/{print $2}' "/proc/$registrar_pid/status")
   fds=$(ls "/proc/$registrar_pid/fd" | wc -l)
   nkeys=$(ctl get /soak/ --prefix --keys-only 2>/dev/null | grep -c '^/soak/' || true)
-  printf '%-4s %-9s %-6s %-7s %-7s %-6s %-7s %-8s\n' "$minute" "$rss" "$fds" "$threads" "$cpu" "${nkeys:-?}" "$checks" "$missing_total"
-  echo "$minute $rss $fds $threads $cpu" >>"$rows"
+  printf '%-4s %-9s %-9s %-9s %-6s %-7s %-7s %-6s %-7s %-8s\n' "$minute" "$rss" "$rss_min" "$rss_max" "$fds" "$threads" "$cpu" "${nkeys:-?}" "$checks" "$missing_total"
+  echo "$minute $rss $rss_min $rss_max $fds $threads $cpu" >>"$rows"
 done
 
 # --- slopes after warm-up (least squares per hour over minutes > warm-up) ---
 warm=$((minutes / 6 > 1 ? minutes / 6 : 1))
-awk -v w="$warm" '$1 > w {n++; x=$1; sx+=x; sxx+=x*x; for(i=2;i<=5;i++){sy[i]+=$i; sxy[i]+=x*$i}}
+awk -v w="$warm" '$1 > w {n++; x=$1; sx+=x; sxx+=x*x; for(i=2;i<=7;i++){sy[i]+=$i; sxy[i]+=x*$i}}
   END { if (n < 2) { print "too few rows for slopes"; exit }
-    split("rss_kb fds threads cpu_pct", names, " ");
+    split("rss_kb rss_min rss_max fds threads cpu_pct", names, " ");
     printf "slopes per hour after %d warm-up minutes:", w;
-    for (i=2;i<=5;i++) { b=(n*sxy[i]-sx*sy[i])/(n*sxx-sx*sx); printf " %s %+.2f", names[i-1], 60*b }
+    for (i=2;i<=7;i++) { b=(n*sxy[i]-sx*sy[i])/(n*sxx-sx*sx); printf " %s %+.2f", names[i-1], 60*b }
     print "" }' "$rows"
 echo "watcher: $checks checks, $missing_total missing keys of healthy targets, $extra_total keys of unhealthy targets, $read_failures etcd reads failed (skipped)"
 echo "admin poll failures: $(wc -l <"$work/poll_failures" 2>/dev/null || echo 0); etcd faults: $(wc -l <"$work/faults" 2>/dev/null || echo 0)"
