@@ -21,6 +21,7 @@ struct Figures {
   double lag_max_ms = 0;
   double other_cpu_seconds = 0;  // e.g. blackbox_exporter's CPU for its probes
   int64_t time_wait = -1;        // sockets that entered TIME_WAIT in the window (-1: not read)
+  int64_t open_sockets = -1;     // sockets held at the end of the window (-1: not read)
 
   double probes_per_second() const {
     return seconds > 0 ? static_cast<double>(probes) / seconds : 0;

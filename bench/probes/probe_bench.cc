@@ -6,6 +6,7 @@
 //   prober   — registrar::probes::Prober (this module), CPU of its thread
 //   prober-curl — the same with the direct path off (every probe via libcurl)
 //   bare     — a bare libcurl-multi loop doing the same requests
+//   floor    — the kernel's floor: blocking sockets, no loop (tcp_floor.h)
 // and, side by side at N_bb targets, blackbox_exporter driven through its
 // /probe endpoint at the same rate (its CPU from /proc/<pid>/stat).
 //
@@ -28,7 +29,7 @@
 //                    [--period=1] [--max-in-flight=4096] [--blackbox-targets=1000]
 //                    [--grpc-targets=1000] [--https-targets=1000]
 //                    [--https-conns=reuse,fresh]
-//                    [--only=prober,prober-curl,bare,blackbox,grpc,grpc-bb,https]
+//                    [--only=prober,prober-curl,bare,floor,blackbox,grpc,grpc-bb,https]
 //                    [--conns=reuse,fresh] [--no-fork]
 #include <curl/curl.h>
 #include <pthread.h>
@@ -50,6 +51,7 @@
 #include "bench/probes/figures.h"
 #include "bench/probes/grpc_backend.h"
 #include "bench/probes/grpc_bare.h"
+#include "bench/probes/tcp_floor.h"
 #include "bench/probes/tls_crypto.h"
 #include "probes/prober.h"
 #include "spdlog/spdlog.h"
@@ -70,7 +72,7 @@ struct Args {
   int grpc_targets = 1000;
   int https_targets = 1000;
   std::string https_conns = "reuse,fresh";
-  std::string only = "prober,prober-curl,bare,blackbox,grpc,grpc-bb,https";
+  std::string only = "prober,prober-curl,bare,floor,blackbox,grpc,grpc-bb,https";
   std::string conns = "reuse,fresh";
   bool fork = true;  // --no-fork: rows in this process (for heaptrack / perf of one row)
 };
@@ -198,6 +200,7 @@ Figures RunProber(const Backends& backends, int n, bool reuse, bool direct, cons
   f.failures = observer.failures_.load();
   f.rss_mb = RssMb();
   f.time_wait = NewTimeWaitSockets(args.seconds);
+  f.open_sockets = OpenSockets();
   prober->Stop();
   SetLags(f, observer.lags_);
   return f;
@@ -263,17 +266,38 @@ Figures InChild(const std::function<Figures()>& run, bool in_child = true) {
 }
 
 void PrintHeader() {
-  std::printf("%-11s %6s %-6s %9s %9s %8s %8s %8s %8s %8s %8s %9s\n", "engine", "N", "conns",
+  std::printf("%-11s %6s %-6s %9s %9s %8s %8s %8s %8s %8s %8s %9s %8s\n", "engine", "N", "conns",
               "probes/s", "failures", "CPU us/p", "cores", "RSS MB", "lag p50", "lag p99",
-              "lag max", "TIME_WAIT");
+              "lag max", "TIME_WAIT", "sockets");
 }
 
 void Print(const char* engine, int n, const char* conns, const Figures& f) {
-  std::printf("%-11s %6d %-6s %9.0f %9lld %8.1f %8.3f %8.1f %8.2f %8.2f %8.2f %9lld\n", engine, n,
-              conns, f.probes_per_second(), static_cast<long long>(f.failures),
+  std::printf("%-11s %6d %-6s %9.0f %9lld %8.1f %8.3f %8.1f %8.2f %8.2f %8.2f %9lld %8lld\n",
+              engine, n, conns, f.probes_per_second(), static_cast<long long>(f.failures),
               f.cpu_us_per_probe(), f.cores(), f.rss_mb, f.lag_p50_ms, f.lag_p99_ms, f.lag_max_ms,
-              static_cast<long long>(f.time_wait));
+              static_cast<long long>(f.time_wait), static_cast<long long>(f.open_sockets));
   std::fflush(stdout);
+}
+
+// A prober "reuse" row that could keep only some of its targets alive (the fd
+// budget; its sockets at the window's end) against the floor at the same
+// mix: kept share x floor reuse + the rest x floor fresh.
+void MixedFloorRatio(const std::map<std::string, Figures>& rows, int n) {
+  std::string suffix = " " + std::to_string(n);
+  auto prober = rows.find("prober" + suffix + " reuse");
+  auto reuse = rows.find("floor" + suffix + " reuse");
+  auto fresh = rows.find("floor" + suffix + " fresh");
+  if (prober == rows.end() || reuse == rows.end() || fresh == rows.end()) return;
+  const Figures& p = prober->second;
+  if (p.open_sockets < 0 || p.open_sockets >= n || p.probes == 0) return;
+  double kept = static_cast<double>(p.open_sockets) / n;
+  double floor =
+      kept * reuse->second.cpu_us_per_probe() + (1 - kept) * fresh->second.cpu_us_per_probe();
+  std::printf(
+      "  %-28s / %-28s = %6.2f  (%.1f / %.1f us: %.0f%% kept alive; the floor at that mix "
+      "is %.2f cores)\n",
+      ("prober" + suffix + " reuse").c_str(), "floor at the same mix", p.cpu_us_per_probe() / floor,
+      p.cpu_us_per_probe(), floor, kept * 100, floor * p.probes_per_second() / 1e6);
 }
 
 // CPU per probe of one row over another's, for every pair measured in this
@@ -293,7 +317,9 @@ void PrintRatios(const std::map<std::string, Figures>& rows, const Args& args, d
       std::string suffix = " " + std::to_string(n) + " " + conns;
       ratio("prober" + suffix, "bare" + suffix);
       ratio("prober-curl" + suffix, "bare" + suffix);
+      ratio("prober" + suffix, "floor" + suffix);
     }
+    MixedFloorRatio(rows, n);
   }
   std::string g = std::to_string(args.grpc_targets) + " reuse";
   ratio("grpc " + g, "prober-proc " + g);
@@ -363,6 +389,14 @@ int main(int argc, char** argv) {
       }
       if (Selected(args.only, "bare")) {
         row("bare", n, conns, InChild([&] { return RunBare(**backends, n, reuse, args); }));
+      }
+      if (Selected(args.only, "floor")) {
+        TcpFloorOptions floor{.targets = n,
+                              .reuse = reuse,
+                              .period_s = args.period,
+                              .warmup_s = args.warmup,
+                              .measure_s = args.seconds};
+        row("floor", n, conns, InChild([&] { return RunTcpFloor(**backends, floor); }));
       }
     }
   }
