@@ -174,7 +174,8 @@ etcd_faults() {
 poller() {
   while :; do
     for page in /metrics /healthz /readyz /api/v1/targets /; do
-      curl -s -m 5 -o /dev/null "http://127.0.0.1:$admin_port$page" || echo fail >>"$work/poll_failures"
+      curl -s -m 5 -o /dev/null "http://127.0.0.1:$admin_port$page" ||
+        echo "$(date -u +%H:%M:%S) $page curl exit $?" >>"$work/poll_failures"
     done
     sleep 1
   done
@@ -262,3 +263,4 @@ awk -v w="$warm" '$1 > w {n++; x=$1; sx+=x; sxx+=x*x; for(i=2;i<=7;i++){sy[i]+=$
     print "" }' "$rows"
 echo "watcher: $checks checks, $missing_total missing keys of healthy targets, $extra_total keys of unhealthy targets, $read_failures etcd reads failed (skipped)"
 echo "admin poll failures: $(wc -l <"$work/poll_failures" 2>/dev/null || echo 0); etcd faults: $(wc -l <"$work/faults" 2>/dev/null || echo 0)"
+if [ -s "$work/poll_failures" ]; then sed 's/^/  poll failed: /' "$work/poll_failures"; fi
