@@ -98,10 +98,13 @@ class OwnershipReturn : public ControllerTest {
     });
     b_->SetTargets(std::make_shared<const TargetSet>(targets_));
     b_->Start();
+    // Both must see both: when "b" joins before "a" it owns every target for a
+    // moment, and a target taken from that first set may never be b's.
     EXPECT_TRUE(WaitFor([&] {
       std::lock_guard lock(mu_);
-      return !b_owned_.empty() && controller_->Snapshot().members.size() == 2;
-    })) << "b owns none of the targets, or a does not see it";
+      return !b_owned_.empty() && b_owned_.size() < targets_.size() &&
+             controller_->Snapshot().members.size() == 2 && b_->Snapshot().members.size() == 2;
+    })) << "b owns none or all of the targets, or a replica does not see the other";
     std::lock_guard lock(mu_);
     return b_owned_.empty() ? probes::Target{} : b_owned_.front();
   }
