@@ -33,9 +33,14 @@ fi
 # (-O1, line tables only, no benchmarks; tests/ at -O0). Warnings are errors
 # here too: the suite is compiled by clang only, so clang is its warning check.
 configure() {
-  CXX=clang++-14 cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=None \
+  local out
+  if ! out=$(CXX=clang++-14 cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=None \
     -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" -DREGISTRAR_SANITIZE="$2" -DREGISTRAR_WERROR=ON \
-    -DREGISTRAR_FUZZ="$3" -DREGISTRAR_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
+    -DREGISTRAR_FUZZ="$3" -DREGISTRAR_BUILD_BENCH=OFF "${launcher[@]}" 2>&1); then
+    echo "$out"
+    echo "== sanitize: configuring $1 failed"
+    return 1
+  fi
 }
 
 export ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:abort_on_error=0"
@@ -59,12 +64,14 @@ stage_end() {
 
 asan() {
   stage_start asan
-  configure build-asan "address,undefined" ON
-  cmake --build build-asan -j"$jobs"
+  configure build-asan "address,undefined" ON || return 1
+  cmake --build build-asan -j"$jobs" || return 1
   # CTEST_ARGS: a selection, e.g. "-R Replicas" (scripts/test.sh passes its own).
   # shellcheck disable=SC2086
-  (cd build-asan && ctest --output-on-failure --timeout 600 -j"${TEST_JOBS:-2}" ${CTEST_ARGS:-})
+  local rc=0
+  (cd build-asan && ctest --output-on-failure --timeout 600 -j"${TEST_JOBS:-2}" ${CTEST_ARGS:-}) || rc=1
   stage_end asan
+  return $rc
 }
 
 # fuzz_one <target>: a bounded run on a scratch copy of its seed corpus.
@@ -84,9 +91,9 @@ fuzz_one() {
 
 fuzz() {
   stage_start fuzz
-  [ -d build-asan ] || configure build-asan "address,undefined" ON
+  if [ ! -d build-asan ]; then configure build-asan "address,undefined" ON || return 1; fi
   local targets=(fuzz_config fuzz_http_response fuzz_discovery_parse fuzz_keys fuzz_admin_handler)
-  cmake --build build-asan -j"$jobs" --target "${targets[@]}"
+  cmake --build build-asan -j"$jobs" --target "${targets[@]}" || return 1
   local failed=0 i
   # Two at a time: one per core.
   for ((i = 0; i < ${#targets[@]}; i += 2)); do
@@ -108,9 +115,9 @@ fuzz() {
 # each input once (a regression run: deterministic, about a minute).
 corpus() {
   stage_start corpus
-  [ -d build-asan ] || configure build-asan "address,undefined" ON
+  if [ ! -d build-asan ]; then configure build-asan "address,undefined" ON || return 1; fi
   local targets=(fuzz_config fuzz_http_response fuzz_discovery_parse fuzz_keys fuzz_admin_handler)
-  cmake --build build-asan -j"$jobs" --target "${targets[@]}"
+  cmake --build build-asan -j"$jobs" --target "${targets[@]}" || return 1
   local failed=0 name
   for name in "${targets[@]}"; do
     if ! "build-asan/bin/$name" -runs=0 -timeout=10 -rss_limit_mb=2048 "fuzz/corpus/$name" \
@@ -128,10 +135,10 @@ corpus() {
 
 tsan() {
   stage_start tsan
-  configure build-tsan thread OFF
+  configure build-tsan thread OFF || return 1
   local suites=(probes_prober_test probes_hostile_test controller_test etcd_client_test
     discovery_test admin_server_test)
-  cmake --build build-tsan -j"$jobs" --target "${suites[@]}"
+  cmake --build build-tsan -j"$jobs" --target "${suites[@]}" || return 1
   # Two suites at a time, one per core.
   local failed=0 exe pids=() names=()
   run_tsan() {
@@ -155,6 +162,8 @@ tsan() {
   return $failed
 }
 
+# A function called as `f || …` runs with `set -e` off (bash ignores it
+# there), so every stage checks each of its steps and returns non-zero.
 status=0
 for stage in "${stages[@]}"; do
   "$stage" || status=1
