@@ -174,12 +174,16 @@ etcd_faults() {
 poller() {
   while :; do
     for page in /metrics /healthz /readyz /api/v1/targets /; do
-      curl -s -m 5 -o /dev/null "http://127.0.0.1:$admin_port$page" ||
-        echo "$(date -u +%H:%M:%S) $page curl exit $?" >>"$work/poll_failures"
+      local rc=0
+      curl -s -m 5 -o /dev/null "http://127.0.0.1:$admin_port$page" || rc=$?
+      [ "$rc" -eq 0 ] || echo "$(date -u +%H:%M:%S) $page curl exit $rc" >>"$work/poll_failures"
     done
     sleep 1
   done
 }
+# Polling starts once the admin port answers (bounded): a refused connection
+# before the server is up is not a failure of the server.
+for _ in $(seq 60); do curl -s -m 2 -o /dev/null "http://127.0.0.1:$admin_port/healthz" && break; sleep 1; done
 flapper & pids+=($!)
 reloader & pids+=($!)
 etcd_faults & pids+=($!)
