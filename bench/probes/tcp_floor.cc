@@ -70,6 +70,7 @@ Figures RunTcpFloor(const Backends& backends, const TcpFloorOptions& o) {
   bool measuring = false;
   double cpu0 = 0;
   std::vector<int> open(static_cast<size_t>(batch), -1);
+  std::vector<bool> ok(static_cast<size_t>(batch));
   int64_t k = 0;
   for (int64_t tick = 0;; ++tick) {
     const Clock::time_point planned = start + tick * kTick;
@@ -83,7 +84,6 @@ Figures RunTcpFloor(const Backends& backends, const TcpFloorOptions& o) {
       cpu0 = ThreadCpuSeconds(CLOCK_THREAD_CPUTIME_ID);
     }
     if (now >= window_end) break;
-    std::vector<bool> ok(static_cast<size_t>(batch), false);
     for (int64_t b = 0; b < batch; ++b, ++k) {
       int& fd = o.reuse ? fds[static_cast<size_t>(k % kept)] : open[static_cast<size_t>(b)];
       if (fd < 0)
@@ -91,7 +91,6 @@ Figures RunTcpFloor(const Backends& backends, const TcpFloorOptions& o) {
       ok[static_cast<size_t>(b)] =
           fd >= 0 && send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
                          static_cast<ssize_t>(request.size());
-      if (!o.reuse) open[static_cast<size_t>(b)] = fd;
     }
     for (int64_t b = 0; b < batch; ++b) {
       const int64_t at = k - batch + b;

@@ -224,6 +224,13 @@ watch_once() {
 hz=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$registrar_pid/stat"; }
 rss_kb() { awk '/VmRSS/{print $2}' "/proc/$registrar_pid/status"; }
+# Sets rss to a new sample and widens this minute's rss_min / rss_max.
+sample_rss() {
+  rss=$(rss_kb)
+  [ "$rss" -lt "$rss_min" ] && rss_min=$rss
+  [ "$rss" -gt "$rss_max" ] && rss_max=$rss
+  return 0
+}
 # RSS is sampled every 5 s: the table shows the minute's last sample, its
 # floor and its peak. The floor is what stays resident (a leak raises it);
 # the peak is the transients of reloads and admin pages between heap trims.
@@ -238,18 +245,14 @@ for ((minute = 1; minute <= minutes; minute++)); do
   while [ $(($(date +%s) - start)) -lt $((minute * 60)) ]; do
     kill -0 "$registrar_pid" 2>/dev/null || { log "registrar exited"; tail -20 "$work/registrar.log"; exit 1; }
     watch_once
-    rss=$(rss_kb)
-    [ "$rss" -lt "$rss_min" ] && rss_min=$rss
-    [ "$rss" -gt "$rss_max" ] && rss_max=$rss
+    sample_rss
     sleep 5
   done
   now=$(date +%s)
   ticks=$(cpu_ticks)
   cpu=$(awk -v d=$((ticks - last_ticks)) -v t=$((now - last_t)) -v hz="$hz" 'BEGIN{printf "%.1f", 100*d/hz/t}')
   last_ticks=$ticks last_t=$now
-  rss=$(rss_kb)
-  [ "$rss" -lt "$rss_min" ] && rss_min=$rss
-  [ "$rss" -gt "$rss_max" ] && rss_max=$rss
+  sample_rss
   threads=$(awk '/Threads/{print $2}' "/proc/$registrar_pid/status")
   fds=$(ls "/proc/$registrar_pid/fd" | wc -l)
   nkeys=$(ctl get /soak/ --prefix --keys-only 2>/dev/null | grep -c '^/soak/' || true)
