@@ -76,7 +76,8 @@ const Key kKeys[] = {
     {.block = "etcd",
      .name = "dialTimeout",
      .type = K::kDuration,
-     .doc = "How long one connection attempt to etcd may take.",
+     .doc = "How long one connection attempt to etcd may take. With several endpoints, one that "
+            "refuses the connection is passed over at once.",
      .default_value = "5s",
      .example = "3s",
      .reload = kRestart},

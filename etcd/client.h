@@ -10,7 +10,9 @@
 //
 // Failover: one path decides for every unary call and stream open. A call
 // that fails with UNAVAILABLE on the current endpoint is retried once on each
-// other endpoint, and the first that answers becomes current. A call that
+// other endpoint, and the first that answers becomes current; a member whose
+// connection fails (refused: killed or not started) is passed over at once,
+// not after a dial timeout, while there is another to ask. A call that
 // hits its deadline (a hung member: SIGSTOP, dropped packets) moves the
 // current endpoint to the next one; reads and lease calls that cannot do
 // anything twice (Range, LeaseTimeToLive, LeaseRevoke, stream opens) are then

@@ -124,8 +124,15 @@ bool Cluster::Connected(Connection& connection) const {
 
 bool Cluster::WaitForConnection(Connection& connection, Duration wait) const {
   const auto deadline = DeadlineAfter(wait > Duration::zero() ? wait : options_.dial_timeout);
+  // A member that refuses or fails the connection (killed, not started, TLS
+  // refused) is not waited for while another can be asked: the call fails fast
+  // with gRPC's reason and moves on. A killed leader would otherwise cost every
+  // call a whole dial timeout before the next member is tried. With one member
+  // there is nowhere to go: wait for it to come back (a restart).
+  const bool skip_failed = connections_.size() > 1;
   grpc_connectivity_state state = connection.channel->GetState(/*try_to_connect=*/true);
   while (state != GRPC_CHANNEL_READY && state != GRPC_CHANNEL_SHUTDOWN) {
+    if (skip_failed && state == GRPC_CHANNEL_TRANSIENT_FAILURE) return false;
     if (!connection.channel->WaitForStateChange(state, deadline)) return false;
     state = connection.channel->GetState(/*try_to_connect=*/true);
   }

@@ -72,7 +72,7 @@ class Cluster final {
   void StreamFailed(size_t index, const absl::Status& why);
 
   // Waits up to `wait` (zero: dial_timeout) for the member's channel to be
-  // connected.
+  // connected; with more than one member, not past a failed connection.
   bool WaitForConnection(Connection& connection, Duration wait = Duration::zero()) const;
   // Whether the member's channel is connected now (no wait).
   bool Connected(Connection& connection) const;

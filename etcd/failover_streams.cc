@@ -36,7 +36,7 @@ class FailoverKeepAlive final : public KeepAliveStream {
           if (!cluster_->Connected(c)) {
             return absl::UnavailableError(
                 absl::StrCat(Describe(name.text, absl::StrCat("lease ", lease_id_), c.endpoint),
-                             ": not connected within the dial timeout"));
+                             ": not connected"));
           }
           absl::StatusOr<std::unique_ptr<KeepAliveStream>> stream = OpenKeepAliveStream(
               *c.lease, TargetOn(*cluster_, c, token, answer_within_), lease_id_);

@@ -129,6 +129,26 @@ TEST_F(FailoverTest, CallsMoveBackWhenTheCurrentEndpointDies) {
   EXPECT_EQ(client->CurrentEndpoint(), other.endpoint());
 }
 
+// A refused connection is an answer: the next member is asked at once, not
+// after the dial timeout, whether the dead member was never up or was current.
+TEST_F(FailoverTest, ADeadMemberCostsNoDialTimeout) {
+  testing::EtcdServer other;
+  ASSERT_TRUE(other.Start().ok()) << other.log();
+  constexpr auto kDial = seconds(20);
+  std::unique_ptr<Client> client = NewClient(
+      {.endpoints = {DeadEndpoint(), server_.endpoint(), other.endpoint()}, .dial_timeout = kDial});
+  auto start = std::chrono::steady_clock::now();
+  ValueOrDie(client->Put("/t/a", "first"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kDial / 2);
+  ASSERT_EQ(client->CurrentEndpoint(), server_.endpoint());
+
+  server_.Kill();
+  start = std::chrono::steady_clock::now();
+  ValueOrDie(client->Put("/t/a", "second"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kDial / 2);
+  EXPECT_EQ(client->CurrentEndpoint(), other.endpoint());
+}
+
 TEST_F(FailoverTest, AHungEndpointTimesOutAWriteOnceThenCallsGoToTheNext) {
   testing::EtcdServer other;
   std::unique_ptr<Client> client = ClientWithFirstEndpointHung(other);
