@@ -102,4 +102,9 @@ wait "$runner" 2>/dev/null || true
 expect_ok "the registrar exits 0 on SIGTERM" grep -qx "exit status 0" "$WORK/registrar.log"
 echo "---- registrar log (last lines)"
 grep -v '^\s*\(github.com\|goroutine\|/\)' "$WORK/registrar.log" | tail -n 8
+# Debian's buildah (1.28) dereferences a nil logger after a rootful `run` has
+# returned (buildah issue 4251): its panic follows the registrar's own exit.
+if grep -q '^panic: ' "$WORK/registrar.log"; then
+  echo "(the panic above is buildah's, after the registrar exited: buildah issue 4251)"
+fi
 finish
