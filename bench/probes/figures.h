@@ -1,12 +1,18 @@
 // Benchmark figures for one configuration, measured in its own process.
 #pragma once
 
+#include <dirent.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <string>
 #include <vector>
+
+#include "tests/support/resident_memory.h"
 
 namespace registrar::bench {
 
@@ -53,16 +59,22 @@ inline void SetLags(Figures& f, std::vector<int64_t>& lags_ns) {
 }
 
 // VmRSS of this process, in MB.
-inline double RssMb() {
-  FILE* f = std::fopen("/proc/self/status", "r");
-  if (f == nullptr) return 0;
-  char line[256];
-  double kb = 0;
-  while (std::fgets(line, sizeof(line), f) != nullptr) {
-    if (std::sscanf(line, "VmRSS: %lf kB", &kb) == 1) break;
+inline double RssMb() { return static_cast<double>(testing::ResidentKb()) / 1024.0; }
+
+// Sockets this process holds open (its kept-alive connections and the ones
+// in flight), from /proc/self/fd.
+inline int64_t OpenSockets() {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return -1;
+  int64_t n = 0;
+  char target[64];
+  while (dirent* e = readdir(dir)) {
+    const std::string path = std::string("/proc/self/fd/") + e->d_name;
+    const ssize_t len = readlink(path.c_str(), target, sizeof(target) - 1);
+    if (len > 7 && std::memcmp(target, "socket:", 7) == 0) ++n;
   }
-  std::fclose(f);
-  return kb / 1024.0;
+  closedir(dir);
+  return n;
 }
 
 // IPv4 TCP sockets that entered TIME_WAIT in the last `seconds` (what fresh

@@ -1,7 +1,6 @@
 #include "bench/probes/tcp_floor.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -119,20 +118,6 @@ Figures RunTcpFloor(const Backends& backends, const TcpFloorOptions& o) {
   }
   SetLags(f, lags);
   return f;
-}
-
-int64_t OpenSockets() {
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return -1;
-  int64_t n = 0;
-  char target[64];
-  while (dirent* e = readdir(dir)) {
-    std::string path = std::string("/proc/self/fd/") + e->d_name;
-    ssize_t len = readlink(path.c_str(), target, sizeof(target) - 1);
-    if (len > 7 && std::memcmp(target, "socket:", 7) == 0) ++n;
-  }
-  closedir(dir);
-  return n;
 }
 
 }  // namespace registrar::bench

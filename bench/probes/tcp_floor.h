@@ -26,8 +26,4 @@ constexpr int kMaxKept = 4000;
 
 Figures RunTcpFloor(const Backends& backends, const TcpFloorOptions& options);
 
-// Sockets this process holds open (its kept-alive connections and the ones
-// in flight), from /proc/self/fd.
-int64_t OpenSockets();
-
 }  // namespace registrar::bench
