@@ -5,12 +5,13 @@
 #
 # On loopback only: nginx serves /healthz on `targets` ports (a few percent of
 # them flap between 200 and 503 every FLAP_SECONDS), a 3-member etcd cluster
-# whose members are restarted and whose leader is killed now and then, the
-# registrar (build/bin/etcd-registrar) with all targets and the 3 endpoints,
-# a config reload every RELOAD_SECONDS, and the admin pages polled every
-# second. Every minute it prints the registrar's RSS, open fds, threads and
-# CPU; at the end the slope of each after a warm-up. A watcher compares the
-# keys in etcd with the healthy targets whenever no flap is settling and
+# whose members are restarted and whose leader is killed in turn every
+# FAULT_SECONDS (150), the registrar (build/bin/etcd-registrar) with all
+# targets and the 3 endpoints, a config reload every RELOAD_SECONDS, and the
+# admin pages polled every second. Every minute it prints the registrar's
+# RSS, open fds, threads and CPU; at the end the slope of each after a
+# warm-up, and how many leases the registrar gave up on. A watcher compares
+# the keys in etcd with the healthy targets whenever no flap is settling and
 # counts violations: a healthy target without its key (an outage for its
 # clients) or a key for an unhealthy one.
 set -euo pipefail
@@ -20,6 +21,7 @@ targets=${2:-5000}
 flap_seconds=${FLAP_SECONDS:-120}
 flap_percent=${FLAP_PERCENT:-2}
 reload_seconds=${RELOAD_SECONDS:-5}
+fault_seconds=${FAULT_SECONDS:-150}
 period=${PERIOD_SECONDS:-10}
 settle=${SETTLE_SECONDS:-$((4 * period + 10))}
 services=50
@@ -155,7 +157,7 @@ reloader() {
 etcd_faults() {
   local round=0 m
   while :; do
-    sleep 150
+    sleep "$fault_seconds"
     round=$((round + 1))
     if [ $((round % 2)) -eq 1 ]; then
       m=$(leader)
@@ -270,4 +272,9 @@ awk -v w="$warm" '$1 > w {n++; x=$1; sx+=x; sxx+=x*x; for(i=2;i<=7;i++){sy[i]+=$
     print "" }' "$rows"
 echo "watcher: $checks checks, $missing_total missing keys of healthy targets, $extra_total keys of unhealthy targets, $read_failures etcd reads failed (skipped)"
 echo "admin poll failures: $(wc -l <"$work/poll_failures" 2>/dev/null || echo 0); etcd faults: $(wc -l <"$work/faults" 2>/dev/null || echo 0)"
+# A lease the registrar gave up on (its TTL passed unrenewed, or etcd forgot
+# it): each one is a regrant and a rewrite of what it held.
+for l in session registration; do
+  echo "$l leases lost: $(grep -cE "$l lease [0-9a-f]+ lost" "$work/registrar.log" || true)"
+done
 if [ -s "$work/poll_failures" ]; then sed 's/^/  poll failed: /' "$work/poll_failures"; fi
