@@ -99,6 +99,7 @@ std::string RenderTargetsJson(const StatusSnapshot& s, const TargetQuery& query)
         {"lease_ttl_seconds", reg.lease_ttl_seconds},
         {"registered_keys", reg.registered_keys},
         {"last_error", reg.last_error},
+        {"etcd_alarm", reg.etcd_alarm},
         {"members", std::move(members)},
         {"fail_open_services", reg.fail_open_services},
         {"rejected_keys", reg.rejected_keys}}},

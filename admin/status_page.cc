@@ -181,6 +181,11 @@ void AppendInfo(const StatusSnapshot& s, std::string& page) {
   row("Lease", reg.lease_id != 0 ? absl::StrCat("<code>", LeaseIdHex(reg.lease_id), "</code> (TTL ",
                                                 reg.lease_ttl_seconds, " s)")
                                  : std::string("<span class=\"muted\">none held</span>"));
+  if (!reg.etcd_alarm.empty()) {
+    row("etcd alarm",
+        absl::StrCat("<span class=\"err\" id=\"etcd-alarm\">", HtmlEscape(reg.etcd_alarm),
+                     ": etcd refuses every write until an operator clears it</span>"));
+  }
   if (!reg.last_error.empty())
     row("Last error", absl::StrCat("<span class=\"err\">", HtmlEscape(reg.last_error), "</span>"));
   if (!reg.members.empty()) {

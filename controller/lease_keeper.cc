@@ -103,7 +103,10 @@ void LeaseKeeper::Run() {
       continue;
     }
     if (timing_.PresumedLost(now)) {
-      LostLocked(lock, held_.id, "not renewed within its TTL");
+      // No renewal answered for a whole TTL. etcd extends every lease across
+      // a leader change, so after an election on a loaded machine the lease
+      // is often still alive: ask before giving it (and every key) up.
+      if (!StillAlive(lock)) LostLocked(lock, held_.id, "not renewed within its TTL");
       continue;
     }
     if (timing_.KeepAliveDue(now)) {
@@ -113,6 +116,22 @@ void LeaseKeeper::Run() {
     cv_.wait_for(lock, std::clamp<Duration>(timing_.next_keepalive() - now,
                                             std::chrono::milliseconds(1), kMaxSleep));
   }
+}
+
+bool LeaseKeeper::StillAlive(std::unique_lock<std::mutex>& lock) {
+  const int64_t id = held_.id;
+  lock.unlock();
+  auto info = client_.LeaseTimeToLive(id);
+  lock.lock();
+  if (stop_ || held_.id != id) return true;  // someone else decided meanwhile
+  if (!info.ok() || info->ttl_seconds <= 0) return false;
+  ++lives_confirmed_;
+  timing_.Renewed(clock_.Now(), seconds(info->ttl_seconds));
+  spdlog::info(
+      "{} lease {:x}: no keepalive answered within its TTL, but etcd still holds it "
+      "({}s left); kept",
+      name_, id, info->ttl_seconds);
+  return true;
 }
 
 void LeaseKeeper::Grant(std::unique_lock<std::mutex>& lock) {
@@ -126,6 +145,11 @@ void LeaseKeeper::Grant(std::unique_lock<std::mutex>& lock) {
     spdlog::warn("{} lease: grant failed ({}); retry #{} in {}ms", name_, lease.status().ToString(),
                  backoff_.failures(),
                  std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
+    if (events_.grant_failed) {
+      lock.unlock();
+      events_.grant_failed(lease.status());
+      lock.lock();
+    }
     return;
   }
   backoff_.Reset();

@@ -7,6 +7,7 @@
 #include "controller/keys.h"
 #include "controller/ownership.h"
 #include "controller/txn_writer.h"
+#include "etcd/errors.h"
 #include "spdlog/spdlog.h"
 
 namespace registrar::controller {
@@ -94,6 +95,13 @@ Controller::Impl::Impl(etcd::Client& client, Clock& clock, Random& random,
                      snapshot_.last_error = "keepalive: " + std::string(status.message());
                      relist_requested_ = true;  // a success there says etcd is back
                      MarkDirtyLocked(false);
+                   },
+               .grant_failed =
+                   [this](const absl::Status& status) {
+                     std::lock_guard lock(mu_);
+                     snapshot_.etcd_connected = false;
+                     snapshot_.last_error = "lease grant: " + std::string(status.message());
+                     NoteAlarmLocked(status);
                    }}),
       observed_([this] { Wake(false); }),
       backoff_(tuning.backoff, random_) {
@@ -370,6 +378,10 @@ bool Controller::Impl::Resync() {
     return Fail("list", status, /*locked=*/true);
   }
   synced_ = true;
+  // A key etcd refused for its own content is tried once more per resync:
+  // etcd's limits may have changed (a restart with a larger
+  // --max-request-bytes) although the value did not.
+  retry_parked_ = !rejected_.empty();
   next_resync_ = clock_.Now() + std::max<Duration>(options_.resync_period, kMinResync);
   MarkDirtyLocked(true);
   return true;
@@ -497,7 +509,10 @@ Controller::Impl::Desired Controller::Impl::BuildDesired(const std::vector<std::
       if (entry.health == probes::Health::kUnhealthy) d.ours_unhealthy.insert(key);
       continue;
     }
-    if (auto r = rejected_.find(key); r != rejected_.end() && r->second.first == value) continue;
+    if (auto r = rejected_.find(key);
+        !retry_parked_ && r != rejected_.end() && r->second.first == value) {
+      continue;
+    }
     for (const auto& g : groups) {
       if (key.starts_with(g)) {
         d.by_group[g][key] = value;
@@ -584,15 +599,29 @@ bool Controller::Impl::ReconcileOnce() {
                               if (observer_) observer_->OnTxn(ops.size());
                             });
   Remember(w.done);
-  if (!w.rejected.empty()) {
+  if (w.status.ok() && !w.fenced) retry_parked_ = false;
+  if (w.txns > 0) {
+    std::lock_guard lock(mu_);
+    NoteAlarmLocked(absl::OkStatus());
+  }
+  if (!w.rejected.empty() || !w.done.puts.empty()) {
     std::map<std::string, std::string> values(plan.puts.begin(), plan.puts.end());
     std::lock_guard lock(mu_);
+    const size_t parked_before = rejected_.size();
+    for (const auto& [key, value] : w.done.puts) rejected_.erase(key);
     for (const auto& [key, why] : w.rejected) {
-      spdlog::error("controller: etcd refuses key {} ({} bytes): {}; every other key is written",
-                    key, values[key].size(), why);
-      rejected_[key] = {values[key], why};
+      auto& parked = rejected_[key];
+      if (parked.first != values[key] || parked.second != why) {
+        spdlog::error(
+            "controller: etcd refuses key {} ({} bytes) for its own content: {}; every other key "
+            "is written, this one is tried again when its value changes and at each resync",
+            key, values[key].size(), why);
+      }
+      parked = {values[key], why};
     }
-    if (observer_) observer_->OnRejectedKeys(rejected_.size());
+    if (observer_ && (rejected_.size() != parked_before || !w.rejected.empty())) {
+      observer_->OnRejectedKeys(rejected_.size());
+    }
   }
   if (w.fenced) {
     spdlog::warn(
@@ -678,6 +707,32 @@ bool Controller::Impl::OwnedShareSettled(const Desired& desired,
   return true;
 }
 
+void Controller::Impl::NoteAlarmLocked(const absl::Status& status) {
+  const etcd::EtcdError error = etcd::ClassifyEtcdError(status);
+  std::string alarm;
+  if (error == etcd::EtcdError::kNoSpace) {
+    alarm = "NOSPACE";
+  } else if (error == etcd::EtcdError::kCorrupt) {
+    alarm = "CORRUPT";
+  } else if (status.ok()) {
+    alarm = "";
+  } else {
+    return;  // says nothing about alarms
+  }
+  if (alarm == snapshot_.etcd_alarm) return;
+  if (alarm.empty()) {
+    spdlog::info("controller: etcd accepts writes again (alarm {} cleared)", snapshot_.etcd_alarm);
+  } else {
+    spdlog::error(
+        "controller: etcd raised the {} alarm and refuses every write ({}); keys already "
+        "registered stay (keepalives work), new and changed ones wait and are written once an "
+        "operator clears the alarm",
+        alarm, std::string(status.message()));
+  }
+  snapshot_.etcd_alarm = alarm;
+  if (observer_) observer_->OnEtcdAlarm(alarm);
+}
+
 void Controller::Impl::Succeeded() {
   backoff_.Reset();
   std::lock_guard lock(mu_);
@@ -695,6 +750,7 @@ bool Controller::Impl::Fail(std::string_view what, const absl::Status& status, b
     relist_requested_ = true;  // the watch may have missed events meanwhile
     snapshot_.etcd_connected = false;
     snapshot_.last_error = std::string(what) + ": " + std::string(status.message());
+    NoteAlarmLocked(status);
   };
   if (locked) {
     update();
