@@ -77,7 +77,8 @@ const Key kKeys[] = {
      .name = "dialTimeout",
      .type = K::kDuration,
      .doc = "How long one connection attempt to etcd may take. With several endpoints, one that "
-            "refuses the connection is passed over at once.",
+            "refuses the connection is passed over at once; when every endpoint has failed (a "
+            "partition), a call waits up to this long for any of them to connect again.",
      .default_value = "5s",
      .example = "3s",
      .reload = kRestart},

@@ -106,7 +106,18 @@ void LeaseKeeper::Run() {
       // No renewal answered for a whole TTL. etcd extends every lease across
       // a leader change, so after an election on a loaded machine the lease
       // is often still alive: ask before giving it (and every key) up.
-      if (!StillAlive(lock)) LostLocked(lock, held_.id, "not renewed within its TTL");
+      switch (AskEtcd(lock)) {
+        case Verdict::kAlive:
+          break;
+        case Verdict::kGone:
+          LostLocked(lock, held_.id, "not renewed within its TTL, and etcd no longer holds it");
+          break;
+        case Verdict::kUnknown:
+          // etcd cannot be asked now: its answer, once it can, decides (a
+          // lease that expired meanwhile is then replaced at once).
+          retry_at_ = clock_.Now() + std::min<Duration>(backoff_.Next(), timing_.ttl() / 6);
+          break;
+      }
       continue;
     }
     if (timing_.KeepAliveDue(now)) {
@@ -118,20 +129,34 @@ void LeaseKeeper::Run() {
   }
 }
 
-bool LeaseKeeper::StillAlive(std::unique_lock<std::mutex>& lock) {
+LeaseKeeper::Verdict LeaseKeeper::AskEtcd(std::unique_lock<std::mutex>& lock) {
   const int64_t id = held_.id;
   lock.unlock();
   auto info = client_.LeaseTimeToLive(id);
   lock.lock();
-  if (stop_ || held_.id != id) return true;  // someone else decided meanwhile
-  if (!info.ok() || info->ttl_seconds <= 0) return false;
+  if (stop_ || held_.id != id) return Verdict::kAlive;  // decided meanwhile
+  if (info.status().code() == absl::StatusCode::kNotFound ||
+      (info.ok() && info->ttl_seconds <= 0)) {
+    return Verdict::kGone;
+  }
+  if (!info.ok()) {
+    if (!asking_) {
+      spdlog::warn(
+          "{} lease {:x}: no keepalive answered within its TTL and etcd cannot be asked "
+          "({}); asking again until it answers",
+          name_, id, info.status().ToString());
+    }
+    asking_ = true;
+    return Verdict::kUnknown;
+  }
+  asking_ = false;
   ++lives_confirmed_;
   timing_.Renewed(clock_.Now(), seconds(info->ttl_seconds));
   spdlog::info(
       "{} lease {:x}: no keepalive answered within its TTL, but etcd still holds it "
       "({}s left); kept",
       name_, id, info->ttl_seconds);
-  return true;
+  return Verdict::kAlive;
 }
 
 void LeaseKeeper::Grant(std::unique_lock<std::mutex>& lock) {

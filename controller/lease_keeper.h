@@ -8,8 +8,9 @@
 // lease is gone (keepalive answers TTL 0, it expired while etcd was away, or
 // a caller reports it with ReportLost) grants exactly one new one. A lease
 // that went a whole TTL without an answered keepalive is asked about
-// (LeaseTimeToLive) before it is given up: etcd extends leases across a
-// leader change, so a slow election must not cost every key. Other etcd
+// (LeaseTimeToLive) before it is given up, and given up only once etcd says
+// it is gone (asked again while etcd cannot answer): etcd extends leases
+// across a leader change, so a slow election must not cost every key. Other etcd
 // work (Txn batches, relists) never delays a keepalive: they run on other
 // threads, and this thread only ever waits on its own keepalive call.
 //
@@ -77,8 +78,10 @@ class LeaseKeeper {
   void Run();
   void LostLocked(std::unique_lock<std::mutex>& lock, int64_t id, const std::string& why);
   void Grant(std::unique_lock<std::mutex>& lock);
-  // Whether etcd still holds the lease we presumed lost (then kept).
-  bool StillAlive(std::unique_lock<std::mutex>& lock);
+  // Asks etcd about the held lease once its TTL ran out unrenewed: alive
+  // (renewed timing), gone, or unknown (etcd did not answer).
+  enum class Verdict { kAlive, kGone, kUnknown };
+  Verdict AskEtcd(std::unique_lock<std::mutex>& lock);
   void Renew(std::unique_lock<std::mutex>& lock);
 
   // Constant after construction.
@@ -102,6 +105,7 @@ class LeaseKeeper {
   std::unique_ptr<etcd::KeepAliveStream> stream_;  // guarded by mu_ (pointer only)
   int64_t stream_lease_ = 0;                       // guarded by mu_
   uint64_t lives_confirmed_ = 0;                   // guarded by mu_
+  bool asking_ = false;  // guarded by mu_: etcd could not be asked the last time
 };
 
 }  // namespace registrar::controller

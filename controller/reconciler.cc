@@ -745,11 +745,14 @@ void Controller::Impl::Succeeded() {
 
 bool Controller::Impl::Fail(std::string_view what, const absl::Status& status, bool locked) {
   const Duration wait = backoff_.Next();
+  bool known_alarm = false;  // logged when it was raised: say it again only now and then
   auto update = [&] {
     retry_at_ = clock_.Now() + wait;
     relist_requested_ = true;  // the watch may have missed events meanwhile
     snapshot_.etcd_connected = false;
     snapshot_.last_error = std::string(what) + ": " + std::string(status.message());
+    known_alarm =
+        !snapshot_.etcd_alarm.empty() && etcd::IsClusterAlarm(etcd::ClassifyEtcdError(status));
     NoteAlarmLocked(status);
   };
   if (locked) {
@@ -758,9 +761,10 @@ bool Controller::Impl::Fail(std::string_view what, const absl::Status& status, b
     std::lock_guard lock(mu_);
     update();
   }
-  spdlog::warn("controller: etcd {} failed ({}); retry #{} in {}ms", what, status.ToString(),
-               backoff_.failures(),
-               std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
+  spdlog::log(
+      known_alarm && backoff_.failures() % 20 != 0 ? spdlog::level::debug : spdlog::level::warn,
+      "controller: etcd {} failed ({}); retry #{} in {}ms", what, status.ToString(),
+      backoff_.failures(), std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
   return false;
 }
 
