@@ -113,7 +113,7 @@ std::string RenderTargetsJson(const StatusSnapshot& s, const TargetQuery& query)
   };
   // Reasons come from backends and may hold invalid UTF-8: replace, never throw.
   std::string text = JsonText(out, 2);
-  text.pop_back();  // the closing brace: "targets" goes last
+  text.resize(text.size() - 2);  // "\n}": "targets" goes last, after the last member's line
   text += ",\n  \"targets\": [";
   // One target at a time, one line each: a page of 10 000 targets is ~15 MB
   // of text, and as one json tree it was millions of allocations and several

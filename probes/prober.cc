@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/log_fields.h"
 #include "probes/certificate.h"
 #include "probes/curl_transport.h"
 #include "probes/event_loop.h"
@@ -489,9 +490,10 @@ void ProberImpl::Record(Session& s, ProbeResult result, Duration lag) {
     // A first verdict of healthy is routine (10k lines at a 10k-target start);
     // everything else is news.
     bool routine = transition->from == Health::kUnknown && transition->to == Health::kHealthy;
-    spdlog::log(routine ? spdlog::level::debug : spdlog::level::info, "probe {}: {} -> {} ({})",
-                s.target.Id(), HealthName(transition->from), HealthName(transition->to),
-                transition->cause.reason);
+    const std::string id = s.target.Id();
+    const LogFields fields(s.target.service, id);
+    spdlog::log(routine ? spdlog::level::debug : spdlog::level::info, "probe {}: {} -> {} ({})", id,
+                HealthName(transition->from), HealthName(transition->to), transition->cause.reason);
   }
   if (observer_ == nullptr) return;
   observer_->OnResult(s.target, result, lag);

@@ -242,6 +242,19 @@ TEST_F(AdminServerTest, TargetsApiShowsEveryTargetWithItsResultsAndKey) {
   EXPECT_EQ(w["last_results"][1]["reason"], "status 204");
   EXPECT_EQ(w["last_results"][1]["http_status"], 204);
   EXPECT_DOUBLE_EQ(w["last_results"][1]["latency_seconds"].get<double>(), 0.003);
+
+  // Laid out for people too: no empty line, and a comma ends the line of the
+  // member before it instead of starting a line of its own.
+  size_t start = 0;
+  while (start < res->body.size()) {
+    const size_t end = res->body.find('\n', start);
+    const std::string line = res->body.substr(start, end - start);
+    EXPECT_NE(line.find_first_not_of(' '), std::string::npos) << "empty line in\n" << res->body;
+    EXPECT_NE(line.find_first_not_of(' '), line.find(',')) << "a line starts with a comma:\n"
+                                                           << res->body;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
 }
 
 TEST_F(AdminServerTest, StatusPageEscapesEverythingItShows) {
