@@ -52,6 +52,9 @@ nlohmann::json TargetJson(const probes::TargetStatus& t, const RegistrationView&
           {"registered_key", key == reg.keys_by_target.end() ? json(nullptr) : json(key->second)},
           {"owner", owner == reg.owner_by_target.end() ? json(nullptr) : json(owner->second)},
           {"drained", drained == reg.drained.end() ? json(nullptr) : DrainJson(drained->second)},
+          {"period_seconds", ToSeconds(t.target.probe.period)},
+          {"probe_interval_seconds", ToSeconds(t.interval)},
+          {"late_probes", t.late_probes},
           {"last_results", std::move(results)}};
 }
 

@@ -96,7 +96,15 @@ std::string Row(const StatusSnapshot& s, const probes::TargetStatus& t) {
   } else {
     const probes::ProbeResult& last = t.recent.back();
     absl::StrAppend(&row, "<td", last.ok ? "" : " class=\"err\"", ">", HtmlEscape(last.reason),
-                    "</td><td>", Latency(last.latency), "</td><td>");
+                    "</td><td>", Latency(last.latency));
+    // A probe never overlaps itself: when one takes longer than the period
+    // the next starts when it ends, later than the period. Say so.
+    if (t.late_probes > 0 && t.interval > t.target.probe.period * 11 / 10) {
+      absl::StrAppend(&row, "<span class=\"late\">every ", Latency(t.interval), ", period ",
+                      Latency(t.target.probe.period),
+                      ": probes take longer than the period</span>");
+    }
+    absl::StrAppend(&row, "</td><td>");
     for (const probes::ProbeResult& r : t.recent) {
       const std::string tip =
           absl::StrCat(FormatTime(r.wall_start), ": ", r.reason, " (", Latency(r.latency), ")");
