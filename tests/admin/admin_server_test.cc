@@ -257,6 +257,51 @@ TEST_F(AdminServerTest, TargetsApiShowsEveryTargetWithItsResultsAndKey) {
   }
 }
 
+// blackbox_exporter's /probe: a target's latest result in its exposition, and
+// its answers for a missing, unknown, ambiguous or not yet probed target.
+TEST_F(AdminServerTest, ProbeAnswersLikeBlackboxForOneTargetsLatestResult) {
+  const probes::Target web = HttpTarget("web", 8080), api = HttpTarget("api", 8080),
+                       fresh = HttpTarget("web", 9999);
+  status_.SetTargets({
+      Status(web, probes::Health::kHealthy,
+             {Result(false, "status 503", std::chrono::milliseconds(4), 503),
+              Result(true, "status 204", std::chrono::milliseconds(3), 204)}),
+      Status(api, probes::Health::kUnhealthy,
+             {Result(false, "connection refused", std::chrono::microseconds(300), 0)}),
+      Status(fresh, probes::Health::kUnknown, {}),
+  });
+  auto res = Client().Get("/probe?module=http_2xx&target=web%2F127.0.0.1%3A8080");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(res->body.find("\nprobe_success 1\n"), std::string::npos) << res->body;
+  EXPECT_NE(res->body.find("\nprobe_http_status_code 204\n"), std::string::npos) << res->body;
+  EXPECT_NE(res->body.find("\nprobe_duration_seconds 0.003\n"), std::string::npos) << res->body;
+  EXPECT_NE(res->body.find("# TYPE probe_success gauge\n"), std::string::npos);
+  EXPECT_NE(res->body.find("\nregistrar_target_healthy 1\n"), std::string::npos);
+
+  res = Client().Get("/probe?target=api/127.0.0.1:8080");
+  ASSERT_TRUE(res);
+  EXPECT_NE(res->body.find("\nprobe_success 0\n"), std::string::npos) << res->body;
+  EXPECT_NE(res->body.find("\nprobe_http_status_code 0\n"), std::string::npos) << res->body;
+
+  res = Client().Get("/probe?module=http_2xx");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(res->body, "Target parameter is missing\n");
+  res = Client().Get("/probe?target=web/127.0.0.1:1");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404) << res->body;
+  res = Client().Get("/probe?target=http://127.0.0.1:8080/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400) << "two services have that address: " << res->body;
+  EXPECT_NE(res->body.find("api, web"), std::string::npos) << res->body;
+  res = Client().Get("/probe?target=127.0.0.1:9999");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503) << res->body;
+  EXPECT_NE(res->body.find("not been probed yet"), std::string::npos) << res->body;
+}
+
 TEST_F(AdminServerTest, StatusPageEscapesEverythingItShows) {
   probes::Target evil = HttpTarget("<script>alert(1)</script>", 8080);
   status_.SetTargets(
