@@ -1,5 +1,6 @@
 #include "cmd/logging.h"
 
+#include <grpc/support/log.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -84,6 +85,16 @@ class JsonFieldsFlag final : public spdlog::custom_flag_formatter {
   }
 };
 
+// gRPC's own lines (gpr_log; errors only unless GRPC_VERBOSITY says more) go
+// through the same logger, so with the json format they are JSON too.
+void GrpcLog(gpr_log_func_args* args) {
+  const spdlog::level::level_enum level =
+      args->severity == GPR_LOG_SEVERITY_ERROR  ? spdlog::level::err
+      : args->severity == GPR_LOG_SEVERITY_INFO ? spdlog::level::info
+                                                : spdlog::level::debug;
+  spdlog::log(level, "grpc: {} ({}:{})", args->message, args->file, args->line);
+}
+
 }  // namespace
 
 void SetUpLogging(const std::string& level, const std::string& format) {
@@ -100,6 +111,7 @@ void SetUpLogging(const std::string& level, const std::string& format) {
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(std::move(logger));
+  gpr_set_log_function(&GrpcLog);
 }
 
 }  // namespace registrar

@@ -1,6 +1,7 @@
 // The json log format: every line parses, whatever bytes a message carries.
 #include "cmd/logging.h"
 
+#include <grpc/support/log.h>
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -83,6 +84,19 @@ TEST(JsonLogFormat, LogFieldsBecomeMembersOnlyWhileTheyLive) {
   EXPECT_EQ(a["msg"], "probe web/10.0.0.5:80: healthy -> unhealthy");
   EXPECT_FALSE(b.contains("service")) << out;
   EXPECT_FALSE(b.contains("target")) << out;
+}
+
+TEST(JsonLogFormat, GrpcsOwnLinesAreJsonToo) {
+  gpr_log_verbosity_init();  // what grpc_init does: errors are logged
+  SetUpLogging("info", "json");
+  const std::string out = CaptureStderr([] { gpr_log(GPR_ERROR, "connect to %s failed", "a:1"); });
+  const std::vector<nlohmann::json> lines = JsonLines(out);
+  ASSERT_EQ(lines.size(), 1u) << out;
+  ASSERT_TRUE(lines[0].is_object()) << out;
+  EXPECT_EQ(lines[0]["level"], "error");
+  EXPECT_NE(lines[0]["msg"].get<std::string>().find("grpc: connect to a:1 failed"),
+            std::string::npos)
+      << out;
 }
 
 }  // namespace
