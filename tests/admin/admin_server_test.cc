@@ -302,6 +302,34 @@ TEST_F(AdminServerTest, ProbeAnswersLikeBlackboxForOneTargetsLatestResult) {
   EXPECT_NE(res->body.find("not been probed yet"), std::string::npos) << res->body;
 }
 
+// Probes that take longer than the period (a timeout above it, as kubelet
+// allows) run later than the period; the page and the API say so.
+TEST_F(AdminServerTest, TargetsProbedLaterThanTheirPeriodAreMarked) {
+  probes::Target slow = HttpTarget("slow", 8080), quick = HttpTarget("quick", 8081);
+  slow.probe.period = quick.probe.period = std::chrono::seconds(2);
+  probes::TargetStatus s = Status(slow, probes::Health::kHealthy,
+                                  {Result(true, "status 200", std::chrono::seconds(5), 200)});
+  s.interval = std::chrono::seconds(5);
+  s.late_probes = 3;
+  probes::TargetStatus q = Status(quick, probes::Health::kHealthy,
+                                  {Result(true, "status 200", std::chrono::milliseconds(2), 200)});
+  q.interval = std::chrono::seconds(2);
+  status_.SetTargets({q, s});
+  auto page = Client().Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("every 5.00 s, period 2.00 s: probes take longer than the period"),
+            std::string::npos)
+      << page->body;
+  EXPECT_EQ(page->body.find("every 2.00 s"), std::string::npos)
+      << "an on-time target is not marked";
+  auto api = Client().Get("/api/v1/targets?service=slow");
+  ASSERT_TRUE(api);
+  const nlohmann::json t = nlohmann::json::parse(api->body)["targets"][0];
+  EXPECT_EQ(t["period_seconds"], 2);
+  EXPECT_EQ(t["probe_interval_seconds"], 5);
+  EXPECT_EQ(t["late_probes"], 3);
+}
+
 TEST_F(AdminServerTest, StatusPageEscapesEverythingItShows) {
   probes::Target evil = HttpTarget("<script>alert(1)</script>", 8080);
   status_.SetTargets(
