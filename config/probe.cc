@@ -27,6 +27,19 @@ void ApplyHost(const MapReader& m, std::string* host, Errors& errors) {
 void ApplyPort(const MapReader& m, std::string_view block, std::optional<int>* port,
                Errors& errors) {
   if (auto f = m.Get("port")) {
+    // A Kubernetes named port ("http") names one of the container's ports;
+    // here there is no container to ask. Say so rather than only "integer".
+    if (f->node.IsScalar() && !f->node.Scalar().empty() &&
+        f->node.Scalar().find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") ==
+            std::string::npos &&
+        f->node.Scalar().find_first_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos) {
+      errors.Add(f->mark, f->path,
+                 std::string("expected ") + std::string(kPortRange) + ", got the named port " +
+                     Quote(f->node.Scalar()) +
+                     " (Kubernetes looks names up in the container's ports; write the number, "
+                     "or leave port out to probe the endpoint's own port)");
+      return;
+    }
     if (auto v = ReadInt(*f, errors, KeyAt(block, "port"), kPortRange))
       *port = static_cast<int>(*v);
   }

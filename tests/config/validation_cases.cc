@@ -206,9 +206,14 @@ const std::vector<ValidationCase>& ValidationCases() {
        {"config.yaml:7:45: services[0].probe.minCertValidity: expected a duration like 500ms, 10s "
         "or 1m, got \"week\""}},
       {"HttpGetPortNotAnInteger",
-       Service("{httpGet: {port: abc}}"),
+       Service("{httpGet: {port: 80.5}}"),
        {"config.yaml:7:29: services[0].probe.httpGet.port: expected an integer 1-65535, got "
-        "\"abc\""}},
+        "\"80.5\""}},
+      {"HttpGetNamedPortFromAKubernetesManifest",
+       Service("{httpGet: {port: http}}"),
+       {"config.yaml:7:29: services[0].probe.httpGet.port: expected an integer 1-65535, got the "
+        "named port \"http\" (Kubernetes looks names up in the container's ports; write the "
+        "number, or leave port out to probe the endpoint's own port)"}},
       {"HttpGetUnknownKeySuggests",
        Service("{httpGet: {paht: /}}"),
        {"config.yaml:7:23: services[0].probe.httpGet.paht: unknown key; did you mean \"path\"?"}},
