@@ -43,10 +43,10 @@ void LeaseKeeper::Start() {
   thread_ = std::thread([this] { Run(); });
 }
 
-void LeaseKeeper::Stop(bool revoke) {
+bool LeaseKeeper::Stop(bool revoke) {
   {
     std::lock_guard lock(mu_);
-    if (stop_) return;
+    if (stop_) return false;
     stop_ = true;
     if (stream_) stream_->Cancel();
   }
@@ -58,13 +58,15 @@ void LeaseKeeper::Stop(bool revoke) {
     id = held_.id;
     stream_.reset();
   }
-  if (!revoke || id == 0) return;
+  if (!revoke || id == 0) return false;
   if (absl::Status s = client_.LeaseRevoke(id); s.ok()) {
     spdlog::info("{} lease {:x} revoked", name_, id);
+    return true;
   } else {
     spdlog::warn("{} lease {:x}: revoke failed ({}); it expires within {}s", name_, id,
                  s.ToString(), ttl_seconds_);
   }
+  return false;
 }
 
 HeldLease LeaseKeeper::Current() const {

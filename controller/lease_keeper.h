@@ -60,8 +60,10 @@ class LeaseKeeper {
 
   void Start();  // idempotent
   // Ends the thread; with `revoke`, revokes the held lease (bounded by the
-  // client's request timeout). Idempotent.
-  void Stop(bool revoke);
+  // client's request timeout). True when this call revoked a lease (etcd
+  // said so); false when it did not revoke, had none, or etcd failed (logged).
+  // Idempotent.
+  bool Stop(bool revoke);
 
   HeldLease Current() const;
   // How often a lease presumed lost turned out alive and was kept.

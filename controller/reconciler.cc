@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "common/utf8.h"
 #include "controller/keys.h"
 #include "controller/ownership.h"
 #include "controller/txn_writer.h"
@@ -25,8 +26,8 @@ constexpr Duration kFencedRetry = std::chrono::milliseconds(100);
 constexpr Duration kHandoverPoll = std::chrono::milliseconds(100);
 // At most this many keys are named in one log line.
 constexpr size_t kKeysLogged = 10;
-// Values are quoted in logs up to this length.
-constexpr size_t kValueLogged = 120;
+// Values are quoted in logs up to about this length (common/utf8.h CutForLog).
+constexpr size_t kValueLogged = 160;
 // Target sets remembered while our newest digest is not yet in our view (a
 // bound for reloads that come faster than etcd hears of them).
 constexpr size_t kMaxPublishedSets = 8;
@@ -36,7 +37,7 @@ std::string KeysForLog(const Plan& plan) {
   size_t n = 0;
   for (const auto& [key, value] : plan.puts) {
     if (n++ == kKeysLogged) break;
-    out += (out.empty() ? "put " : ", put ") + key + "=" + value.substr(0, kValueLogged);
+    out += (out.empty() ? "put " : ", put ") + key + "=" + CutForLog(value, kValueLogged);
   }
   for (const auto& key : plan.deletes) {
     if (n++ >= kKeysLogged) break;
@@ -788,11 +789,11 @@ absl::StatusOr<size_t> Controller::Impl::KeysUnderOurLease() {
   return n;
 }
 
-bool Controller::Impl::HandOver() {
+Controller::Impl::Farewell Controller::Impl::HandOver() {
   const MembershipView view = membership_->View();
   size_t others = 0;
   for (const auto& m : view.members) others += m.id != cluster_.member_id ? 1 : 0;
-  if (!view.joined || others == 0 || lease_id_ == 0) return true;  // last member: revoke
+  if (!view.joined || others == 0 || lease_id_ == 0) return Farewell::kRevoke;  // last member
   spdlog::info("controller: {} other members live; leaving the cluster so they adopt our keys",
                others);
   membership_->Stop(/*leave=*/true);  // our member key goes: they take our targets
@@ -805,7 +806,7 @@ bool Controller::Impl::HandOver() {
   }
   if (left.ok() && *left == 0) {
     spdlog::info("controller: every key of ours was adopted; handed over");
-    return true;  // revoking the empty lease removes nothing
+    return Farewell::kHandedOver;  // revoking the empty lease removes nothing
   }
   etcd::RangeOptions count;
   count.prefix = true;
@@ -813,14 +814,14 @@ bool Controller::Impl::HandOver() {
   auto members = client_.Range(membership_->options().members_prefix, count);
   if (members.ok() && members->count == 0) {
     spdlog::info("controller: no member is left to adopt our keys; revoking");
-    return true;
+    return Farewell::kRevoke;
   }
   spdlog::warn(
       "controller: {} keys not adopted within {}s; leaving them to expire with the "
       "lease (TTL {}s) so their new owner can still adopt them",
       left.ok() ? std::to_string(*left) : "some",
       std::chrono::duration_cast<seconds>(cluster_.handover_timeout).count(), ttl_seconds_);
-  return false;
+  return Farewell::kExpire;
 }
 
 void Controller::Impl::Shutdown() {
@@ -830,12 +831,20 @@ void Controller::Impl::Shutdown() {
     revoke = revoke_on_stop_;
     snapshot_.ready = false;
   }
-  if (revoke && membership_) revoke = HandOver();
+  Farewell farewell = revoke ? Farewell::kRevoke : Farewell::kExpire;
+  if (revoke && membership_) farewell = HandOver();
   observed_.StopWatching();
-  keeper_.Stop(revoke);
+  // Say only what happened: after a hand-over our keys live on under their
+  // new owners, and a failed revoke leaves them to the TTL (the keeper logs it).
+  const bool revoked = keeper_.Stop(farewell != Farewell::kExpire);
   if (membership_) membership_->Stop(/*leave=*/revoke_on_stop_);
-  if (revoke && lease_id_ != 0) {
+  if (revoked && farewell == Farewell::kRevoke) {
     spdlog::info("controller: revoked lease {:x}; every key of ours is gone", lease_id_);
+  } else if (revoked && farewell == Farewell::kHandedOver) {
+    spdlog::info(
+        "controller: revoked lease {:x}, emptied by the hand-over; our keys live on "
+        "under their new owners",
+        lease_id_);
   }
   if (observer_ && lease_id_ != 0) observer_->OnLease(0, 0);
   std::lock_guard lock(mu_);

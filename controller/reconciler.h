@@ -122,8 +122,14 @@ class Controller::Impl {
   void NoteAlarmLocked(const absl::Status& status);
   bool Fail(std::string_view what, const absl::Status& status, bool locked = false);
   void Shutdown();
-  // Hand-over on SIGTERM; true when the lease should still be revoked.
-  bool HandOver();
+  // How a stop ends our registrations.
+  enum class Farewell {
+    kRevoke,      // no other member: revoking the lease deletes every key of ours
+    kHandedOver,  // other members adopted every key: the lease left is empty
+    kExpire,      // keys not adopted in time: the lease is left to expire
+  };
+  // Hand-over on SIGTERM.
+  Farewell HandOver();
   absl::StatusOr<size_t> KeysUnderOurLease();
 
   // Constant after construction.
