@@ -250,7 +250,11 @@ ControllerSnapshot Controller::Impl::Snapshot() const {
 
 bool Controller::Impl::Ready() const {
   std::lock_guard lock(mu_);
-  return snapshot_.ready;
+  // An unreachable etcd or an alarm that refuses writes is not ready even
+  // when the last reconcile was: nothing new can be registered until it passes.
+  const bool etcd_refuses =
+      !snapshot_.etcd_alarm.empty() || (!snapshot_.etcd_connected && !snapshot_.last_error.empty());
+  return snapshot_.ready && !etcd_refuses;
 }
 
 void Controller::Impl::Wake(bool immediate) {
