@@ -285,7 +285,7 @@ bool Controller::Impl::WaitForWork() {
         wake = std::min(wake, dirty_since_ + tuning_.batch_window);
       }
     }
-    cv_.wait_for(lock, std::max<Duration>(wake - now, std::chrono::milliseconds(1)));
+    clock_.WaitUntil(cv_, lock, std::max(wake, now + std::chrono::milliseconds(1)));
   }
   return false;
 }
