@@ -55,6 +55,25 @@ inline probes::Target MakeTarget(const std::string& service, int port,
   return t;
 }
 
+// Every key under `prefix` as `client` reads it now (empty map on error).
+inline std::map<std::string, etcd::KeyValue> KeysIn(etcd::Client& client,
+                                                    const std::string& prefix) {
+  etcd::RangeOptions options;
+  options.prefix = true;
+  auto result = client.Range(prefix, options);
+  std::map<std::string, etcd::KeyValue> out;
+  if (!result.ok()) return out;
+  for (auto& kv : result->kvs) out[kv.key] = kv;
+  return out;
+}
+
+// Whether `key` is in etcd (with `value`, when one is given).
+inline bool HasKeyIn(etcd::Client& client, const std::string& key, const std::string& value) {
+  auto keys = KeysIn(client, key);
+  auto it = keys.find(key);
+  return it != keys.end() && (value.empty() || it->second.value == value);
+}
+
 class ControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -83,19 +102,11 @@ class ControllerTest : public ::testing::Test {
 
   // Every key under `prefix` as etcd holds it now (empty map on error).
   std::map<std::string, etcd::KeyValue> Keys(const std::string& prefix = "/services/") {
-    etcd::RangeOptions options;
-    options.prefix = true;
-    auto result = reader_->Range(prefix, options);
-    std::map<std::string, etcd::KeyValue> out;
-    if (!result.ok()) return out;
-    for (auto& kv : result->kvs) out[kv.key] = kv;
-    return out;
+    return KeysIn(*reader_, prefix);
   }
 
   bool HasKey(const std::string& key, const std::string& value = "") {
-    auto keys = Keys(key);
-    auto it = keys.find(key);
-    return it != keys.end() && (value.empty() || it->second.value == value);
+    return HasKeyIn(*reader_, key, value);
   }
 
   bool KeyCountIs(size_t n, const std::string& prefix = "/services/") {

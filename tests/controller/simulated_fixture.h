@@ -53,18 +53,10 @@ class SimulatedControllerTest : public ::testing::Test {
   }
 
   std::map<std::string, etcd::KeyValue> Keys(const std::string& prefix = "/services/") {
-    etcd::RangeOptions options;
-    options.prefix = true;
-    auto result = etcd_.Range(prefix, options);
-    std::map<std::string, etcd::KeyValue> out;
-    if (!result.ok()) return out;
-    for (auto& kv : result->kvs) out[kv.key] = kv;
-    return out;
+    return KeysIn(etcd_, prefix);
   }
   bool HasKey(const std::string& key, const std::string& value = "") {
-    auto keys = Keys(key);
-    auto it = keys.find(key);
-    return it != keys.end() && (value.empty() || it->second.value == value);
+    return HasKeyIn(etcd_, key, value);
   }
   bool KeyCountIs(size_t n) { return Keys().size() == n; }
 

@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "probes/prober.h"
-#include "tests/probes/prober_fixture.h"
 #include "tests/probes/raw_server.h"
 #include "tests/probes/recording_observer.h"
 #include "tests/support/http_backend.h"
@@ -31,33 +30,55 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using testing::RawServer;
 
-class FailureClassTest : public ProberTest {
- protected:
-  // Probes every target until each has failed at least once; returns each
-  // target's first failed result by service name.
-  std::map<std::string, ProbeResult> FirstFailures(std::vector<Target> targets,
-                                                   ProberOptions options = {}) {
-    for (Target& t : targets) {
-      t.probe.timeout = milliseconds(400);
-      t.probe.period = milliseconds(500);
-    }
-    Start(targets, options);
-    std::map<std::string, ProbeResult> out;
-    EXPECT_TRUE(registrar::testing::WaitFor(
-        [&] {
-          for (const Target& t : targets) {
-            if (!out.contains(t.service)) {
-              for (const auto& e : observer_.Results(t.Id())) {
-                if (!e.result.ok && !out.contains(t.service)) out[t.service] = e.result;
-              }
-            }
-          }
-          return out.size() == targets.size();
-        },
-        seconds(30)));
-    return out;
+// A target on loopback probed every 200 ms, each probe failing after 400 ms.
+Target Local(const std::string& service, int port, ProbeKind kind = ProbeKind::kHttpGet) {
+  Target t;
+  t.service = service;
+  t.host = "127.0.0.1";
+  t.port = port;
+  t.probe.kind = kind;
+  t.probe.http_get.path = "/healthz";
+  t.probe.period = milliseconds(200);
+  t.probe.timeout = milliseconds(400);
+  return t;
+}
+
+// Probes `targets` with a real Prober until each has a result; returns each
+// target's first result by service name.
+std::map<std::string, ProbeResult> FirstResults(const std::vector<Target>& targets,
+                                                ProberOptions options = {}) {
+  RecordingObserver observer;
+  SystemRandom random{1};
+  auto prober = Prober::Create(RealClock(), random, options, &observer);
+  prober->SetTargets(targets);
+  prober->Start();
+  EXPECT_TRUE(registrar::testing::WaitFor(
+      [&] {
+        for (const Target& t : targets) {
+          if (observer.ResultCount(t.Id()) == 0) return false;
+        }
+        return true;
+      },
+      seconds(30)));
+  prober->Stop();
+  std::map<std::string, ProbeResult> out;
+  for (const Target& t : targets) {
+    auto results = observer.Results(t.Id());
+    if (!results.empty()) out[t.service] = results.front().result;
   }
-};
+  return out;
+}
+
+// Expects each service's first result to have failed with its class.
+void ExpectClasses(const std::map<std::string, ProbeResult>& got,
+                   const std::map<std::string, FailureClass>& want) {
+  for (const auto& [service, failure] : want) {
+    ASSERT_TRUE(got.contains(service)) << service;
+    EXPECT_FALSE(got.at(service).ok) << service;
+    EXPECT_EQ(FailureClassName(got.at(service).failure), FailureClassName(failure))
+        << service << ": " << got.at(service).reason;
+  }
+}
 
 // Accepts connections, reads a request, and closes with SO_LINGER {1, 0}:
 // the client sees an RST. (RawServer closes its connections only when it
@@ -90,6 +111,8 @@ class ResettingServer final {
   std::thread thread_;
 };
 
+class FailureClassTest : public ::testing::TestWithParam<bool> {};
+
 TEST_P(FailureClassTest, EachNetworkFailureCarriesTheClassOfWhatHappened) {
   registrar::testing::HttpBackend failing;
   failing.SetStatus(503);
@@ -103,124 +126,76 @@ TEST_P(FailureClassTest, EachNetworkFailureCarriesTheClassOfWhatHappened) {
   });
   const int nothing = registrar::testing::FreePort();
 
-  Target status = HttpTarget("status", failing.port());
-  Target body = HttpTarget("body", ok.port());
+  Target body = Local("body", ok.port());
   body.probe.http_get.body_regex = "^never this$";
-  Target tls = HttpTarget("tls", ok.port());
+  Target tls = Local("tls", ok.port());
   tls.probe.http_get.scheme = "HTTPS";
   tls.probe.http_get.tls.insecure_skip_verify = true;
-  const std::map<std::string, ProbeResult> got = FirstFailures({
-      status,
-      body,
-      tls,
-      HttpTarget("refused", nothing),
-      HttpTarget("timeout", silent.port()),
-      HttpTarget("reset", resets.port()),
-      HttpTarget("protocol", garbage.port()),
-      TcpTarget("tcp_refused", nothing),
-  });
-  const std::map<std::string, FailureClass> want = {
-      {"status", FailureClass::kHttpStatus}, {"body", FailureClass::kBody},
-      {"tls", FailureClass::kTls},           {"refused", FailureClass::kRefused},
-      {"timeout", FailureClass::kTimeout},   {"reset", FailureClass::kReset},
-      {"protocol", FailureClass::kProtocol}, {"tcp_refused", FailureClass::kRefused},
-  };
-  for (const auto& [service, failure] : want) {
-    ASSERT_TRUE(got.contains(service)) << service;
-    EXPECT_EQ(FailureClassName(got.at(service).failure), FailureClassName(failure))
-        << service << ": " << got.at(service).reason;
-  }
+  ProberOptions options;
+  options.direct_sockets = GetParam();
+  ExpectClasses(FirstResults(
+                    {
+                        Local("status", failing.port()),
+                        body,
+                        tls,
+                        Local("refused", nothing),
+                        Local("timeout", silent.port()),
+                        Local("reset", resets.port()),
+                        Local("protocol", garbage.port()),
+                        Local("tcp_refused", nothing, ProbeKind::kTcpSocket),
+                    },
+                    options),
+                {
+                    {"status", FailureClass::kHttpStatus},
+                    {"body", FailureClass::kBody},
+                    {"tls", FailureClass::kTls},
+                    {"refused", FailureClass::kRefused},
+                    {"timeout", FailureClass::kTimeout},
+                    {"reset", FailureClass::kReset},
+                    {"protocol", FailureClass::kProtocol},
+                    {"tcp_refused", FailureClass::kRefused},
+                });
 }
 
-INSTANTIATE_TEST_SUITE_P(Paths, FailureClassTest, ::testing::Bool(), PathName);
+INSTANTIATE_TEST_SUITE_P(Paths, FailureClassTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return std::string(info.param ? "Direct" : "Curl");
+                         });
 
 // A name that does not resolve (c-ares on the loop, against the tiny DNS
 // server answering NXDOMAIN) fails as dns, whatever text c-ares gives.
 TEST(FailureClass, ANameThatDoesNotResolveIsDns) {
   registrar::testing::TinyDns dns;
   dns.answering.store(false);
-  RecordingObserver observer;
-  SystemRandom random{1};
   ProberOptions options;
   options.dns_servers = {dns.server()};
-  auto prober = Prober::Create(RealClock(), random, options, &observer);
-  Target t;
-  t.service = "named";
-  t.host = "nowhere.registrar.test";
-  t.port = 80;
-  t.probe.period = milliseconds(200);
-  t.probe.timeout = seconds(5);
-  prober->SetTargets({t});
-  prober->Start();
-  ASSERT_TRUE(registrar::testing::WaitFor([&] { return observer.Failures() > 0; }, seconds(30)));
-  prober->Stop();
-  const ProbeResult r = observer.Results(t.Id()).front().result;
-  EXPECT_EQ(FailureClassName(r.failure), "dns") << r.reason;
+  Target named = Local("named", 80);
+  named.host = "nowhere.registrar.test";
+  named.probe.timeout = seconds(5);
+  ExpectClasses(FirstResults({named}, options), {{"named", FailureClass::kDns}});
 }
 
 TEST(FailureClass, ACommandThatExitsNonZeroIsExecAndOneThatHangsIsTimeout) {
-  RecordingObserver observer;
-  SystemRandom random{1};
-  auto prober = Prober::Create(RealClock(), random, {}, &observer);
-  Target exits;
-  exits.service = "exits";
-  exits.host = "127.0.0.1";
-  exits.port = 1;
-  exits.probe.kind = ProbeKind::kExec;
+  Target exits = Local("exits", 1, ProbeKind::kExec);
   exits.probe.exec.command = {"false"};
-  exits.probe.period = milliseconds(300);
   exits.probe.timeout = seconds(5);
-  Target hangs = exits;
-  hangs.service = "hangs";
+  Target hangs = Local("hangs", 1, ProbeKind::kExec);
   hangs.probe.exec.command = {"sleep", "30"};
-  hangs.probe.timeout = milliseconds(300);
-  hangs.probe.period = seconds(1);
-  prober->SetTargets({exits, hangs});
-  prober->Start();
-  ASSERT_TRUE(registrar::testing::WaitFor(
-      [&] { return observer.ResultCount(exits.Id()) > 0 && observer.ResultCount(hangs.Id()) > 0; },
-      seconds(30)));
-  prober->Stop();
-  EXPECT_EQ(FailureClassName(observer.Results(exits.Id()).front().result.failure), "exec");
-  EXPECT_EQ(FailureClassName(observer.Results(hangs.Id()).front().result.failure), "timeout");
+  ExpectClasses(FirstResults({exits, hangs}),
+                {{"exits", FailureClass::kExec}, {"hangs", FailureClass::kTimeout}});
 }
 
 // gRPC says UNAVAILABLE for a server that is not there; the class is the
 // call's status.
 TEST(FailureClass, AGrpcCallThatFailsIsGrpcStatus) {
-  RecordingObserver observer;
-  SystemRandom random{1};
-  auto prober = Prober::Create(RealClock(), random, {}, &observer);
-  Target t;
-  t.service = "grpc";
-  t.host = "127.0.0.1";
-  t.port = registrar::testing::FreePort();
-  t.probe.kind = ProbeKind::kGrpc;
-  t.probe.period = milliseconds(300);
-  t.probe.timeout = seconds(5);
-  prober->SetTargets({t});
-  prober->Start();
-  ASSERT_TRUE(registrar::testing::WaitFor([&] { return observer.Failures() > 0; }, seconds(30)));
-  prober->Stop();
-  const ProbeResult r = observer.Results(t.Id()).front().result;
-  EXPECT_EQ(FailureClassName(r.failure), "grpc_status") << r.reason;
+  Target grpc = Local("grpc", registrar::testing::FreePort(), ProbeKind::kGrpc);
+  grpc.probe.timeout = seconds(5);
+  ExpectClasses(FirstResults({grpc}), {{"grpc", FailureClass::kGrpcStatus}});
 }
 
 TEST(FailureClass, APassingProbeHasNoClass) {
   registrar::testing::HttpBackend ok;
-  RecordingObserver observer;
-  SystemRandom random{1};
-  auto prober = Prober::Create(RealClock(), random, {}, &observer);
-  Target t;
-  t.service = "ok";
-  t.host = "127.0.0.1";
-  t.port = ok.port();
-  t.probe.period = milliseconds(200);
-  prober->SetTargets({t});
-  prober->Start();
-  ASSERT_TRUE(registrar::testing::WaitFor([&] { return observer.ResultCount(t.Id()) > 0; }));
-  prober->Stop();
-  const ProbeResult r = observer.Results(t.Id()).front().result;
+  const ProbeResult r = FirstResults({Local("ok", ok.port())})["ok"];
   EXPECT_TRUE(r.ok) << r.reason;
   EXPECT_EQ(r.failure, FailureClass::kNone);
 }
