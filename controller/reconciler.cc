@@ -314,7 +314,10 @@ bool Controller::Impl::FollowLease() {
   }
   if (lease.id != 0) return true;
   std::lock_guard lock(mu_);
-  dirty_ = false;  // the keeper wakes us when it holds a lease again
+  // The keeper wakes us when it holds a lease again. A grant since Current()
+  // above has already woken us: clearing dirty_ then would lose that wake-up
+  // and leave every key unwritten until the next resync.
+  if (keeper_.Current().id == 0) dirty_ = false;
   return false;
 }
 
