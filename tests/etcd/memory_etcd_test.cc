@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "etcd/client.h"
@@ -390,6 +391,62 @@ TEST_P(EtcdSemantics, AQuietWatchWithProgressNotifyGetsAProgressReportAtTheCurre
 
 INSTANTIATE_TEST_SUITE_P(Backends, EtcdSemantics, ::testing::Values("Memory", "Etcd"),
                          [](const auto& info) { return info.param; });
+
+// The fault hooks, which a real etcd has no twin of.
+TEST(MemoryEtcdFaults, FailNextFailsThatManyCallsOfItsOpAndChangesNothing) {
+  SimulatedClock clock;
+  registrar::testing::MemoryEtcd etcd(clock);
+  etcd.FailNext(2, absl::UnavailableError("down"), "put");
+  EXPECT_EQ(etcd.Put("/a", "1").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(etcd.Range("/a", {}).ok()) << "other operations are not failed";
+  EXPECT_EQ(etcd.Put("/a", "1").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ValueOrDie(etcd.Range("/a", {})).count, 0);
+  EXPECT_TRUE(etcd.Put("/a", "1").ok());
+  EXPECT_EQ(etcd.Calls("put"), 3);
+}
+
+TEST(MemoryEtcdFaults, ALostAnswerStillCommits) {
+  SimulatedClock clock;
+  registrar::testing::MemoryEtcd etcd(clock);
+  etcd.LoseNextAnswers(1, "txn");
+  const Op put{.type = Op::Type::kPut, .key = "/a", .value = "1"};
+  EXPECT_EQ(etcd.Txn({}, {put}).status().code(), absl::StatusCode::kDeadlineExceeded);
+  RangeResult after = ValueOrDie(etcd.Range("/a", {}));
+  ASSERT_EQ(after.kvs.size(), 1u);
+  EXPECT_EQ(after.kvs[0].value, "1");
+  EXPECT_TRUE(etcd.Txn({}, {put}).ok()) << "only the next answer was lost";
+}
+
+TEST(MemoryEtcdFaults, ExpireLeaseEndsALeaseNowWithItsKeys) {
+  SimulatedClock clock;
+  registrar::testing::MemoryEtcd etcd(clock);
+  const int64_t id = ValueOrDie(etcd.LeaseGrant(60)).id;
+  ValueOrDie(etcd.Put("/a", "1", id));
+  EXPECT_TRUE(etcd.ExpireLease(id));
+  EXPECT_EQ(ValueOrDie(etcd.Range("/a", {})).count, 0);
+  EXPECT_EQ(etcd.LeaseTimeToLive(id).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(etcd.ExpireLease(id));
+}
+
+// A watch blocked in Next() on the simulated clock wakes for a write, and
+// for a lease that expires as time is advanced.
+TEST(MemoryEtcdTime, ABlockedWatchWakesForAnExpiryWhenTimeIsAdvanced) {
+  SimulatedClock clock;
+  registrar::testing::MemoryEtcd etcd(clock);
+  const int64_t id = ValueOrDie(etcd.LeaseGrant(5)).id;
+  ValueOrDie(etcd.Put("/a", "1", id));
+  std::unique_ptr<WatchStream> watch = ValueOrDie(etcd.OpenWatch({.key = "/a"}));
+  absl::StatusOr<WatchResponse> got = absl::UnknownError("not yet");
+  std::thread reader([&] { got = watch->Next(std::chrono::hours(1)); });
+  ASSERT_TRUE(WaitFor([&] { return clock.waiters() == 1; }));
+  clock.Advance(seconds(4));
+  ASSERT_TRUE(WaitFor([&] { return clock.waiters() == 1 && clock.NextDeadline() > clock.Now(); }));
+  clock.Advance(seconds(1));
+  reader.join();
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->events.size(), 1u);
+  EXPECT_EQ(got->events[0].type, WatchEvent::Type::kDelete);
+}
 
 }  // namespace
 }  // namespace registrar::etcd
