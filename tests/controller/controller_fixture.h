@@ -89,6 +89,18 @@ inline bool HasKeyIn(etcd::Client& client, const std::string& key, const std::st
   return it != keys.end() && (value.empty() || it->second.value == value);
 }
 
+// A controller as the tests build it: etcd retries capped at 500 ms.
+inline std::unique_ptr<Controller> NewTestController(etcd::Client& client, Clock& clock,
+                                                     Random& random,
+                                                     const RegistrationOptions& options,
+                                                     std::vector<ServiceRegistration> services,
+                                                     ControllerObserver* observer) {
+  ControllerTuning tuning;
+  tuning.backoff.max = std::chrono::milliseconds(500);
+  return std::make_unique<Controller>(client, clock, random, options, std::move(services), observer,
+                                      tuning);
+}
+
 class ControllerTest : public ::testing::Test {
  protected:
   explicit ControllerTest(testing::EtcdServer::Options etcd_options = {})
@@ -111,10 +123,8 @@ class ControllerTest : public ::testing::Test {
   }
 
   Controller& MakeController(std::vector<ServiceRegistration> services = {}) {
-    ControllerTuning tuning;
-    tuning.backoff.max = std::chrono::milliseconds(500);
-    controller_ = std::make_unique<Controller>(*client_, RealClock(), random_, options_,
-                                               std::move(services), &observer_, tuning);
+    controller_ = NewTestController(*client_, RealClock(), random_, options_, std::move(services),
+                                    &observer_);
     return *controller_;
   }
 

@@ -32,10 +32,8 @@ class SimulatedControllerTest : public ::testing::Test {
   }
 
   Controller& MakeController(std::vector<ServiceRegistration> services = {}) {
-    ControllerTuning tuning;
-    tuning.backoff.max = std::chrono::milliseconds(500);
-    controller_ = std::make_unique<Controller>(etcd_, clock_, random_, options_,
-                                               std::move(services), &observer_, tuning);
+    controller_ =
+        NewTestController(etcd_, clock_, random_, options_, std::move(services), &observer_);
     return *controller_;
   }
 
