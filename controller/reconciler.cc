@@ -298,7 +298,7 @@ bool Controller::Impl::WaitForWork() {
         wake = std::min(wake, dirty_since_ + tuning_.batch_window);
       }
     }
-    cv_.wait_for(lock, std::max<Duration>(wake - now, std::chrono::milliseconds(1)));
+    clock_.WaitUntil(cv_, lock, std::max(wake, now + std::chrono::milliseconds(1)));
   }
   return false;
 }
@@ -327,7 +327,10 @@ bool Controller::Impl::FollowLease() {
   }
   if (lease.id != 0) return true;
   std::lock_guard lock(mu_);
-  dirty_ = false;  // the keeper wakes us when it holds a lease again
+  // The keeper wakes us when it holds a lease again. A grant since Current()
+  // above has already woken us: clearing dirty_ then would lose that wake-up
+  // and leave every key unwritten until the next resync.
+  if (keeper_.Current().id == 0) dirty_ = false;
   return false;
 }
 
