@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "controller/controller.h"
+#include "controller/keys.h"
 #include "controller/lease_keeper.h"
 #include "controller/membership.h"
 #include "controller/observed_state.h"
@@ -81,8 +82,10 @@ class Controller::Impl {
   // What the controller thread reconciles against, copied under mu_.
   struct Desired {
     std::map<std::string, DesiredMap> by_group;  // group prefix → key → value
-    std::map<std::string, std::string> keys_by_target;
-    std::map<std::string, std::string> target_by_key;  // every known target's key
+    // Target id → its desired keys, one per layout (written, removed and
+    // adopted together: PlanWrites makes the target a Txn unit).
+    std::map<std::string, std::vector<std::string>> keys_by_target;
+    std::map<std::string, std::string> target_by_key;  // every known target's keys
     std::set<std::string> ours_unhealthy;  // keys of owned targets our probes judged unhealthy
     std::set<std::string> released;        // keys of targets not ours, past the grace
     std::set<std::string> not_ours;        // keys of targets not ours, within the grace
@@ -108,6 +111,8 @@ class Controller::Impl {
   // Recomputes who owns what for `view`; tells the prober when ours changed.
   void UpdateOwnership(const MembershipView& view);
   Desired BuildDesired(const std::vector<std::string>& groups, const ObservedMap& observed);
+  void KeepRegisteredAt(TargetEntry& entry, const ServiceRegistration& svc,
+                        std::vector<LayoutKey>& keys, const ObservedMap& observed);
   Plan PlanWrites(const Desired& desired, const ObservedMap& observed,
                   const MembershipView& view) const;
   bool ReconcileOnce();
