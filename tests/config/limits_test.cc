@@ -135,10 +135,7 @@ TEST(CheckConfigSummary, SaysWhereEachServicesKeysGo) {
 // The table's format choices are the controller's names, in order.
 TEST(KeyTable, FormatChoicesAreTheControllersNames) {
   std::vector<std::string_view> names;
-  for (auto f : {controller::ValueFormat::kPlain, controller::ValueFormat::kJson,
-                 controller::ValueFormat::kGrpcNaming, controller::ValueFormat::kSkyDns}) {
-    names.push_back(controller::ValueFormatName(f));
-  }
+  for (auto f : kValueFormats) names.push_back(controller::ValueFormatName(f));
   EXPECT_EQ(Choices(KeyAt("service", "format")), names);
   EXPECT_EQ(Choices(KeyAt("registration", "format")), names);
 }
@@ -146,7 +143,7 @@ TEST(KeyTable, FormatChoicesAreTheControllersNames) {
 TEST(KeyTable, EveryKeyHasADocAndEveryExampleParses) {
   for (const Key& k : AllKeys()) {
     EXPECT_FALSE(k.doc.empty()) << k.block << "." << k.name;
-    if (k.type == KeyType::kEnum) {
+    if (k.type == KeyType::kEnum || k.type == KeyType::kEnumList) {
       EXPECT_FALSE(Choices(k).empty()) << k.name;
     }
   }
