@@ -474,8 +474,9 @@ Controller::Impl::Desired Controller::Impl::BuildDesired(const std::vector<std::
     const ServiceRegistration& svc = it != services_.end() ? it->second : fallback;
     std::vector<LayoutKey> keys =
         RegistrationKeys(entry.target, svc, options_, entry.registered_at);
-    if (entry.owned && entry.health == probes::Health::kHealthy)
+    if (entry.owned && entry.health == probes::Health::kHealthy) {
       KeepRegisteredAt(entry, svc, keys, observed);
+    }
     for (LayoutKey& k : keys) {
       const std::string& key = k.key;
       d.target_by_key[key] = id;
