@@ -123,6 +123,7 @@ Controller::Impl::~Impl() { Stop(false); }
 void Controller::Impl::SetServices(std::vector<ServiceRegistration> services) {
   std::lock_guard lock(mu_);
   services_.clear();
+  ++services_version_;
   for (auto& s : services) services_[s.service] = std::move(s);
   relist_requested_ = true;  // the set of prefixes may have changed
   MarkDirtyLocked(true);
@@ -472,12 +473,10 @@ Controller::Impl::Desired Controller::Impl::BuildDesired(const std::vector<std::
     ServiceRegistration fallback;
     fallback.service = entry.target.service;
     const ServiceRegistration& svc = it != services_.end() ? it->second : fallback;
-    std::vector<LayoutKey> keys =
-        RegistrationKeys(entry.target, svc, options_, entry.registered_at);
     if (entry.owned && entry.health == probes::Health::kHealthy) {
-      KeepRegisteredAt(entry, svc, keys, observed);
+      KeepRegisteredAt(entry, svc, observed);
     }
-    for (LayoutKey& k : keys) {
+    for (const LayoutKey& k : KeysOfLocked(entry, svc)) {
       const std::string& key = k.key;
       d.target_by_key[key] = id;
       auto seen = observed.find(key);
@@ -493,7 +492,7 @@ Controller::Impl::Desired Controller::Impl::BuildDesired(const std::vector<std::
       // belongs here.
       std::string value;
       if (entry.health == probes::Health::kHealthy) {
-        value = std::move(k.value);
+        value = k.value;
       } else if (entry.health == probes::Health::kUnknown && seen != observed.end()) {
         value = seen->second.value;
         if (seen->second.lease != lease_id_) ++d.adoptions;
@@ -519,17 +518,28 @@ Controller::Impl::Desired Controller::Impl::BuildDesired(const std::vector<std::
 // registration time (another owner's, or ours before a restart), that time is
 // kept, so adoption rewrites no value.
 void Controller::Impl::KeepRegisteredAt(TargetEntry& entry, const ServiceRegistration& svc,
-                                        std::vector<LayoutKey>& keys, const ObservedMap& observed) {
-  for (const LayoutKey& k : keys) {
+                                        const ObservedMap& observed) {
+  for (const LayoutKey& k : KeysOfLocked(entry, svc)) {
     auto seen = observed.find(k.key);
     if (seen == observed.end() || seen->second.value == k.value) continue;
     std::optional<WallTime> at =
         RegisteredAtOf(entry.target, svc, options_, k.format, seen->second.value);
     if (!at) continue;
-    entry.registered_at = *at;
-    keys = RegistrationKeys(entry.target, svc, options_, *at);
+    entry.registered_at = *at;  // KeysOfLocked renders again
     return;
   }
+}
+
+const std::vector<LayoutKey>& Controller::Impl::KeysOfLocked(TargetEntry& entry,
+                                                             const ServiceRegistration& svc) {
+  if (entry.keys_version != services_version_ || entry.keys_at != entry.registered_at ||
+      !(entry.keys_for == entry.target)) {
+    entry.keys = RegistrationKeys(entry.target, svc, options_, entry.registered_at);
+    entry.keys_for = entry.target;
+    entry.keys_at = entry.registered_at;
+    entry.keys_version = services_version_;
+  }
+  return entry.keys;
 }
 
 Plan Controller::Impl::PlanWrites(const Desired& desired, const ObservedMap& observed,

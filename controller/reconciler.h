@@ -77,6 +77,13 @@ class Controller::Impl {
     bool owned = false;
     std::string owner;
     MonoTime unowned_since{};  // when it stopped being ours
+    // Its keys in every layout, rendered for `keys_for` at `keys_at` under
+    // services version `keys_version` (rendering is the costly part of a
+    // reconcile; most targets do not change between two).
+    std::vector<LayoutKey> keys;
+    probes::Target keys_for;
+    WallTime keys_at{};
+    uint64_t keys_version = ~uint64_t{0};
   };
 
   // What the controller thread reconciles against, copied under mu_.
@@ -111,8 +118,10 @@ class Controller::Impl {
   // Recomputes who owns what for `view`; tells the prober when ours changed.
   void UpdateOwnership(const MembershipView& view);
   Desired BuildDesired(const std::vector<std::string>& groups, const ObservedMap& observed);
+  // The target's keys (cached in the entry). Requires mu_.
+  const std::vector<LayoutKey>& KeysOfLocked(TargetEntry& entry, const ServiceRegistration& svc);
   void KeepRegisteredAt(TargetEntry& entry, const ServiceRegistration& svc,
-                        std::vector<LayoutKey>& keys, const ObservedMap& observed);
+                        const ObservedMap& observed);
   Plan PlanWrites(const Desired& desired, const ObservedMap& observed,
                   const MembershipView& view) const;
   bool ReconcileOnce();
@@ -162,6 +171,7 @@ class Controller::Impl {
   std::map<std::string, TargetEntry> targets_;  // by Target::Id()
   size_t targets_version_ = 0;                  // bumped when the set of targets changes
   std::map<std::string, ServiceRegistration> services_;
+  uint64_t services_version_ = 0;  // bumped by SetServices
   std::string config_hash_;
   // Digest → the sorted configured target ids it was computed from: the one
   // we publish now and any the view may still show for us (reload pending).
