@@ -181,6 +181,17 @@ AdminResponse AdminHandler::Route(const AdminRequest& req, const Policy& policy,
     prometheus::TextSerializer().Serialize(out, families);
     return {200, kExposition, out.str(), {}};
   }
+  if (req.path == "/probe") {  // blackbox_exporter's endpoint; `module` is accepted, unused
+    std::string target;
+    for (const auto& [k, v] : req.query) {
+      if (k == "target") target = v;
+    }
+    ProbeAnswer answer = RenderBlackboxProbe(provider_.Targets(), target);
+    return {answer.status,
+            answer.status == 200 ? kExposition : kTextPlain,
+            std::move(answer.body),
+            {{"Cache-Control", "no-store"}}};
+  }
   if (req.path == "/api/v1/targets" || req.path == "/") {
     absl::StatusOr<TargetQuery> query = ParseTargetQuery(req.query, req.path == "/" ? 100 : 10000);
     if (!query.ok()) {

@@ -7,6 +7,8 @@
 //   /healthz /readyz      open unless the web config says otherwise
 //   /metrics              Prometheus text exposition
 //   /api/v1/targets       JSON, filtered/sorted/paged (admin/target_query.h)
+//   /probe?target=SERVICE/ADDRESS[&module=M]  blackbox_exporter's exposition of
+//                         the target's latest result (admin/render.h); module unused
 //   /                     HTML status page, same query string
 //   POST/DELETE /api/v1/targets/{id}/drain   (DrainControl; see below)
 // Errors: 400 bad query/body, 401 + WWW-Authenticate for missing/wrong basic

@@ -25,6 +25,7 @@ RegistrationView LiveStatus::FromSnapshot(const controller::ControllerSnapshot& 
   v.lease_ttl_seconds = s.lease_ttl_seconds;
   v.registered_keys = static_cast<int64_t>(s.registered_keys);
   v.last_error = s.last_error;
+  v.etcd_alarm = s.etcd_alarm;
   v.keys_by_target = s.keys_by_target;
   for (const auto& m : s.members) {
     v.members.push_back({m.id, m.self, static_cast<int64_t>(m.owned_targets)});
@@ -36,10 +37,16 @@ RegistrationView LiveStatus::FromSnapshot(const controller::ControllerSnapshot& 
 
 Readiness LiveStatus::ReadinessOf(bool config_loaded, const controller::ControllerSnapshot& s) {
   if (!config_loaded) return {false, "config not loaded"};
-  if (s.ready) return {true, ""};
+  // An alarm or an unreachable etcd is said even when the registrar was
+  // ready before: it cannot register anything new until they pass.
+  if (!s.etcd_alarm.empty()) {
+    return {false, "etcd alarm " + s.etcd_alarm + ": etcd refuses every write (" + s.last_error +
+                       "); registered keys stay, new ones wait for an operator to clear it"};
+  }
   if (!s.etcd_connected && !s.last_error.empty()) {
     return {false, "etcd unreachable: " + s.last_error};
   }
+  if (s.ready) return {true, ""};
   if (s.lease_id == 0 && !s.dry_run) return {false, "no lease held"};
   if (!s.joined && !s.dry_run) return {false, "not a member of the cluster yet"};
   return {false, "first reconcile not done"};

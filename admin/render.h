@@ -38,6 +38,21 @@ std::string RenderTargetsJson(const StatusSnapshot& snapshot, const TargetQuery&
 std::string RenderStatusPage(const StatusSnapshot& snapshot, const TargetQuery& query,
                              int refresh_seconds);
 
+// /probe?target=SERVICE/ADDRESS: the target's latest probe result in
+// blackbox_exporter's exposition (probe_success, probe_duration_seconds,
+// probe_http_status_code, probe_http_ssl, probe_ip_protocol,
+// probe_ssl_earliest_cert_expiry), plus when that probe ran and the verdict
+// after thresholds. `target` may also be an ADDRESS or a URL
+// ("http://ADDRESS/path") when exactly one service has that address. 400 for
+// a missing or ambiguous target, 404 for one not configured, 503 before its
+// first probe; the body is a text message then.
+struct ProbeAnswer {
+  int status = 200;
+  std::string body;
+};
+ProbeAnswer RenderBlackboxProbe(const std::vector<probes::TargetStatus>& targets,
+                                const std::string& target);
+
 // Escapes & < > " ' for HTML text and attribute values.
 std::string HtmlEscape(const std::string& text);
 

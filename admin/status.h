@@ -42,7 +42,8 @@ struct RegistrationView {
   int64_t lease_id = 0;         // 0: no lease held
   int64_t lease_ttl_seconds = 0;
   int64_t registered_keys = 0;
-  std::string last_error;                             // last etcd error, empty if none
+  std::string last_error;  // last etcd error, empty if none
+  std::string etcd_alarm;  // the alarm that refuses our writes ("NOSPACE"), empty if none
   std::map<std::string, std::string> keys_by_target;  // Target::Id() → registered key
   // Several replicas: the live members and each target's owner (member id).
   // Empty member list: membership not (yet) known.

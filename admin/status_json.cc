@@ -52,6 +52,9 @@ nlohmann::json TargetJson(const probes::TargetStatus& t, const RegistrationView&
           {"registered_key", key == reg.keys_by_target.end() ? json(nullptr) : json(key->second)},
           {"owner", owner == reg.owner_by_target.end() ? json(nullptr) : json(owner->second)},
           {"drained", drained == reg.drained.end() ? json(nullptr) : DrainJson(drained->second)},
+          {"period_seconds", ToSeconds(t.target.probe.period)},
+          {"probe_interval_seconds", ToSeconds(t.interval)},
+          {"late_probes", t.late_probes},
           {"last_results", std::move(results)}};
 }
 
@@ -99,6 +102,7 @@ std::string RenderTargetsJson(const StatusSnapshot& s, const TargetQuery& query)
         {"lease_ttl_seconds", reg.lease_ttl_seconds},
         {"registered_keys", reg.registered_keys},
         {"last_error", reg.last_error},
+        {"etcd_alarm", reg.etcd_alarm},
         {"members", std::move(members)},
         {"fail_open_services", reg.fail_open_services},
         {"rejected_keys", reg.rejected_keys}}},
@@ -113,7 +117,7 @@ std::string RenderTargetsJson(const StatusSnapshot& s, const TargetQuery& query)
   };
   // Reasons come from backends and may hold invalid UTF-8: replace, never throw.
   std::string text = JsonText(out, 2);
-  text.pop_back();  // the closing brace: "targets" goes last
+  text.resize(text.size() - 2);  // "\n}": "targets" goes last, after the last member's line
   text += ",\n  \"targets\": [";
   // One target at a time, one line each: a page of 10 000 targets is ~15 MB
   // of text, and as one json tree it was millions of allocations and several

@@ -38,7 +38,8 @@ form.filters input,form.filters select{font:inherit;padding:4px 8px;border:1px s
 form.filters button{font:inherit;padding:4px 14px;border:0;border-radius:6px;background:#2b6cb0;color:#fff;cursor:pointer}
 .pager{margin:8px 0;color:#5b6475}.pager a{margin:0 6px}
 thead th a{color:inherit;text-decoration:none}thead th a.on{color:#1d2330}
-.drained{background:#b7791f;color:#fff;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600}
+span.drained{background:#b7791f;color:#fff;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600}
+.card.drained.some .n{color:#b7791f}.late{display:block;color:#b7791f;font-size:12px}.drain-reason{display:block;margin-top:3px;color:#5b6475;font-size:12px}
 .version{color:#aab3c5;font-size:13px;margin-left:auto}
 )css";
 
@@ -77,10 +78,15 @@ std::string Row(const StatusSnapshot& s, const probes::TargetStatus& t) {
                    HtmlEscape(t.target.service), "</td><td><code>", HtmlEscape(t.target.Address()),
                    "</code></td>", "<td><span class=\"state ", state, "\">", state, "</span>");
   if (auto d = s.registration.drained.find(id); d != s.registration.drained.end()) {
-    absl::StrAppend(&row, " <span class=\"drained\" title=\"",
-                    HtmlEscape(absl::StrCat(d->second.reason, " (by ", d->second.by, " at ",
-                                            FormatTime(d->second.at), ")")),
-                    "\">drained</span>");
+    // The reason is what the next person on call needs: on the page, not in a tooltip.
+    const DrainInfo& drain = d->second;
+    absl::StrAppend(&row, " <span class=\"drained\">drained</span><span class=\"drain-reason\">",
+                    drain.reason.empty() ? "no reason given" : HtmlEscape(drain.reason),
+                    " &middot; by ", HtmlEscape(drain.by), " ", HtmlEscape(Ago(s.now, drain.at)),
+                    drain.until
+                        ? absl::StrCat(" &middot; until ", HtmlEscape(FormatTime(*drain.until)))
+                        : std::string(),
+                    "</span>");
   }
   absl::StrAppend(&row, "</td>");
   absl::StrAppend(&row, "<td title=\"", HtmlEscape(FormatTime(t.since)), "\">",
@@ -90,7 +96,15 @@ std::string Row(const StatusSnapshot& s, const probes::TargetStatus& t) {
   } else {
     const probes::ProbeResult& last = t.recent.back();
     absl::StrAppend(&row, "<td", last.ok ? "" : " class=\"err\"", ">", HtmlEscape(last.reason),
-                    "</td><td>", Latency(last.latency), "</td><td>");
+                    "</td><td>", Latency(last.latency));
+    // A probe never overlaps itself: when one takes longer than the period
+    // the next starts when it ends, later than the period. Say so.
+    if (t.late_probes > 0 && t.interval > t.target.probe.period * 11 / 10) {
+      absl::StrAppend(&row, "<span class=\"late\">every ", Latency(t.interval), ", period ",
+                      Latency(t.target.probe.period),
+                      ": probes take longer than the period</span>");
+    }
+    absl::StrAppend(&row, "</td><td>");
     for (const probes::ProbeResult& r : t.recent) {
       const std::string tip =
           absl::StrCat(FormatTime(r.wall_start), ": ", r.reason, " (", Latency(r.latency), ")");
@@ -181,6 +195,11 @@ void AppendInfo(const StatusSnapshot& s, std::string& page) {
   row("Lease", reg.lease_id != 0 ? absl::StrCat("<code>", LeaseIdHex(reg.lease_id), "</code> (TTL ",
                                                 reg.lease_ttl_seconds, " s)")
                                  : std::string("<span class=\"muted\">none held</span>"));
+  if (!reg.etcd_alarm.empty()) {
+    row("etcd alarm",
+        absl::StrCat("<span class=\"err\" id=\"etcd-alarm\">", HtmlEscape(reg.etcd_alarm),
+                     ": etcd refuses every write until an operator clears it</span>"));
+  }
   if (!reg.last_error.empty())
     row("Last error", absl::StrCat("<span class=\"err\">", HtmlEscape(reg.last_error), "</span>"));
   if (!reg.members.empty()) {
@@ -325,12 +344,15 @@ std::string RenderStatusPage(const StatusSnapshot& s, const TargetQuery& query,
   if (!s.process.version.empty()) {
     absl::StrAppend(&page, "<span class=\"version\">", HtmlEscape(s.process.version), "</span>");
   }
-  absl::StrAppend(
-      &page, "</header>\n<main><section class=\"cards\" id=\"summary\">",
-      Card("total", static_cast<int64_t>(s.targets.size()), "targets"),
-      Card("healthy", healthy, "healthy"), Card("unhealthy", unhealthy, "unhealthy"),
-      Card("unknown", unknown, "unknown"), Card("keys", reg.registered_keys, "registered keys"),
-      Card("drained", static_cast<int64_t>(reg.drained.size()), "drained"), "</section>\n");
+  absl::StrAppend(&page, "</header>\n<main><section class=\"cards\" id=\"summary\">",
+                  Card("total", static_cast<int64_t>(s.targets.size()), "targets"),
+                  Card("healthy", healthy, "healthy"), Card("unhealthy", unhealthy, "unhealthy"),
+                  Card("unknown", unknown, "unknown"),
+                  Card("keys", reg.registered_keys, "registered keys"),
+                  // Amber only when something is drained: a zero is not a warning.
+                  Card(reg.drained.empty() ? "drained" : "drained some",
+                       static_cast<int64_t>(reg.drained.size()), "drained"),
+                  "</section>\n");
   AppendServices(s, result, query, page);
   AppendInfo(s, page);
   absl::StrAppend(&page, "<h2>Targets</h2>");

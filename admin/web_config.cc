@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/utf8.h"
 #include "common/yaml_document.h"
 
 namespace registrar::admin {
@@ -38,7 +39,7 @@ absl::StatusOr<ClientAuth> ParseClientAuth(const std::string& v) {
   return absl::InvalidArgumentError(absl::StrCat(
       "client_auth_type: expected NoClientCert, RequestClientCert, RequireAnyClientCert, "
       "VerifyClientCertIfGiven or RequireAndVerifyClientCert (got \"",
-      v.substr(0, 64), "\")"));
+      CutForLog(v, 64), "\")"));
 }
 
 absl::Status ParseTls(const YAML::Node& tls, const std::string& base_dir, const std::string& source,
@@ -66,7 +67,7 @@ absl::Status ParseTls(const YAML::Node& tls, const std::string& base_dir, const 
       min_version = v;
     } else {
       return absl::InvalidArgumentError(
-          absl::StrCat(at, ": tls_server_config: unknown field \"", k.substr(0, 64),
+          absl::StrCat(at, ": tls_server_config: unknown field \"", CutForLog(k, 64),
                        "\" (cert_file, key_file, client_ca_file, client_auth_type, min_version)"));
     }
   }
@@ -145,7 +146,7 @@ absl::StatusOr<WebConfig> ParseWebConfig(const std::string& yaml, const std::str
                 absl::StartsWith(hash, "$2y$")) ||
               hash.size() != 60) {
             return absl::InvalidArgumentError(
-                absl::StrCat(Where(source, user.first), ": basic_auth_users: ", name.substr(0, 64),
+                absl::StrCat(Where(source, user.first), ": basic_auth_users: ", CutForLog(name, 64),
                              ": expected a bcrypt hash ($2y$..., 60 characters)"));
           }
           if (name.empty() || name.find(':') != std::string::npos) {
@@ -165,7 +166,7 @@ absl::StatusOr<WebConfig> ParseWebConfig(const std::string& yaml, const std::str
         // exporter-toolkit's HTTP/2 and header options: accepted, not used.
       } else {
         return absl::InvalidArgumentError(absl::StrCat(
-            at, ": unknown field \"", k.substr(0, 64),
+            at, ": unknown field \"", CutForLog(k, 64),
             "\" (tls_server_config, basic_auth_users, open_health_endpoints, enable_drain_api)"));
       }
     }

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <memory>
@@ -258,11 +259,28 @@ int Daemon::Run() {
   return config::kExitOk;
 }
 
+// Raises the soft open-file limit to the hard one, as Go's runtime does: the
+// prober sizes its connection budget from it (probes/prober.h), and the
+// default soft limit (often 1024) would leave large target sets on fresh
+// connections for no reason.
+void RaiseOpenFileLimit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  const rlim_t before = rl.rlim_cur;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) rl.rlim_cur = before;
+  }
+  spdlog::info("open-file limit {} (soft was {}, hard {})", rl.rlim_cur, before, rl.rlim_max);
+}
+
 }  // namespace
 
 int RunDaemon(const config::Config& config, const std::vector<config::ConfigError>& warnings,
               const config::Command& command, const config::VersionInfo& version) {
+  // Logging first, so every line is in the configured format (json too).
   SetUpLogging(config.log.level, config.log.format);
+  RaiseOpenFileLimit();
   for (const auto& w : warnings) spdlog::warn("config: {}", w.ToString());
   Daemon daemon(config, command, version);
   return daemon.Run();

@@ -1,11 +1,18 @@
 #include "cmd/drain_cli.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "cmd/wiring.h"
 #include "config/config.h"
 #include "controller/drain_store.h"
@@ -20,13 +27,23 @@ void AddConnectionOptions(CLI::App& app, DrainCommandOptions& o) {
                  "etcd endpoints, comma-separated (when no --config is given)");
 }
 
+// "cli:" and who runs the command: $USER or $LOGNAME as a shell sets them,
+// else the effective user (cron, systemd units and `env -i` leave both unset).
 std::string DefaultWho() {
   for (const char* var : {"USER", "LOGNAME"}) {
     if (const char* v = std::getenv(var); v != nullptr && *v != '\0') {
       return std::string("cli:") + v;
     }
   }
-  return "cli";
+  const uid_t uid = geteuid();
+  std::vector<char> buffer(16384);
+  passwd entry{};
+  passwd* found = nullptr;
+  if (getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr &&
+      found->pw_name != nullptr && *found->pw_name != '\0') {
+    return std::string("cli:") + found->pw_name;
+  }
+  return "cli:uid " + std::to_string(uid);
 }
 
 // The config the daemon would run (for etcd settings and the prefixes), or
@@ -60,13 +77,26 @@ bool Configured(const config::Config& c, const std::string& id) {
   return false;
 }
 
+// "; did you mean \"ID\"?" for the closest of `ids` to `id`, or "".
+std::string DidYouMean(const std::string& id, const std::vector<std::string>& ids) {
+  const std::string best =
+      config::ClosestName(id, std::vector<std::string_view>(ids.begin(), ids.end()));
+  return best.empty() ? "" : "; did you mean \"" + best + "\"?";
+}
+
+std::vector<std::string> TargetIds(const config::Config& c) {
+  std::vector<std::string> ids;
+  for (const auto& t : c.Targets()) ids.push_back(t.Id());
+  return ids;
+}
+
 }  // namespace
 
 void AddDrainOptions(CLI::App& app, DrainCommandOptions& o) {
   app.add_option("target", o.target, "SERVICE/ADDRESS, e.g. orders/10.0.0.5:8080");
   app.add_option("--reason", o.reason, "why (shown on the status page and in --list)");
   app.add_option("--for", o.duration, "end the drain by itself after this long, e.g. 1h");
-  app.add_option("--by", o.by, "who drains (default cli:$USER)");
+  app.add_option("--by", o.by, "who drains (default cli:$USER, else the effective user)");
   app.add_flag("--list", o.list, "list every drain");
   AddConnectionOptions(app, o);
 }
@@ -100,8 +130,10 @@ int RunDrainCommand(const config::Command& command, const DrainCommandOptions& o
   std::optional<config::Config> c = LoadFor(command, o, err);
   if (!c) return config::kExitUsage;
   if (!o.target.empty() && !command.config_path.empty() && !Configured(*c, o.target) && !undrain) {
+    const std::string hint = DidYouMean(o.target, TargetIds(*c));
     err << "etcd-registrar: " << o.target << " is not a target of " << command.config_path
-        << " (ids are SERVICE/ADDRESS as /api/v1/targets shows them)\n";
+        << (hint.empty() ? " (ids are SERVICE/ADDRESS as /api/v1/targets shows them)" : hint)
+        << "\n";
     return config::kExitUsage;
   }
   auto client = etcd::Client::Create(EtcdClientOptions(c->etcd));
@@ -116,6 +148,10 @@ int RunDrainCommand(const config::Command& command, const DrainCommandOptions& o
       err << "etcd-registrar: " << drains.status().message() << "\n";
       return config::kExitRuntimeFailure;
     }
+    if (drains->empty()) {
+      out << "no drains (nothing under " << store.Key("") << ")\n";
+      return config::kExitOk;
+    }
     for (const auto& [id, d] : *drains) {
       out << id << "\treason=\"" << d.reason << "\"\tby=" << d.by
           << "\tat=" << controller::FormatRfc3339(d.at)
@@ -127,7 +163,15 @@ int RunDrainCommand(const config::Command& command, const DrainCommandOptions& o
       undrain ? store.Undrain(o.target)
               : store.Drain(o.target, o.reason, duration, o.by.empty() ? DefaultWho() : o.by);
   if (!done.ok()) {
-    err << "etcd-registrar: " << done.message() << "\n";
+    std::string hint;
+    if (undrain && absl::IsNotFound(done)) {  // a typo of a drained id?
+      if (auto drains = store.List(); drains.ok()) {
+        std::vector<std::string> ids;
+        for (const auto& [id, d] : *drains) ids.push_back(id);
+        hint = DidYouMean(o.target, ids);
+      }
+    }
+    err << "etcd-registrar: " << done.message() << hint << "\n";
     return config::kExitRuntimeFailure;
   }
   out << (undrain ? "undrained " : "drained ") << o.target

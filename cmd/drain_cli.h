@@ -31,7 +31,7 @@ struct DrainCommandOptions {
   std::string target;     // SERVICE/ADDRESS
   std::string reason;     // drain
   std::string duration;   // drain --for ("1h"); empty: until undrained
-  std::string by;         // drain --by; empty: "cli:$USER"
+  std::string by;         // drain --by; empty: "cli:$USER", else the effective user
   bool list = false;      // drain --list
   std::string endpoints;  // --endpoints, comma-separated
 };

@@ -1,4 +1,5 @@
-// Process logging: spdlog's default logger to stderr, as text or JSON lines.
+// Process logging: spdlog's default logger to stderr, as text or JSON lines;
+// gRPC's own log lines are routed through it.
 #pragma once
 
 #include <string>

@@ -1,7 +1,5 @@
 // etcd-registrar: run (default), check-config, discover, drain, undrain.
 #include <signal.h>
-#include <spdlog/spdlog.h>
-#include <sys/resource.h>
 
 #include <atomic>
 #include <iostream>
@@ -34,21 +32,6 @@ int Discover(const registrar::etcd::DiscoverOptions& options, const sigset_t& si
   done.store(true);
   waiter.join();
   return code;
-}
-
-// Raises the soft open-file limit to the hard one, as Go's runtime does: the
-// prober sizes its connection budget from it (probes/prober.h), and the
-// default soft limit (often 1024) would leave large target sets on fresh
-// connections for no reason.
-void RaiseOpenFileLimit() {
-  rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
-  const rlim_t before = rl.rlim_cur;
-  if (rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) rl.rlim_cur = before;
-  }
-  spdlog::info("open-file limit {} (soft was {}, hard {})", rl.rlim_cur, before, rl.rlim_max);
 }
 
 }  // namespace
@@ -99,7 +82,6 @@ int main(int argc, char** argv) {
     case CommandKind::kRun:
       break;
   }
-  RaiseOpenFileLimit();
   registrar::config::LoadResult loaded =
       registrar::config::LoadConfigDetailed(command.config_path, command.overrides);
   if (!loaded.config) {

@@ -37,4 +37,19 @@ size_t FirstInvalidUtf8(std::string_view text) {
   return std::string_view::npos;
 }
 
+size_t CharacterBoundary(std::string_view text, size_t at) {
+  if (at >= text.size()) return text.size();
+  while (at > 0 && (static_cast<uint8_t>(text[at]) & 0xC0) == 0x80) --at;
+  return at;
+}
+
+std::string CutForLog(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t cut = CharacterBoundary(text, max_bytes);
+  const size_t separator = text.substr(0, cut).find_last_of(", ");
+  if (separator != std::string_view::npos && separator + 1 >= cut / 2) cut = separator + 1;
+  return std::string(text.substr(0, cut)) + "… (" + std::to_string(text.size() - cut) +
+         " more bytes)";
+}
+
 }  // namespace registrar

@@ -21,6 +21,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -199,6 +200,13 @@ std::vector<std::string> ChangesNeedingRestart(const Config& before, const Confi
 // A human summary for check-config and the startup log: services, endpoint
 // counts, probe kinds, etcd endpoints. Never contains secrets.
 std::string Summary(const Config& config);
+
+// The one of `candidates` closest to `name` (edit distance with
+// transpositions), for "did you mean" hints: check-config's for an unknown
+// key, `drain`'s for a target id it does not configure. Empty when none is
+// within `max_distance` edits, or `name` is too long to compare cheaply.
+std::string ClosestName(std::string_view name, const std::vector<std::string_view>& candidates,
+                        size_t max_distance = 2);
 
 // `etcd-registrar check-config`: loads `path`; prints the summary to `out`
 // and returns 0 when valid, prints every error to `err` and returns 2 if not.

@@ -77,7 +77,8 @@ const Key kKeys[] = {
      .name = "dialTimeout",
      .type = K::kDuration,
      .doc = "How long one connection attempt to etcd may take. With several endpoints, one that "
-            "refuses the connection is passed over at once.",
+            "refuses the connection is passed over at once; when every endpoint has failed (a "
+            "partition), a call waits up to this long for any of them to connect again.",
      .default_value = "5s",
      .example = "3s",
      .reload = kRestart},
@@ -353,14 +354,17 @@ const Key kKeys[] = {
     {.block = "probe",
      .name = "periodSeconds",
      .type = K::kSeconds,
-     .doc = "Time between probes; more than `timeoutSeconds`.",
+     .doc = "Time between probe starts. As in Kubernetes, it may be shorter than "
+            "`timeoutSeconds`: a probe never overlaps itself, the next starts when it ends "
+            "(the status page and `registrar_target_probe_interval_seconds` show the interval).",
      .default_value = "10",
      .example = "5",
      .min = 1},
     {.block = "probe",
      .name = "timeoutSeconds",
      .type = K::kSeconds,
-     .doc = "A probe that takes longer fails; less than `periodSeconds`.",
+     .doc = "A probe that takes longer fails; any value Kubernetes accepts, also at or above "
+            "`periodSeconds`.",
      .default_value = "1",
      .example = "2",
      .min = 1},
@@ -380,6 +384,14 @@ const Key kKeys[] = {
      .example = "5",
      .min = 1,
      .max = 1'000'000},
+    {.block = "probe",
+     .name = "terminationGracePeriodSeconds",
+     .type = K::kInt,
+     .doc = "Accepted so a probe block copied from a Kubernetes manifest works unchanged; "
+            "nothing is killed here, so it has no effect.",
+     .example = "30",
+     .min = 1,
+     .max = 1'000'000'000},
     {.block = "probe",
      .name = "reuseConnections",
      .type = K::kBool,

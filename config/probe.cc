@@ -12,17 +12,6 @@ using probes::ProbeSpec;
 
 constexpr std::string_view kPortRange = "an integer 1-65535";
 
-// Where a field got its value, for errors that involve two fields.
-struct Origin {
-  YAML::Mark mark;
-  std::string path;
-};
-
-struct ProbeOrigins {
-  std::optional<Origin> period;
-  std::optional<Origin> timeout;
-};
-
 void ApplyHost(const MapReader& m, std::string* host, Errors& errors) {
   if (auto f = m.Get("host")) {
     if (auto v = ReadString(*f, errors)) {
@@ -38,6 +27,19 @@ void ApplyHost(const MapReader& m, std::string* host, Errors& errors) {
 void ApplyPort(const MapReader& m, std::string_view block, std::optional<int>* port,
                Errors& errors) {
   if (auto f = m.Get("port")) {
+    // A Kubernetes named port ("http") names one of the container's ports;
+    // here there is no container to ask. Say so rather than only "integer".
+    if (f->node.IsScalar() && !f->node.Scalar().empty() &&
+        f->node.Scalar().find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") ==
+            std::string::npos &&
+        f->node.Scalar().find_first_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos) {
+      errors.Add(f->mark, f->path,
+                 std::string("expected ") + std::string(kPortRange) + ", got the named port " +
+                     Quote(f->node.Scalar()) +
+                     " (Kubernetes looks names up in the container's ports; write the number, "
+                     "or leave port out to probe the endpoint's own port)");
+      return;
+    }
     if (auto v = ReadInt(*f, errors, KeyAt(block, "port"), kPortRange))
       *port = static_cast<int>(*v);
   }
@@ -299,21 +301,18 @@ bool ApplyAction(const MapReader& m, ProbeSpec* spec, const ProbeDefaults* keep,
 }
 
 // The timing, threshold and connection fields shared by defaults and probes.
-void ApplyCommonFields(const MapReader& m, ProbeSpec* spec, ProbeOrigins* origins, Errors& errors) {
+void ApplyCommonFields(const MapReader& m, ProbeSpec* spec, Errors& errors) {
   if (auto f = m.Get("initialDelaySeconds")) {
     if (auto v = ReadSeconds(*f, errors, /*allow_zero=*/true)) spec->initial_delay = *v;
   }
   if (auto f = m.Get("periodSeconds")) {
-    if (auto v = ReadSeconds(*f, errors, /*allow_zero=*/false)) {
-      spec->period = *v;
-      origins->period = Origin{f->mark, f->path};
-    }
+    if (auto v = ReadSeconds(*f, errors, /*allow_zero=*/false)) spec->period = *v;
   }
   if (auto f = m.Get("timeoutSeconds")) {
-    if (auto v = ReadSeconds(*f, errors, /*allow_zero=*/false)) {
-      spec->timeout = *v;
-      origins->timeout = Origin{f->mark, f->path};
-    }
+    if (auto v = ReadSeconds(*f, errors, /*allow_zero=*/false)) spec->timeout = *v;
+  }
+  if (auto f = m.Get("terminationGracePeriodSeconds")) {  // Kubernetes' own; checked, unused
+    (void)ReadInt(*f, errors, KeyAt("probe", "terminationGracePeriodSeconds"), "an integer >= 1");
   }
   constexpr std::string_view kThreshold = "an integer >= 1";
   if (auto f = m.Get("successThreshold")) {
@@ -331,22 +330,6 @@ void ApplyCommonFields(const MapReader& m, ProbeSpec* spec, ProbeOrigins* origin
   }
   if (auto f = m.Get("minCertValidity")) {
     if (auto v = ReadDuration(*f, errors)) spec->min_cert_validity = *v;
-  }
-}
-
-// Reports timeout >= period at `where`: the timeout field, or the period
-// field when only the period was set at this level.
-void CheckTimeoutBelowPeriod(const ProbeSpec& spec, const Origin& where, bool at_timeout,
-                             Errors& errors) {
-  if (spec.timeout < spec.period) return;
-  if (at_timeout) {
-    errors.Add(where.mark, where.path,
-               "expected less than periodSeconds (" + FormatDuration(spec.period) + "), got " +
-                   FormatDuration(spec.timeout));
-  } else {
-    errors.Add(where.mark, where.path,
-               "expected more than timeoutSeconds (" + FormatDuration(spec.timeout) + "), got " +
-                   FormatDuration(spec.period));
   }
 }
 
@@ -386,9 +369,7 @@ ProbeDefaults ParseProbeDefaults(const std::optional<Field>& defaults, Errors& e
   if (!defaults) return result;
   MapReader m(*defaults, errors, KeyNames("probe"));
   if (!m.valid()) return result;
-  ProbeOrigins origins;
-  size_t errors_before = errors.size();
-  ApplyCommonFields(m, &result.spec, &origins, errors);
+  ApplyCommonFields(m, &result.spec, errors);
   if (ApplyAction(m, &result.spec, nullptr, allow_exec, errors, base_dir)) {
     using probes::ProbeKind;
     result.has_http_get = result.spec.kind == ProbeKind::kHttpGet && m.Has("httpGet");
@@ -396,11 +377,6 @@ ProbeDefaults ParseProbeDefaults(const std::optional<Field>& defaults, Errors& e
     result.has_exec = result.spec.kind == ProbeKind::kExec && m.Has("exec");
     result.has_grpc = result.spec.kind == ProbeKind::kGrpc && m.Has("grpc");
     result.has_tls_socket = result.spec.kind == ProbeKind::kTlsSocket && m.Has("tlsSocket");
-  }
-  if (errors.size() == errors_before && (origins.period || origins.timeout)) {
-    bool at_timeout = origins.timeout.has_value();
-    CheckTimeoutBelowPeriod(result.spec, at_timeout ? *origins.timeout : *origins.period,
-                            at_timeout, errors);
   }
   return result;
 }
@@ -422,21 +398,15 @@ std::optional<ProbeSpec> ParseServiceProbe(const std::optional<Field>& probe,
   size_t errors_before = errors.size();
   MapReader m(*probe, errors, KeyNames("probe"));
   if (!m.valid()) return std::nullopt;
-  ProbeOrigins origins;
-  ApplyCommonFields(m, &spec, &origins, errors);
+  ApplyCommonFields(m, &spec, errors);
   if (!ApplyAction(m, &spec, &defaults, defaults.allow_exec, errors, base_dir) &&
       !has_default_action) {
     errors.Add(m.mark(), m.path(),
                "expected exactly one of httpGet, tcpSocket, exec, grpc or tlsSocket (or one under "
                "defaults), got none");
   }
-  // Report timeout >= period here only when this probe set one of them:
-  // a conflict inside `defaults:` was reported once, there.
-  if (errors.size() == errors_before && (origins.period || origins.timeout)) {
-    bool at_timeout = origins.timeout.has_value();
-    CheckTimeoutBelowPeriod(spec, at_timeout ? *origins.timeout : *origins.period, at_timeout,
-                            errors);
-  }
+  // A timeout at or above the period is allowed, as kubelet allows it: a
+  // probe never overlaps itself, the next starts when it ends (probes/schedule.h).
   if (errors.size() != errors_before) return std::nullopt;
   return spec;
 }

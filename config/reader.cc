@@ -1,7 +1,5 @@
 #include "config/reader.h"
 
-#include "common/utf8.h"
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -9,6 +7,7 @@
 #include <sstream>
 
 #include "common/utf8.h"
+#include "config/config.h"
 #include "config/values.h"
 
 namespace registrar::config::internal {
@@ -55,10 +54,7 @@ void Errors::Warn(const YAML::Mark& mark, std::string path, std::string message)
 std::string Quote(std::string_view text) {
   size_t full_size = text.size();
   if (full_size > kMaxQuotedBytes) {
-    size_t cut = kMaxQuotedBytes;
-    // Back off UTF-8 continuation bytes so no character is split.
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    text = text.substr(0, cut);
+    text = text.substr(0, CharacterBoundary(text, kMaxQuotedBytes));
   }
   std::string out = "\"";
   for (char c : text) {
@@ -81,9 +77,7 @@ std::string Quote(std::string_view text) {
 
 std::string ShortKey(std::string_view key) {
   if (key.size() <= kMaxQuotedBytes) return std::string(key);
-  size_t cut = kMaxQuotedBytes;
-  while (cut > 0 && (static_cast<unsigned char>(key[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(key.substr(0, cut)) + "…";
+  return std::string(key.substr(0, CharacterBoundary(key, kMaxQuotedBytes))) + "…";
 }
 
 std::string Describe(const YAML::Node& node) {
@@ -189,15 +183,9 @@ MapReader::MapReader(const Field& field, Errors& errors, std::vector<std::string
     for (std::string_view k : known) is_known = is_known || k == name;
     if (!is_known) {
       std::string message = "unknown key";
-      std::string_view best;
-      size_t best_distance = 3;  // suggest only close names
-      for (std::string_view k : known) {
-        if (name.size() > 2 * kMaxQuotedBytes) break;  // no hint for a huge key
-        size_t d = EditDistance(name, k);
-        if (d < best_distance) best = k, best_distance = d;
-      }
+      const std::string best = ClosestName(name, known);
       if (!best.empty()) {
-        message += "; did you mean \"" + std::string(best) + "\"?";
+        message += "; did you mean \"" + best + "\"?";
       } else {
         message += "; expected one of: ";
         for (size_t i = 0; i < known.size(); ++i) {

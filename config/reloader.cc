@@ -1,11 +1,16 @@
 #include "config/reloader.h"
 
+#include <algorithm>
+
 #include "spdlog/spdlog.h"
 
 namespace registrar::config {
 
 Reloader::Reloader(std::string path, Overrides overrides, std::shared_ptr<const Config> initial)
-    : path_(std::move(path)), overrides_(std::move(overrides)), current_(std::move(initial)) {}
+    : path_(std::move(path)),
+      overrides_(std::move(overrides)),
+      running_(initial),
+      current_(std::move(initial)) {}
 
 std::shared_ptr<const Config> Reloader::current() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -29,7 +34,8 @@ ReloadOutcome Reloader::Reload(const std::string& reason) {
   for (const ConfigError& w : result.warnings) spdlog::warn("config: {}", w.ToString());
   auto after = std::make_shared<const Config>(std::move(*result.config));
   outcome.diff = Diff(before->Targets(), after->Targets());
-  outcome.needs_restart = ChangesNeedingRestart(*before, *after);
+  outcome.needs_restart = ChangesNeedingRestart(*running_, *after);
+  const std::vector<std::string> pending_before = ChangesNeedingRestart(*running_, *before);
   outcome.changed = !(*before == *after);
   outcome.config = after;
   {
@@ -44,8 +50,17 @@ ReloadOutcome Reloader::Reload(const std::string& reason) {
                  outcome.diff.changed.size());
   }
   for (const std::string& key : outcome.needs_restart) {
-    spdlog::warn("config reload ({}): {} changed; it takes effect at the next restart", reason,
-                 key);
+    spdlog::warn(
+        "config reload ({}): {} differs from the running config; it takes effect at the next "
+        "restart",
+        reason, key);
+  }
+  for (const std::string& key : pending_before) {
+    if (std::find(outcome.needs_restart.begin(), outcome.needs_restart.end(), key) ==
+        outcome.needs_restart.end()) {
+      spdlog::info("config reload ({}): {} is back to the running value; no restart needed for it",
+                   reason, key);
+    }
   }
   return outcome;
 }

@@ -5,7 +5,9 @@
 // new config is invalid, the current one stays, every error is logged, and
 // the outcome says so (the caller counts it in a metric). If it is valid, it
 // becomes current and the outcome carries the target diff to apply, plus the
-// settings that changed but need a restart (logged as warnings).
+// settings that need a restart: those that differ from the config the
+// process runs with (the initial one), not from the previous file, so an
+// edit reverted before a restart needs none (logged as warnings).
 //
 // Thread-safety: all methods are thread-safe; reloads are serialised.
 #pragma once
@@ -21,11 +23,12 @@ namespace registrar::config {
 
 struct ReloadOutcome {
   bool ok = false;
-  bool changed = false;                    // ok and the new config differs from the old
-  std::shared_ptr<const Config> config;    // the current config after the reload
-  TargetDiff diff;                         // ok: targets added / removed / changed
-  std::vector<ConfigError> errors;         // !ok: why the new config was rejected
-  std::vector<std::string> needs_restart;  // ok: changed settings applied only at restart
+  bool changed = false;                  // ok and the new config differs from the old
+  std::shared_ptr<const Config> config;  // the current config after the reload
+  TargetDiff diff;                       // ok: targets added / removed / changed
+  std::vector<ConfigError> errors;       // !ok: why the new config was rejected
+  // ok: settings that differ from the running ones and apply only at restart.
+  std::vector<std::string> needs_restart;
 };
 
 class Reloader final {
@@ -39,6 +42,8 @@ class Reloader final {
  private:
   const std::string path_;
   const Overrides overrides_;
+  // What the process runs with for settings a reload cannot apply.
+  const std::shared_ptr<const Config> running_;
   mutable std::mutex mu_;
   std::shared_ptr<const Config> current_;  // guarded by mu_
   std::mutex reload_mu_;                   // serialises Reload()

@@ -158,4 +158,16 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 
 }  // namespace internal
 
+std::string ClosestName(std::string_view name, const std::vector<std::string_view>& candidates,
+                        size_t max_distance) {
+  if (name.size() > 160) return "";  // quadratic: no hint for a huge name
+  std::string_view best;
+  size_t best_distance = max_distance + 1;
+  for (std::string_view c : candidates) {
+    const size_t d = internal::EditDistance(name, c);
+    if (d < best_distance) best = c, best_distance = d;
+  }
+  return std::string(best);
+}
+
 }  // namespace registrar::config

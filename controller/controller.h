@@ -75,6 +75,9 @@ class ControllerObserver {
   virtual void OnSession(bool /*joined*/) {}
   // Keys etcd refuses to store (value too large, …), kept out of every batch.
   virtual void OnRejectedKeys(size_t /*keys*/) {}
+  // The etcd alarm that refuses our writes now ("NOSPACE", "CORRUPT"; "" once
+  // a write or grant passes again). Called on every change.
+  virtual void OnEtcdAlarm(std::string_view /*alarm*/) {}
 };
 
 // Internal knobs; defaults suit production, tests shorten some.
@@ -122,6 +125,9 @@ struct ControllerSnapshot {
   int64_t lease_ttl_seconds = 0;
   size_t registered_keys = 0;  // our keys present in etcd (dry run: would be)
   std::string last_error;      // empty when the last etcd call succeeded
+  // The etcd alarm that refuses our writes ("NOSPACE", "CORRUPT"), from the
+  // last write or lease grant that etcd refused for it; empty once one passes.
+  std::string etcd_alarm;
   std::map<std::string, std::string> keys_by_target;  // Target::Id() → key, healthy ones
   bool ready = false;
   std::string member_id;

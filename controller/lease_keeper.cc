@@ -43,10 +43,10 @@ void LeaseKeeper::Start() {
   thread_ = std::thread([this] { Run(); });
 }
 
-void LeaseKeeper::Stop(bool revoke) {
+bool LeaseKeeper::Stop(bool revoke) {
   {
     std::lock_guard lock(mu_);
-    if (stop_) return;
+    if (stop_) return false;
     stop_ = true;
     if (stream_) stream_->Cancel();
   }
@@ -58,13 +58,15 @@ void LeaseKeeper::Stop(bool revoke) {
     id = held_.id;
     stream_.reset();
   }
-  if (!revoke || id == 0) return;
+  if (!revoke || id == 0) return false;
   if (absl::Status s = client_.LeaseRevoke(id); s.ok()) {
     spdlog::info("{} lease {:x} revoked", name_, id);
+    return true;
   } else {
     spdlog::warn("{} lease {:x}: revoke failed ({}); it expires within {}s", name_, id,
                  s.ToString(), ttl_seconds_);
   }
+  return false;
 }
 
 HeldLease LeaseKeeper::Current() const {
@@ -103,7 +105,21 @@ void LeaseKeeper::Run() {
       continue;
     }
     if (timing_.PresumedLost(now)) {
-      LostLocked(lock, held_.id, "not renewed within its TTL");
+      // No renewal answered for a whole TTL. etcd extends every lease across
+      // a leader change, so after an election on a loaded machine the lease
+      // is often still alive: ask before giving it (and every key) up.
+      switch (AskEtcd(lock)) {
+        case Verdict::kAlive:
+          break;
+        case Verdict::kGone:
+          LostLocked(lock, held_.id, "not renewed within its TTL, and etcd no longer holds it");
+          break;
+        case Verdict::kUnknown:
+          // etcd cannot be asked now: its answer, once it can, decides (a
+          // lease that expired meanwhile is then replaced at once).
+          retry_at_ = clock_.Now() + std::min<Duration>(backoff_.Next(), timing_.ttl() / 6);
+          break;
+      }
       continue;
     }
     if (timing_.KeepAliveDue(now)) {
@@ -113,6 +129,36 @@ void LeaseKeeper::Run() {
     cv_.wait_for(lock, std::clamp<Duration>(timing_.next_keepalive() - now,
                                             std::chrono::milliseconds(1), kMaxSleep));
   }
+}
+
+LeaseKeeper::Verdict LeaseKeeper::AskEtcd(std::unique_lock<std::mutex>& lock) {
+  const int64_t id = held_.id;
+  lock.unlock();
+  auto info = client_.LeaseTimeToLive(id);
+  lock.lock();
+  if (stop_ || held_.id != id) return Verdict::kAlive;  // decided meanwhile
+  if (info.status().code() == absl::StatusCode::kNotFound ||
+      (info.ok() && info->ttl_seconds <= 0)) {
+    return Verdict::kGone;
+  }
+  if (!info.ok()) {
+    if (!asking_) {
+      spdlog::warn(
+          "{} lease {:x}: no keepalive answered within its TTL and etcd cannot be asked "
+          "({}); asking again until it answers",
+          name_, id, info.status().ToString());
+    }
+    asking_ = true;
+    return Verdict::kUnknown;
+  }
+  asking_ = false;
+  ++lives_confirmed_;
+  timing_.Renewed(clock_.Now(), seconds(info->ttl_seconds));
+  spdlog::info(
+      "{} lease {:x}: no keepalive answered within its TTL, but etcd still holds it "
+      "({}s left); kept",
+      name_, id, info->ttl_seconds);
+  return Verdict::kAlive;
 }
 
 void LeaseKeeper::Grant(std::unique_lock<std::mutex>& lock) {
@@ -126,6 +172,11 @@ void LeaseKeeper::Grant(std::unique_lock<std::mutex>& lock) {
     spdlog::warn("{} lease: grant failed ({}); retry #{} in {}ms", name_, lease.status().ToString(),
                  backoff_.failures(),
                  std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
+    if (events_.grant_failed) {
+      lock.unlock();
+      events_.grant_failed(lease.status());
+      lock.lock();
+    }
     return;
   }
   backoff_.Reset();

@@ -6,7 +6,11 @@
 // at most TTL/3 for a connection or an answer, so an etcd that is down or
 // silent is reported by `keepalive_failed` within 2/3 of the TTL), and when the
 // lease is gone (keepalive answers TTL 0, it expired while etcd was away, or
-// a caller reports it with ReportLost) grants exactly one new one. Other etcd
+// a caller reports it with ReportLost) grants exactly one new one. A lease
+// that went a whole TTL without an answered keepalive is asked about
+// (LeaseTimeToLive) before it is given up, and given up only once etcd says
+// it is gone (asked again while etcd cannot answer): etcd extends leases
+// across a leader change, so a slow election must not cost every key. Other etcd
 // work (Txn batches, relists) never delays a keepalive: they run on other
 // threads, and this thread only ever waits on its own keepalive call.
 //
@@ -41,6 +45,7 @@ struct LeaseKeeperEvents {
   std::function<void(const HeldLease&, bool regrant)> granted;  // a new lease is held
   std::function<void(int64_t lease_id)> lost;                   // that lease is gone
   std::function<void(const absl::Status&)> keepalive_failed;    // one renewal failed
+  std::function<void(const absl::Status&)> grant_failed;        // one grant failed
 };
 
 class LeaseKeeper {
@@ -55,10 +60,17 @@ class LeaseKeeper {
 
   void Start();  // idempotent
   // Ends the thread; with `revoke`, revokes the held lease (bounded by the
-  // client's request timeout). Idempotent.
-  void Stop(bool revoke);
+  // client's request timeout). True when this call revoked a lease (etcd
+  // said so); false when it did not revoke, had none, or etcd failed (logged).
+  // Idempotent.
+  bool Stop(bool revoke);
 
   HeldLease Current() const;
+  // How often a lease presumed lost turned out alive and was kept.
+  uint64_t lives_confirmed() const {
+    std::lock_guard lock(mu_);
+    return lives_confirmed_;
+  }
   // etcd said `lease_id` does not exist (e.g. a Txn's "lease not found"). When
   // it is the held lease it is dropped and one new lease is granted; a report
   // about an older lease changes nothing (one loss, one regrant).
@@ -68,6 +80,10 @@ class LeaseKeeper {
   void Run();
   void LostLocked(std::unique_lock<std::mutex>& lock, int64_t id, const std::string& why);
   void Grant(std::unique_lock<std::mutex>& lock);
+  // Asks etcd about the held lease once its TTL ran out unrenewed: alive
+  // (renewed timing), gone, or unknown (etcd did not answer).
+  enum class Verdict { kAlive, kGone, kUnknown };
+  Verdict AskEtcd(std::unique_lock<std::mutex>& lock);
   void Renew(std::unique_lock<std::mutex>& lock);
 
   // Constant after construction.
@@ -90,6 +106,8 @@ class LeaseKeeper {
   // The stream of held_.id; replaced on the keeper thread, cancelled by Stop().
   std::unique_ptr<etcd::KeepAliveStream> stream_;  // guarded by mu_ (pointer only)
   int64_t stream_lease_ = 0;                       // guarded by mu_
+  uint64_t lives_confirmed_ = 0;                   // guarded by mu_
+  bool asking_ = false;  // guarded by mu_: etcd could not be asked the last time
 };
 
 }  // namespace registrar::controller

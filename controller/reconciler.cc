@@ -4,9 +4,11 @@
 #include <cstdio>
 #include <utility>
 
+#include "common/utf8.h"
 #include "controller/keys.h"
 #include "controller/ownership.h"
 #include "controller/txn_writer.h"
+#include "etcd/errors.h"
 #include "spdlog/spdlog.h"
 
 namespace registrar::controller {
@@ -24,8 +26,8 @@ constexpr Duration kFencedRetry = std::chrono::milliseconds(100);
 constexpr Duration kHandoverPoll = std::chrono::milliseconds(100);
 // At most this many keys are named in one log line.
 constexpr size_t kKeysLogged = 10;
-// Values are quoted in logs up to this length.
-constexpr size_t kValueLogged = 120;
+// Values are quoted in logs up to about this length (common/utf8.h CutForLog).
+constexpr size_t kValueLogged = 160;
 // Target sets remembered while our newest digest is not yet in our view (a
 // bound for reloads that come faster than etcd hears of them).
 constexpr size_t kMaxPublishedSets = 8;
@@ -35,7 +37,7 @@ std::string KeysForLog(const Plan& plan) {
   size_t n = 0;
   for (const auto& [key, value] : plan.puts) {
     if (n++ == kKeysLogged) break;
-    out += (out.empty() ? "put " : ", put ") + key + "=" + value.substr(0, kValueLogged);
+    out += (out.empty() ? "put " : ", put ") + key + "=" + CutForLog(value, kValueLogged);
   }
   for (const auto& key : plan.deletes) {
     if (n++ >= kKeysLogged) break;
@@ -94,6 +96,13 @@ Controller::Impl::Impl(etcd::Client& client, Clock& clock, Random& random,
                      snapshot_.last_error = "keepalive: " + std::string(status.message());
                      relist_requested_ = true;  // a success there says etcd is back
                      MarkDirtyLocked(false);
+                   },
+               .grant_failed =
+                   [this](const absl::Status& status) {
+                     std::lock_guard lock(mu_);
+                     snapshot_.etcd_connected = false;
+                     snapshot_.last_error = "lease grant: " + std::string(status.message());
+                     NoteAlarmLocked(status);
                    }}),
       observed_([this] { Wake(false); }),
       backoff_(tuning.backoff, random_) {
@@ -371,6 +380,10 @@ bool Controller::Impl::Resync() {
     return Fail("list", status, /*locked=*/true);
   }
   synced_ = true;
+  // A key etcd refused for its own content is tried once more per resync:
+  // etcd's limits may have changed (a restart with a larger
+  // --max-request-bytes) although the value did not.
+  retry_parked_ = !rejected_.empty();
   next_resync_ = clock_.Now() + std::max<Duration>(options_.resync_period, kMinResync);
   MarkDirtyLocked(true);
   return true;
@@ -500,7 +513,10 @@ Controller::Impl::Desired Controller::Impl::BuildDesired(const std::vector<std::
         if (entry.health == probes::Health::kUnhealthy) d.ours_unhealthy.insert(key);
         continue;
       }
-      if (auto r = rejected_.find(key); r != rejected_.end() && r->second.first == value) continue;
+      if (auto r = rejected_.find(key);
+          !retry_parked_ && r != rejected_.end() && r->second.first == value) {
+        continue;
+      }
       for (const auto& g : groups) {
         if (key.starts_with(g)) {
           d.by_group[g][key] = value;
@@ -629,15 +645,29 @@ bool Controller::Impl::ReconcileOnce() {
                               if (observer_) observer_->OnTxn(ops.size());
                             });
   Remember(w.done);
-  if (!w.rejected.empty()) {
+  if (w.status.ok() && !w.fenced) retry_parked_ = false;
+  if (w.txns > 0) {
+    std::lock_guard lock(mu_);
+    NoteAlarmLocked(absl::OkStatus());
+  }
+  if (!w.rejected.empty() || !w.done.puts.empty()) {
     std::map<std::string, std::string> values(plan.puts.begin(), plan.puts.end());
     std::lock_guard lock(mu_);
+    const size_t parked_before = rejected_.size();
+    for (const auto& [key, value] : w.done.puts) rejected_.erase(key);
     for (const auto& [key, why] : w.rejected) {
-      spdlog::error("controller: etcd refuses key {} ({} bytes): {}; every other key is written",
-                    key, values[key].size(), why);
-      rejected_[key] = {values[key], why};
+      auto& parked = rejected_[key];
+      if (parked.first != values[key] || parked.second != why) {
+        spdlog::error(
+            "controller: etcd refuses key {} ({} bytes) for its own content: {}; every other key "
+            "is written, this one is tried again when its value changes and at each resync",
+            key, values[key].size(), why);
+      }
+      parked = {values[key], why};
     }
-    if (observer_) observer_->OnRejectedKeys(rejected_.size());
+    if (observer_ && (rejected_.size() != parked_before || !w.rejected.empty())) {
+      observer_->OnRejectedKeys(rejected_.size());
+    }
   }
   if (w.fenced) {
     spdlog::warn(
@@ -729,6 +759,32 @@ bool Controller::Impl::OwnedShareSettled(const Desired& desired,
   return true;
 }
 
+void Controller::Impl::NoteAlarmLocked(const absl::Status& status) {
+  const etcd::EtcdError error = etcd::ClassifyEtcdError(status);
+  std::string alarm;
+  if (error == etcd::EtcdError::kNoSpace) {
+    alarm = "NOSPACE";
+  } else if (error == etcd::EtcdError::kCorrupt) {
+    alarm = "CORRUPT";
+  } else if (status.ok()) {
+    alarm = "";
+  } else {
+    return;  // says nothing about alarms
+  }
+  if (alarm == snapshot_.etcd_alarm) return;
+  if (alarm.empty()) {
+    spdlog::info("controller: etcd accepts writes again (alarm {} cleared)", snapshot_.etcd_alarm);
+  } else {
+    spdlog::error(
+        "controller: etcd raised the {} alarm and refuses every write ({}); keys already "
+        "registered stay (keepalives work), new and changed ones wait and are written once an "
+        "operator clears the alarm",
+        alarm, std::string(status.message()));
+  }
+  snapshot_.etcd_alarm = alarm;
+  if (observer_) observer_->OnEtcdAlarm(alarm);
+}
+
 void Controller::Impl::Succeeded() {
   backoff_.Reset();
   std::lock_guard lock(mu_);
@@ -741,11 +797,15 @@ void Controller::Impl::Succeeded() {
 
 bool Controller::Impl::Fail(std::string_view what, const absl::Status& status, bool locked) {
   const Duration wait = backoff_.Next();
+  bool known_alarm = false;  // logged when it was raised: say it again only now and then
   auto update = [&] {
     retry_at_ = clock_.Now() + wait;
     relist_requested_ = true;  // the watch may have missed events meanwhile
     snapshot_.etcd_connected = false;
     snapshot_.last_error = std::string(what) + ": " + std::string(status.message());
+    known_alarm =
+        !snapshot_.etcd_alarm.empty() && etcd::IsClusterAlarm(etcd::ClassifyEtcdError(status));
+    NoteAlarmLocked(status);
   };
   if (locked) {
     update();
@@ -753,9 +813,10 @@ bool Controller::Impl::Fail(std::string_view what, const absl::Status& status, b
     std::lock_guard lock(mu_);
     update();
   }
-  spdlog::warn("controller: etcd {} failed ({}); retry #{} in {}ms", what, status.ToString(),
-               backoff_.failures(),
-               std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
+  spdlog::log(
+      known_alarm && backoff_.failures() % 20 != 0 ? spdlog::level::debug : spdlog::level::warn,
+      "controller: etcd {} failed ({}); retry #{} in {}ms", what, status.ToString(),
+      backoff_.failures(), std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
   return false;
 }
 
@@ -779,11 +840,11 @@ absl::StatusOr<size_t> Controller::Impl::KeysUnderOurLease() {
   return n;
 }
 
-bool Controller::Impl::HandOver() {
+Controller::Impl::Farewell Controller::Impl::HandOver() {
   const MembershipView view = membership_->View();
   size_t others = 0;
   for (const auto& m : view.members) others += m.id != cluster_.member_id ? 1 : 0;
-  if (!view.joined || others == 0 || lease_id_ == 0) return true;  // last member: revoke
+  if (!view.joined || others == 0 || lease_id_ == 0) return Farewell::kRevoke;  // last member
   spdlog::info("controller: {} other members live; leaving the cluster so they adopt our keys",
                others);
   membership_->Stop(/*leave=*/true);  // our member key goes: they take our targets
@@ -796,7 +857,7 @@ bool Controller::Impl::HandOver() {
   }
   if (left.ok() && *left == 0) {
     spdlog::info("controller: every key of ours was adopted; handed over");
-    return true;  // revoking the empty lease removes nothing
+    return Farewell::kHandedOver;  // revoking the empty lease removes nothing
   }
   etcd::RangeOptions count;
   count.prefix = true;
@@ -804,14 +865,14 @@ bool Controller::Impl::HandOver() {
   auto members = client_.Range(membership_->options().members_prefix, count);
   if (members.ok() && members->count == 0) {
     spdlog::info("controller: no member is left to adopt our keys; revoking");
-    return true;
+    return Farewell::kRevoke;
   }
   spdlog::warn(
       "controller: {} keys not adopted within {}s; leaving them to expire with the "
       "lease (TTL {}s) so their new owner can still adopt them",
       left.ok() ? std::to_string(*left) : "some",
       std::chrono::duration_cast<seconds>(cluster_.handover_timeout).count(), ttl_seconds_);
-  return false;
+  return Farewell::kExpire;
 }
 
 void Controller::Impl::Shutdown() {
@@ -821,12 +882,20 @@ void Controller::Impl::Shutdown() {
     revoke = revoke_on_stop_;
     snapshot_.ready = false;
   }
-  if (revoke && membership_) revoke = HandOver();
+  Farewell farewell = revoke ? Farewell::kRevoke : Farewell::kExpire;
+  if (revoke && membership_) farewell = HandOver();
   observed_.StopWatching();
-  keeper_.Stop(revoke);
+  // Say only what happened: after a hand-over our keys live on under their
+  // new owners, and a failed revoke leaves them to the TTL (the keeper logs it).
+  const bool revoked = keeper_.Stop(farewell != Farewell::kExpire);
   if (membership_) membership_->Stop(/*leave=*/revoke_on_stop_);
-  if (revoke && lease_id_ != 0) {
+  if (revoked && farewell == Farewell::kRevoke) {
     spdlog::info("controller: revoked lease {:x}; every key of ours is gone", lease_id_);
+  } else if (revoked && farewell == Farewell::kHandedOver) {
+    spdlog::info(
+        "controller: revoked lease {:x}, emptied by the hand-over; our keys live on "
+        "under their new owners",
+        lease_id_);
   }
   if (observer_ && lease_id_ != 0) observer_->OnLease(0, 0);
   std::lock_guard lock(mu_);

@@ -131,10 +131,19 @@ class Controller::Impl {
   // Every owned target has a verdict or an adopted key (part of readiness).
   bool OwnedShareSettled(const Desired& desired, const ObservedMap& observed) const;
   void Succeeded();
+  // Records the etcd alarm `status` reports (or, when OK, that none blocks
+  // writes now). Requires mu_.
+  void NoteAlarmLocked(const absl::Status& status);
   bool Fail(std::string_view what, const absl::Status& status, bool locked = false);
   void Shutdown();
-  // Hand-over on SIGTERM; true when the lease should still be revoked.
-  bool HandOver();
+  // How a stop ends our registrations.
+  enum class Farewell {
+    kRevoke,      // no other member: revoking the lease deletes every key of ours
+    kHandedOver,  // other members adopted every key: the lease left is empty
+    kExpire,      // keys not adopted in time: the lease is left to expire
+  };
+  // Hand-over on SIGTERM.
+  Farewell HandOver();
   absl::StatusOr<size_t> KeysUnderOurLease();
 
   // Constant after construction.
@@ -162,6 +171,7 @@ class Controller::Impl {
   int64_t last_txn_revision_ = 0;
   std::map<std::string, std::string> written_;  // key → value we last put
   size_t last_dry_run_size_ = 0;
+  bool retry_parked_ = false;  // the next reconcile tries the keys in rejected_ again
   int64_t resync_ticks_ = 0;
   std::thread thread_;
 

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "common/log_fields.h"
+
 namespace registrar::controller {
 
 RegistrationGate::RegistrationGate(Sink sink, FailOpenListener on_fail_open)
@@ -108,6 +110,7 @@ void RegistrationGate::UpdateService(const std::string& service) {
   }
   const bool was_open = fail_open_.contains(service);
   if (open == was_open) return;
+  const LogFields fields(service, "");
   if (open) {
     fail_open_.insert(service);
     spdlog::warn(

@@ -2,12 +2,15 @@
 
 #include <utility>
 
+#include "etcd/errors.h"
+
 namespace registrar::controller {
 namespace {
 
+// Only a refusal the request itself causes is worth splitting for: an alarm
+// (NOSPACE), an overloaded or leaderless cluster refuses every key alike.
 bool RefusedForContent(const absl::Status& s) {
-  return s.code() == absl::StatusCode::kInvalidArgument ||
-         s.code() == absl::StatusCode::kResourceExhausted;
+  return etcd::IsRequestsOwnFault(etcd::ClassifyEtcdError(s));
 }
 
 class Writer {

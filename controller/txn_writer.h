@@ -3,10 +3,11 @@
 // Every Txn carries `fence` (see Membership::Fence) and at most kMaxTxnOps
 // operations, puts first. A Txn whose compares fail ran nothing: the writer
 // stops and reports `fenced` (the caller's view of the cluster is stale). A
-// Txn that etcd refuses for its content (kInvalidArgument, e.g. "request is
-// too large", or kResourceExhausted) is split in halves until the refused
-// operation stands alone; that key is reported in `rejected` and every other
-// operation is written. Any other error stops the writer (retry later).
+// Txn that etcd refuses for its content ("request is too large") is split in halves until the
+// refused operation stands alone; that key is reported in `rejected` and every other operation is
+// written. Only the request's own faults (etcd/errors.h IsRequestsOwnFault: too large, invalid)
+// count: a cluster condition such as the NOSPACE alarm or "too many requests" refuses every key
+// alike, so like any other error it stops the writer and the whole plan is retried later.
 #pragma once
 
 #include <cstddef>

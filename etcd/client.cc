@@ -120,15 +120,20 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
     tls_credentials = *std::move(credentials);
   }
   const grpc::ChannelArguments args = ChannelArgs(options);
-  std::vector<std::unique_ptr<internal::Connection>> connections;
+  std::vector<std::string> addresses;
+  std::vector<std::shared_ptr<grpc::ChannelCredentials>> credentials;
   for (const internal::ParsedEndpoint& endpoint : endpoints) {
     const bool use_tls = options.tls.has_value() || endpoint.https;
-    std::shared_ptr<grpc::ChannelCredentials> credentials =
-        use_tls ? tls_credentials : grpc::InsecureChannelCredentials();
-    connections.push_back(std::make_unique<internal::Connection>(
-        endpoint.address, grpc::CreateCustomChannel(endpoint.address, credentials, args)));
+    addresses.push_back(endpoint.address);
+    credentials.push_back(use_tls ? tls_credentials : grpc::InsecureChannelCredentials());
   }
-  return std::make_unique<internal::GrpcClient>(std::move(options), std::move(connections));
+  // Channels are dialled once here, and again for a member whose channel
+  // stays down (Cluster::Rebuild).
+  auto dial = [addresses, credentials, args](size_t index) {
+    return grpc::CreateCustomChannel(addresses[index], credentials[index], args);
+  };
+  return std::make_unique<internal::GrpcClient>(std::move(options), std::move(addresses),
+                                                std::move(dial));
 }
 
 }  // namespace registrar::etcd

@@ -1,5 +1,7 @@
 #include "etcd/convert.h"
 
+#include "etcd/errors.h"
+
 #include <cctype>
 
 #include "absl/strings/match.h"
@@ -59,10 +61,9 @@ absl::Status FromGrpc(const grpc::Status& status, absl::string_view op, absl::st
 }
 
 bool IsTokenRejected(const grpc::Status& status) {
-  const std::string& message = status.error_message();
-  return absl::StrContains(message, "invalid auth token") ||
-         absl::StrContains(message, "auth store is old") ||
-         absl::StrContains(message, "user name is empty");
+  if (status.ok()) return false;
+  return ClassifyEtcdError(absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                                        status.error_message())) == EtcdError::kInvalidToken;
 }
 
 KeyValue FromProto(const mvccpb::KeyValue& kv) {

@@ -183,7 +183,7 @@ class FailoverWatch final : public WatchStream {
         const MonoTime after = RealClock().Now();
         if (watch_liveness && probe_pending_ && after >= probe_deadline_) {
           Drop(absl::DeadlineExceededError(absl::StrCat(
-              What(), " on ", cluster_->connection(index_).endpoint, ": no progress report in ",
+              What(), " on ", cluster_->endpoint(index_), ": no progress report in ",
               std::chrono::duration_cast<std::chrono::milliseconds>(liveness).count(), "ms")));
           continue;
         }

@@ -8,12 +8,12 @@
 
 namespace registrar::etcd::internal {
 
-GrpcClient::GrpcClient(ClientOptions options, std::vector<std::unique_ptr<Connection>> connections)
-    : cluster_(std::make_shared<Cluster>(std::move(options), std::move(connections))) {}
+GrpcClient::GrpcClient(ClientOptions options, std::vector<std::string> endpoints,
+                       Cluster::Dialer dial)
+    : cluster_(
+          std::make_shared<Cluster>(std::move(options), std::move(endpoints), std::move(dial))) {}
 
-std::string GrpcClient::CurrentEndpoint() const {
-  return cluster_->connection(cluster_->current()).endpoint;
-}
+std::string GrpcClient::CurrentEndpoint() const { return cluster_->endpoint(cluster_->current()); }
 
 template <typename Request, typename Response, typename Method>
 absl::Status GrpcClient::Unary(CallName name, Retry retry, absl::string_view subject,

@@ -14,7 +14,7 @@ namespace registrar::etcd::internal {
 
 class GrpcClient final : public Client {
  public:
-  GrpcClient(ClientOptions options, std::vector<std::unique_ptr<Connection>> connections);
+  GrpcClient(ClientOptions options, std::vector<std::string> endpoints, Cluster::Dialer dial);
   GrpcClient(const GrpcClient&) = delete;
   GrpcClient& operator=(const GrpcClient&) = delete;
 

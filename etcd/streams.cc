@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "etcd/bidi_stream.h"
 #include "etcd/convert.h"
+#include "etcd/errors.h"
 
 namespace registrar::etcd::internal {
 namespace {
@@ -120,9 +121,13 @@ class WatchStreamImpl final : public MemberWatchStream {
         return absl::OkStatus();
       }
       const std::string& reason = response.cancel_reason();
-      const absl::StatusCode code = absl::StrContains(reason, "permission denied")
-                                        ? absl::StatusCode::kPermissionDenied
-                                        : absl::StatusCode::kFailedPrecondition;
+      // etcd names the cause only in the reason: a refusal of the caller's
+      // credentials (or a stale token) is reported as such.
+      const EtcdError error = ClassifyEtcdErrorText(reason);
+      const absl::StatusCode code =
+          error == EtcdError::kPermissionDenied || error == EtcdError::kInvalidToken
+              ? absl::StatusCode::kPermissionDenied
+              : absl::StatusCode::kFailedPrecondition;
       return absl::Status(code, absl::StrCat(what_, ": refused: ", reason));
     }
     created_revision_ = response.header().revision();

@@ -4,6 +4,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
 #include <string>
 
 namespace registrar::metrics {
@@ -38,7 +39,22 @@ ClusterMetrics::ClusterMetrics(prometheus::Registry& r)
                          "1 while this replica is a member (its session lease is held).")),
       rejected_keys_(MakeGauge(r, "registrar_rejected_keys",
                                "Keys etcd refuses to store (e.g. value too large); see the "
-                               "status page for which.")) {}
+                               "status page for which.")),
+      alarm_nospace_(nullptr),
+      alarm_corrupt_(nullptr),
+      unreachable_seconds_(MakeGauge(
+          r, "registrar_etcd_unreachable_seconds",
+          "How long no etcd member has answered the registrar (0 while one does); updated at "
+          "each etcd request, several times per lease TTL while etcd is unreachable.")) {
+  auto& alarms = prometheus::BuildGauge()
+                     .Name("registrar_etcd_alarm")
+                     .Help(
+                         "1 while etcd refuses the registrar's writes for this alarm (NOSPACE: "
+                         "quota full; CORRUPT); registered keys stay, new ones wait.")
+                     .Register(r);
+  alarm_nospace_ = &alarms.Add({{"alarm", "NOSPACE"}});
+  alarm_corrupt_ = &alarms.Add({{"alarm", "CORRUPT"}});
+}
 
 void ClusterMetrics::OnMembers(size_t members, size_t owned_targets) {
   members_->Set(static_cast<double>(members));
@@ -51,5 +67,25 @@ void ClusterMetrics::OnAdoptions(size_t adopted) {
 void ClusterMetrics::OnFencedWrite() { fenced_writes_->Increment(); }
 void ClusterMetrics::OnSession(bool joined) { session_->Set(joined ? 1 : 0); }
 void ClusterMetrics::OnRejectedKeys(size_t keys) { rejected_keys_->Set(static_cast<double>(keys)); }
+
+void ClusterMetrics::OnEtcdAlarm(std::string_view alarm) {
+  alarm_nospace_->Set(alarm == "NOSPACE" ? 1 : 0);
+  alarm_corrupt_->Set(alarm == "CORRUPT" ? 1 : 0);
+}
+
+void ClusterMetrics::OnEtcdRequest(absl::StatusCode code, MonoTime now) {
+  const int64_t now_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  if (code != absl::StatusCode::kUnavailable && code != absl::StatusCode::kDeadlineExceeded) {
+    unreachable_since_.store(0);
+    unreachable_seconds_->Set(0);
+    return;
+  }
+  int64_t since = 0;
+  // The first failure since the last answer starts the count (now_ns > 0).
+  unreachable_since_.compare_exchange_strong(since, std::max<int64_t>(now_ns, 1));
+  since = unreachable_since_.load();
+  if (since != 0) unreachable_seconds_->Set(static_cast<double>(now_ns - since) / 1e9);
+}
 
 }  // namespace registrar::metrics

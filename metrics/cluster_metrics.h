@@ -1,11 +1,18 @@
 // The metric families of the registrar's cluster (several replicas): members,
 // owned targets, adoptions, fenced writes, membership changes, the member
-// session, and keys etcd refuses. Private to metrics/; Metrics forwards the
+// session, keys etcd refuses, etcd alarms and how long etcd has been
+// unreachable. Private to metrics/; Metrics forwards the
 // ControllerObserver calls here. Registered once at start (throws on a clash,
 // caught by Metrics::Create). Thread-safe (prometheus-cpp series are).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "common/clock.h"
 
 namespace prometheus {
 class Counter;
@@ -25,6 +32,12 @@ class ClusterMetrics {
   void OnFencedWrite();
   void OnSession(bool joined);
   void OnRejectedKeys(size_t keys);
+  // registrar_etcd_alarm{alarm}: 1 for the alarm that refuses our writes.
+  void OnEtcdAlarm(std::string_view alarm);
+  // Every etcd request's outcome at `now`: registrar_etcd_unreachable_seconds
+  // counts from the first request that reached no member (UNAVAILABLE or
+  // deadline) to `now`, and is 0 from the first one that got an answer.
+  void OnEtcdRequest(absl::StatusCode code, MonoTime now);
 
  private:
   prometheus::Gauge* members_;
@@ -34,6 +47,11 @@ class ClusterMetrics {
   prometheus::Counter* membership_changes_;
   prometheus::Gauge* session_;
   prometheus::Gauge* rejected_keys_;
+  prometheus::Gauge* alarm_nospace_;
+  prometheus::Gauge* alarm_corrupt_;
+  prometheus::Gauge* unreachable_seconds_;
+  // Nanoseconds of MonoTime since the first unanswered request; 0: reachable.
+  std::atomic<int64_t> unreachable_since_{0};
 };
 
 }  // namespace registrar::metrics

@@ -426,6 +426,7 @@ void Metrics::OnLocalError(const probes::Target& /*target*/, const std::string& 
 }
 
 void Metrics::OnRequest(std::string_view op, absl::StatusCode code, Duration latency) {
+  cluster_->OnEtcdRequest(code, RealClock().Now());
   {
     std::shared_lock lock(mu_);
     auto it = ops_.find(absl::string_view(op.data(), op.size()));
@@ -481,6 +482,7 @@ void Metrics::OnAdoptions(size_t adopted) { cluster_->OnAdoptions(adopted); }
 void Metrics::OnFencedWrite() { cluster_->OnFencedWrite(); }
 void Metrics::OnSession(bool joined) { cluster_->OnSession(joined); }
 void Metrics::OnRejectedKeys(size_t keys) { cluster_->OnRejectedKeys(keys); }
+void Metrics::OnEtcdAlarm(std::string_view alarm) { cluster_->OnEtcdAlarm(alarm); }
 
 void Metrics::OnLeaseRegrant() { families_->lease_regrants->Increment(); }
 

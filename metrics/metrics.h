@@ -101,6 +101,7 @@ class Metrics final : public probes::ProbeObserver,
   void OnFencedWrite() override;
   void OnSession(bool joined) override;
   void OnRejectedKeys(size_t keys) override;
+  void OnEtcdAlarm(std::string_view alarm) override;
 
   // Config hooks. The config read at start (sets the last-success timestamp,
   // counts no reload):

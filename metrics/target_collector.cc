@@ -92,6 +92,16 @@ std::vector<MetricFamily> TargetCollector::Collect() const {
                                   "1 while this registrar's key for the target is in etcd.");
   MetricFamily drained =
       Gauge("registrar_target_drained", "1 while an operator has drained the target.");
+  MetricFamily interval = Gauge(
+      "registrar_target_probe_interval_seconds",
+      "Time between the starts of the target's last two probes: its period, or more when a "
+      "probe takes longer than the period (the next starts when it ends; 0: fewer than two).");
+  MetricFamily late =
+      MetricFamily{"registrar_target_late_probes_total",
+                   "Probes of the target that took longer than its period, so the next one "
+                   "started later than the period.",
+                   MetricType::Counter,
+                   {}};
   MetricFamily cert_expiry =
       Gauge("registrar_probe_ssl_earliest_cert_expiry",
             "Unix time the target's TLS leaf certificate expires (notAfter), from its latest "
@@ -113,6 +123,11 @@ std::vector<MetricFamily> TargetCollector::Collect() const {
       Add(status, labels, 0);
       Add(last, labels, 0);
     }
+    Add(interval, labels, std::chrono::duration<double>(t.interval).count());
+    ClientMetric late_count;
+    late_count.label = labels;
+    late_count.counter.value = static_cast<double>(t.late_probes);
+    late.metric.push_back(std::move(late_count));
     Add(registered, labels, registration.keys_by_target.contains(id) ? 1 : 0);
     Add(drained, labels, registration.drained.contains(id) ? 1 : 0);
     for (auto r = t.recent.rbegin(); r != t.recent.rend(); ++r) {
@@ -122,8 +137,8 @@ std::vector<MetricFamily> TargetCollector::Collect() const {
       }
     }
   }
-  for (MetricFamily* f :
-       {&probed, &healthy, &duration, &status, &last, &registered, &drained, &cert_expiry}) {
+  for (MetricFamily* f : {&probed, &healthy, &duration, &status, &last, &interval, &late,
+                          &registered, &drained, &cert_expiry}) {
     out.push_back(std::move(*f));
   }
   return out;

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/log_fields.h"
 #include "probes/certificate.h"
 #include "probes/curl_transport.h"
 #include "probes/event_loop.h"
@@ -64,6 +65,10 @@ struct Session : std::enable_shared_from_this<Session> {
   uint64_t probe_seq = 0;  // counts probes; matches deadline timers to theirs
   MonoTime planned{};
   MonoTime started{};
+  MonoTime previous_started{};  // the start of the probe before, if any
+  // Read by Snapshot(): change only under ProberImpl::mu_.
+  Duration interval{};
+  uint64_t late_probes = 0;
   WallTime wall_started{};
   uint64_t timer_generation = 0;
   // (The flags together: one word rather than one each with its padding.)
@@ -143,7 +148,8 @@ class ProberImpl final : public Prober {
     std::vector<TargetStatus> out;
     out.reserve(sessions_.size());
     for (const auto& [id, s] : sessions_) {
-      out.push_back(TargetStatus{s->target, s->health.health(), s->since, s->recent.Get()});
+      out.push_back(TargetStatus{s->target, s->health.health(), s->since, s->recent.Get(),
+                                 s->interval, s->late_probes});
     }
     return out;
   }
@@ -172,7 +178,8 @@ class ProberImpl final : public Prober {
   // slots that freed up.
   void DrainCompleted();
   void Arm(const std::shared_ptr<Session>& s);
-  void Record(Session& s, ProbeResult result, Duration lag);
+  // `late`: the probe ran past its successor's slot (Schedule::End).
+  void Record(Session& s, ProbeResult result, Duration lag, bool late);
   void Shutdown();
 
   Clock& clock_;
@@ -462,12 +469,12 @@ void ProberImpl::Complete(const std::shared_ptr<Session>& s, Verdict v, MonoTime
   s->retries = 0;
   s->running = false;
   --in_flight_;
-  s->schedule.End(now);
+  const bool late = s->schedule.End(now);
   // Every TLS kind: a leaf that runs out within minCertValidity fails.
   ApplyCertValidity(v, v.cert_not_after, clock_.WallNow(), s->target.probe.min_cert_validity);
   ProbeResult r{s->started,    s->wall_started, v.ok, std::move(v.reason), now - s->started,
                 v.http_status, v.cert_not_after};
-  Record(*s, std::move(r), s->started - s->planned);
+  Record(*s, std::move(r), s->started - s->planned, late);
   if (s->pending) {
     std::lock_guard lock(mu_);
     Target t = std::move(*s->pending);
@@ -477,10 +484,13 @@ void ProberImpl::Complete(const std::shared_ptr<Session>& s, Verdict v, MonoTime
   Arm(s);
 }
 
-void ProberImpl::Record(Session& s, ProbeResult result, Duration lag) {
+void ProberImpl::Record(Session& s, ProbeResult result, Duration lag, bool late) {
   std::optional<Transition> transition;
   {
     std::lock_guard lock(mu_);
+    if (s.previous_started != MonoTime{}) s.interval = s.started - s.previous_started;
+    s.previous_started = s.started;
+    s.late_probes += late ? 1 : 0;
     transition = s.health.Observe(result);
     if (transition) s.since = clock_.WallNow();
     s.recent.Add(result);
@@ -489,9 +499,10 @@ void ProberImpl::Record(Session& s, ProbeResult result, Duration lag) {
     // A first verdict of healthy is routine (10k lines at a 10k-target start);
     // everything else is news.
     bool routine = transition->from == Health::kUnknown && transition->to == Health::kHealthy;
-    spdlog::log(routine ? spdlog::level::debug : spdlog::level::info, "probe {}: {} -> {} ({})",
-                s.target.Id(), HealthName(transition->from), HealthName(transition->to),
-                transition->cause.reason);
+    const std::string id = s.target.Id();
+    const LogFields fields(s.target.service, id);
+    spdlog::log(routine ? spdlog::level::debug : spdlog::level::info, "probe {}: {} -> {} ({})", id,
+                HealthName(transition->from), HealthName(transition->to), transition->cause.reason);
   }
   if (observer_ == nullptr) return;
   observer_->OnResult(s.target, result, lag);

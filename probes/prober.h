@@ -98,6 +98,13 @@ struct TargetStatus {
   Health health = Health::kUnknown;
   WallTime since;                  // when `health` began (wall clock)
   std::deque<ProbeResult> recent;  // newest last, at most history_size
+  // Time between the starts of the last two probes (zero before the second):
+  // the period, or more when a probe took longer than the period (a probe
+  // never overlaps itself; the next starts when it ends).
+  Duration interval{};
+  // Probes that ran past the next one's slot (took longer than the period),
+  // so that one started later than the period.
+  uint64_t late_probes = 0;
 };
 
 class Prober {

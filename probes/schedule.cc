@@ -31,9 +31,11 @@ MonoTime Schedule::Begin(MonoTime now) {
   return planned;
 }
 
-void Schedule::End(MonoTime now) {
+bool Schedule::End(MonoTime now) {
   in_flight_ = false;
-  SkipTo(now, /*strict=*/false);
+  if (next_due_ >= now) return false;
+  next_due_ = now;
+  return true;
 }
 
 void Schedule::SetPeriod(Duration period, MonoTime now) {

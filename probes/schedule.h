@@ -2,9 +2,11 @@
 //
 // Probes are planned on a grid `origin + initial_delay + phase + k·period`.
 // The phase (in [0, period), drawn once per target) spreads many targets over
-// the period so they do not fire together. A probe that is still in flight
-// when its next slot comes is not doubled: that slot is skipped, and so are
-// slots that pass while a probe waits to start (no burst after a stall).
+// the period so they do not fire together. A probe never overlaps itself, as
+// kubelet's: one still in flight when its next slot comes is followed by one
+// probe as soon as it ends (later than the period: End() says so), and the
+// grid goes on from that start. Slots that pass while a probe waits to start
+// are skipped (no burst after a stall).
 //
 // Not thread-safe; owned by the prober thread. Unit-tested in simulated time.
 #pragma once
@@ -33,9 +35,11 @@ class Schedule final {
   // Starts the probe planned at next_due() (call when IsDue(now)) and returns
   // its planned start; the next slot is the first one after `now`.
   MonoTime Begin(MonoTime now);
-  // The probe in flight ended at `now`; slots that passed while it ran are
-  // skipped.
-  void End(MonoTime now);
+  // The probe in flight ended at `now`. True when it ran past the next slot:
+  // the next probe is due at once, later than its period (a timeout longer
+  // than the period, or a slow target), and one probe replaces every slot
+  // that passed.
+  bool End(MonoTime now);
 
   // A new period from the next probe on: next slot = last planned start + the
   // new period (or now, if that has passed), keeping the grid from there.

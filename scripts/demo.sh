@@ -3,7 +3,10 @@
 # dir, free port), three sample HTTP backends (one of them failing), and
 # etcd-registrar registering the healthy ones. Prints the registered keys as
 # they change. Ctrl-C stops the registrar first (it revokes its lease, and the
-# keys are shown gone while etcd still runs), then the backends, then etcd.
+# keys are shown gone while etcd still runs), then the backends, then etcd,
+# and removes the temp directory. SIGTERM, a closed terminal (SIGHUP) and a
+# closed pipe (`demo.sh | tee demo.out` then Ctrl-C, or the reader exiting)
+# do the same: nothing the demo started keeps running.
 #
 # Installs only what the demo runs (scripts/install-deps.sh demo) and builds
 # only etcd-registrar and sample-backend. DEMO_BIN_DIR=DIR skips both and runs
@@ -44,46 +47,79 @@ else
 fi
 export ETCDCTL_API=3
 
-# Children run in their own sessions (setsid), so the terminal's SIGINT reaches
-# only this script, which stops them in order.
+# Children run in their own sessions (setsid), so the terminal's SIGINT and
+# SIGHUP reach only this script, which stops them in order.
 etcd_pid="" registrar_pid="" backend_pids=()
+# A line for the user: to stdout, or to stderr once stdout is gone (a pipe
+# whose reader exited, a closed terminal); never fails, never kills us.
+say() {
+  printf '%s\n' "$*" 2>/dev/null || printf '%s\n' "$*" >&2 2>/dev/null || true
+}
+running() { # running PID: alive and not yet a zombie
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ $state != Z* ]]
+}
 stop() { # stop PID: SIGTERM, wait at most 30 s, then SIGKILL
-  local pid=$1 watchdog
+  # (A poll, not a watchdog process: a helper started during the cleanup
+  # would inherit its ignored signals and outlive the demo.)
+  local pid=$1 i
   [[ -n $pid ]] || return 0
   kill -TERM "$pid" 2>/dev/null || return 0
-  (sleep 30 && kill -KILL "$pid" 2>/dev/null) &
-  watchdog=$!
+  for ((i = 0; i < 300; i++)); do
+    running "$pid" || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  kill "$watchdog" 2>/dev/null || true
-  wait "$watchdog" 2>/dev/null || true
 }
 cleanup() { # cleanup EXIT-STATUS
-  local rc=$1
-  trap - INT TERM EXIT
-  echo
+  local rc=$1 pid keys
+  # Finish the cleanup whatever comes now: a second Ctrl-C, the terminal
+  # closing, writes to a pipe nobody reads (each stop is bounded by 30 s).
+  trap '' INT TERM HUP PIPE
+  trap - EXIT
+  set +e
+  say ""
   if [[ -n $registrar_pid ]]; then
-    echo "demo: stopping etcd-registrar (SIGTERM: it revokes its lease)"
+    say "demo: stopping etcd-registrar (SIGTERM: it revokes its lease)"
     stop "$registrar_pid"
-    grep -E 'lease' "$work/registrar.log" | tail -n 2 | sed 's/^/demo: registrar said: /' || true
-    echo "---- $(date +%T) after the registrar stopped, etcd still running: etcdctl get --prefix /services/"
+    grep -E 'lease' "$work/registrar.log" 2>/dev/null | tail -n 2 |
+      while IFS= read -r line; do say "demo: registrar said: $line"; done
+    say "---- $(date +%T) after the registrar stopped, etcd still running: etcdctl get --prefix /services/"
     keys=$(etcdctl --endpoints "$etcd_url" get --prefix /services/ 2>&1) || keys="etcdctl failed: $keys"
-    echo "${keys:-(no keys)}"
+    say "${keys:-(no keys)}"
   fi
   if ((${#backend_pids[@]})); then
-    echo "demo: stopping the backends"
+    say "demo: stopping the backends"
     for pid in "${backend_pids[@]}"; do stop "$pid"; done
   fi
   if [[ -n $etcd_pid ]]; then
-    echo "demo: stopping etcd"
+    say "demo: stopping etcd"
     stop "$etcd_pid"
   fi
   rm -rf "$work"
-  echo "demo: stopped"
+  say "demo: stopped"
   exit "$rc"
 }
-# Ctrl-C is the normal way to end the demo: exit 0.
-trap 'cleanup 0' INT TERM
+# Ctrl-C is the normal way to end the demo: exit 0. SIGTERM, SIGHUP (the
+# terminal closed) and SIGPIPE (the reader of our output exited) exit
+# 128+signal, after the same cleanup.
+trap 'cleanup 0' INT
+trap 'cleanup 143' TERM
+trap 'cleanup 129' HUP
+trap 'cleanup 141' PIPE
 trap 'cleanup $?' EXIT
+
+# True when stdout is a pipe whose reader has gone (poll reports POLLERR on
+# the write end): `demo.sh | head` should end when head does, even while
+# nothing new is printed.
+reader_gone() {
+  [[ -p /dev/stdout ]] || return 1
+  python3 -c 'import select, sys
+p = select.poll(); p.register(1, select.POLLOUT)
+sys.exit(0 if any(ev & select.POLLERR for _, ev in p.poll(0)) else 1)'
+}
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -145,6 +181,7 @@ setsid "$bin/etcd-registrar" --config "$work/config.yaml" >"$work/registrar.log"
 registrar_pid=$!
 
 cat <<EOF
+demo: files       ${work} (removed at the end)
 demo: etcd        ${etcd_url}
 demo: backends    ${backends[*]} (the last answers 503)
 demo: registrar   status page http://127.0.0.1:${admin_port}/  metrics /metrics
@@ -170,5 +207,6 @@ while true; do
       echo "demo: first key $((SECONDS - started))s after the demo started"
     fi
   fi
+  if reader_gone; then cleanup 141; fi
   sleep 1
 done

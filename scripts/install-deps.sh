@@ -30,6 +30,8 @@ test_packages=(
   nodejs systemd unzip
   # image and package builds without a container engine
   buildah mmdebstrap uidmap dpkg-dev fakeroot
+  # a registry on loopback to push the image to (tests/package/push_test.sh)
+  docker-registry
 )
 case "$set_name" in
   build) packages=("${build_packages[@]}") ;;

@@ -242,6 +242,92 @@ TEST_F(AdminServerTest, TargetsApiShowsEveryTargetWithItsResultsAndKey) {
   EXPECT_EQ(w["last_results"][1]["reason"], "status 204");
   EXPECT_EQ(w["last_results"][1]["http_status"], 204);
   EXPECT_DOUBLE_EQ(w["last_results"][1]["latency_seconds"].get<double>(), 0.003);
+
+  // Laid out for people too: no empty line, and a comma ends the line of the
+  // member before it instead of starting a line of its own.
+  size_t start = 0;
+  while (start < res->body.size()) {
+    const size_t end = res->body.find('\n', start);
+    const std::string line = res->body.substr(start, end - start);
+    EXPECT_NE(line.find_first_not_of(' '), std::string::npos) << "empty line in\n" << res->body;
+    EXPECT_NE(line.find_first_not_of(' '), line.find(',')) << "a line starts with a comma:\n"
+                                                           << res->body;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+}
+
+// blackbox_exporter's /probe: a target's latest result in its exposition, and
+// its answers for a missing, unknown, ambiguous or not yet probed target.
+TEST_F(AdminServerTest, ProbeAnswersLikeBlackboxForOneTargetsLatestResult) {
+  const probes::Target web = HttpTarget("web", 8080), api = HttpTarget("api", 8080),
+                       fresh = HttpTarget("web", 9999);
+  status_.SetTargets({
+      Status(web, probes::Health::kHealthy,
+             {Result(false, "status 503", std::chrono::milliseconds(4), 503),
+              Result(true, "status 204", std::chrono::milliseconds(3), 204)}),
+      Status(api, probes::Health::kUnhealthy,
+             {Result(false, "connection refused", std::chrono::microseconds(300), 0)}),
+      Status(fresh, probes::Health::kUnknown, {}),
+  });
+  auto res = Client().Get("/probe?module=http_2xx&target=web%2F127.0.0.1%3A8080");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(res->body.find("\nprobe_success 1\n"), std::string::npos) << res->body;
+  EXPECT_NE(res->body.find("\nprobe_http_status_code 204\n"), std::string::npos) << res->body;
+  EXPECT_NE(res->body.find("\nprobe_duration_seconds 0.003\n"), std::string::npos) << res->body;
+  EXPECT_NE(res->body.find("# TYPE probe_success gauge\n"), std::string::npos);
+  EXPECT_NE(res->body.find("\nregistrar_target_healthy 1\n"), std::string::npos);
+
+  res = Client().Get("/probe?target=api/127.0.0.1:8080");
+  ASSERT_TRUE(res);
+  EXPECT_NE(res->body.find("\nprobe_success 0\n"), std::string::npos) << res->body;
+  EXPECT_NE(res->body.find("\nprobe_http_status_code 0\n"), std::string::npos) << res->body;
+
+  res = Client().Get("/probe?module=http_2xx");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(res->body, "Target parameter is missing\n");
+  res = Client().Get("/probe?target=web/127.0.0.1:1");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404) << res->body;
+  res = Client().Get("/probe?target=http://127.0.0.1:8080/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400) << "two services have that address: " << res->body;
+  EXPECT_NE(res->body.find("api, web"), std::string::npos) << res->body;
+  res = Client().Get("/probe?target=127.0.0.1:9999");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503) << res->body;
+  EXPECT_NE(res->body.find("not been probed yet"), std::string::npos) << res->body;
+}
+
+// Probes that take longer than the period (a timeout above it, as kubelet
+// allows) run later than the period; the page and the API say so.
+TEST_F(AdminServerTest, TargetsProbedLaterThanTheirPeriodAreMarked) {
+  probes::Target slow = HttpTarget("slow", 8080), quick = HttpTarget("quick", 8081);
+  slow.probe.period = quick.probe.period = std::chrono::seconds(2);
+  probes::TargetStatus s = Status(slow, probes::Health::kHealthy,
+                                  {Result(true, "status 200", std::chrono::seconds(5), 200)});
+  s.interval = std::chrono::seconds(5);
+  s.late_probes = 3;
+  probes::TargetStatus q = Status(quick, probes::Health::kHealthy,
+                                  {Result(true, "status 200", std::chrono::milliseconds(2), 200)});
+  q.interval = std::chrono::seconds(2);
+  status_.SetTargets({q, s});
+  auto page = Client().Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("every 5.00 s, period 2.00 s: probes take longer than the period"),
+            std::string::npos)
+      << page->body;
+  EXPECT_EQ(page->body.find("every 2.00 s"), std::string::npos)
+      << "an on-time target is not marked";
+  auto api = Client().Get("/api/v1/targets?service=slow");
+  ASSERT_TRUE(api);
+  const nlohmann::json t = nlohmann::json::parse(api->body)["targets"][0];
+  EXPECT_EQ(t["period_seconds"], 2);
+  EXPECT_EQ(t["probe_interval_seconds"], 5);
+  EXPECT_EQ(t["late_probes"], 3);
 }
 
 TEST_F(AdminServerTest, StatusPageEscapesEverythingItShows) {

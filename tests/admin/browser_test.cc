@@ -7,10 +7,13 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "admin/admin_server.h"
 #include "admin/render.h"
+#include "metrics/metrics.h"
 #include "tests/metrics/full_stack.h"
 #include "tests/metrics/test_util.h"
 #include "tests/support/browser.h"
+#include "tests/support/cdp_browser.h"
 #include "tests/support/http_backend.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
@@ -82,6 +85,55 @@ TEST(StatusPage, ChromiumShowsEveryTargetWithItsStateKeyAndTheLease) {
   ASSERT_GT(bytes.size(), 8u);
   EXPECT_EQ(bytes.substr(1, 3), "PNG");
   stack.TearDown();
+}
+
+// The drained tile and a drained target's row as a person sees them: the
+// tile is in warning colour only when something is drained, and the row says
+// why (in text on the page, not only in a tooltip).
+TEST(StatusPage, TheDrainedTileWarnsOnlyAboveZeroAndTheReasonIsOnThePage) {
+  auto metrics = metrics::Metrics::Create({});
+  ASSERT_TRUE(metrics.ok());
+  metrics::testing::FakeStatus status;
+  const probes::Target web = HttpTarget("web", 8080), api = HttpTarget("api", 9090);
+  probes::TargetStatus a, b;
+  a.target = web;
+  a.health = probes::Health::kHealthy;
+  b.target = api;
+  b.health = probes::Health::kHealthy;
+  status.SetTargets({a, b});
+  status.SetReady({true, ""});
+  AdminServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.collectables = (*metrics)->Collectables();
+  auto server = AdminServer::Start(options, status);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string url = "http://" + (*server)->address() + "/";
+
+  auto page = registrar::testing::BrowserPage::Open();
+  ASSERT_TRUE(page.ok()) << page.status();
+  registrar::testing::BrowserPage& browser = **page;
+  // The colours of the number and the tile of a card, as rendered.
+  const auto card_colours = [&](const std::string& card) {
+    auto v = browser.Evaluate("(() => { const c = document.querySelector('.card." + card +
+                              "'); return getComputedStyle(c).backgroundColor + ' / ' +"
+                              " getComputedStyle(c.querySelector('.n')).color; })()");
+    return v.ok() ? *v : v.status().ToString();
+  };
+  ASSERT_TRUE(browser.Navigate(url).ok());
+  EXPECT_EQ(*browser.Evaluate("document.querySelector('.card.drained .n').textContent"), "\"0\"");
+  EXPECT_EQ(card_colours("drained"), card_colours("total")) << "zero drained looks like any count";
+
+  RegistrationView reg;
+  reg.drained[web.Id()] = DrainInfo{"disk swap", "cli:alice", WallTime::clock::now(), std::nullopt};
+  status.SetRegistration(reg);
+  ASSERT_TRUE(browser.Navigate(url).ok());
+  EXPECT_EQ(*browser.Evaluate("document.querySelector('.card.drained .n').textContent"), "\"1\"");
+  EXPECT_NE(card_colours("drained"), card_colours("total")) << "one drained stands out";
+  // innerText is what is rendered: a title attribute is not part of it.
+  const std::string row = "document.querySelector('tr[data-target=\"" + web.Id() + "\"]')";
+  EXPECT_EQ(*browser.Evaluate(row + ".innerText.includes('disk swap')"), "true");
+  EXPECT_EQ(*browser.Evaluate(row + ".innerText.includes('cli:alice')"), "true");
+  (*server)->Stop();
 }
 
 }  // namespace

@@ -27,5 +27,27 @@ TEST(FirstInvalidUtf8, FindsTheFirstBadByte) {
   EXPECT_EQ(FirstInvalidUtf8("\xc3\xa9\xc3("), 2u);  // a bad second byte
 }
 
+TEST(CutForLog, KeepsShortTextWhole) {
+  EXPECT_EQ(CutForLog("short", 10), "short");
+  EXPECT_EQ(CutForLog("", 0), "");
+}
+
+TEST(CutForLog, CutsAJsonValueAfterAWholeMemberAndSaysHowMuchIsLeftOut) {
+  const std::string value =
+      R"({"service":"web","address":"127.0.0.1:8080","registeredAt":"2026-12-06T20:00:00Z"})";
+  const std::string cut = CutForLog(value, 60);
+  EXPECT_EQ(cut, R"({"service":"web","address":"127.0.0.1:8080",)"
+                 "\xe2\x80\xa6 (" +
+                     std::to_string(value.size() - 44) + " more bytes)");
+  EXPECT_EQ(cut.find("2026"), std::string::npos) << "no value cut mid-string: " << cut;
+}
+
+TEST(CutForLog, NeverSplitsACharacter) {
+  // "é" is two bytes; a cut after 3 bytes would split the second one.
+  const std::string cut = CutForLog("\xc3\xa9\xc3\xa9\xc3\xa9", 3);
+  EXPECT_EQ(cut, "\xc3\xa9\xe2\x80\xa6 (4 more bytes)");
+  EXPECT_EQ(FirstInvalidUtf8(cut), kAllValid);
+}
+
 }  // namespace
 }  // namespace registrar

@@ -134,6 +134,54 @@ TEST(LoadConfig, UsesKubeletProbeDefaults) {
   EXPECT_EQ(r.config->log.level, "info");
 }
 
+// kubelet accepts any timeout with any period (both >= 1 s): a probe never
+// overlaps itself. Every such combination loads, in a probe and in defaults.
+TEST(LoadConfig, AcceptsEveryTimingKubeletAccepts) {
+  for (const std::string probe : {"periodSeconds: 1", "timeoutSeconds: 5, periodSeconds: 2",
+                                  "timeoutSeconds: 2, periodSeconds: 2", "timeoutSeconds: 20"}) {
+    for (const bool in_defaults : {false, true}) {
+      const std::string yaml =
+          "etcd: {endpoints: [\"a:1\"]}\n" +
+          (in_defaults
+               ? "defaults: {" + probe + "}\nservices:\n  - {name: s, probe: {httpGet: {}}, "
+               : "services:\n  - {name: s, probe: {httpGet: {}, " + probe + "}, ") +
+          "endpoints: [\"a:1\"]}\n";
+      LoadResult r = ParseConfig(yaml, "c.yaml", "/");
+      EXPECT_TRUE(r.config) << yaml << Messages(r);
+    }
+  }
+}
+
+// A readinessProbe copied from a Kubernetes manifest, as it is there.
+TEST(LoadConfig, AProbeBlockFromAKubernetesManifestLoadsUnchanged) {
+  LoadResult r = ParseConfig(R"(etcd: {endpoints: ["a:1"]}
+services:
+  - name: web
+    endpoints: ["10.0.0.5:8080"]
+    probe:
+      httpGet:
+        path: /healthz
+        port: 8080
+        scheme: HTTP
+        httpHeaders:
+        - name: X-Probe
+          value: registrar
+      initialDelaySeconds: 3
+      periodSeconds: 2
+      timeoutSeconds: 5
+      successThreshold: 1
+      failureThreshold: 3
+      terminationGracePeriodSeconds: 30
+)",
+                             "c.yaml", "/");
+  ASSERT_TRUE(r.config) << Messages(r);
+  const probes::ProbeSpec& p = r.config->services[0].probe;
+  EXPECT_EQ(p.period, seconds(2));
+  EXPECT_EQ(p.timeout, seconds(5));
+  EXPECT_EQ(p.initial_delay, seconds(3));
+  EXPECT_EQ(p.http_get.path, "/healthz");
+}
+
 TEST(LoadConfig, MergesDefaultsUnderEachServiceProbe) {
   LoadResult r = ParseConfig(R"(etcd: {endpoints: ["a:1"]}
 defaults:

@@ -78,5 +78,25 @@ TEST_F(ReloaderTest, NamesSettingsThatNeedARestart) {
   EXPECT_EQ(outcome.needs_restart, std::vector<std::string>{"server.listen"});
 }
 
+// leaseTTL 10s -> 15s -> 10s before any restart: the process still runs with
+// 10s, so the last reload needs no restart, and one that keeps 15s still does.
+TEST_F(ReloaderTest, ARestartOnlySettingIsComparedWithTheRunningConfigNotThePreviousFile) {
+  const std::string ttl10 = std::string(kTwoTargets) + "registration: {leaseTTL: 10s}\n";
+  const std::string ttl15 = std::string(kTwoTargets) + "registration: {leaseTTL: 15s}\n";
+  WriteFile(path_, ttl10);
+  ASSERT_TRUE(reloader_->Reload("test").needs_restart.empty());  // 10s is the default
+  WriteFile(path_, ttl15);
+  EXPECT_EQ(reloader_->Reload("test").needs_restart,
+            std::vector<std::string>{"registration.leaseTTL"});
+  WriteFile(path_, ttl15 + "log: {level: info}\n");
+  EXPECT_EQ(reloader_->Reload("test").needs_restart,
+            std::vector<std::string>{"registration.leaseTTL"})
+      << "still not in force";
+  WriteFile(path_, ttl10);
+  ReloadOutcome reverted = reloader_->Reload("test");
+  ASSERT_TRUE(reverted.ok);
+  EXPECT_TRUE(reverted.needs_restart.empty()) << reverted.needs_restart[0];
+}
+
 }  // namespace
 }  // namespace registrar::config

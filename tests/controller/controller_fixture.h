@@ -8,7 +8,9 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "controller/controller.h"
@@ -35,6 +37,15 @@ class CountingObserver final : public ControllerObserver {
     txn_ops += static_cast<int64_t>(ops);
   }
 
+  void OnEtcdAlarm(std::string_view alarm) override {
+    std::lock_guard lock(alarm_mu_);
+    alarm_ = std::string(alarm);
+  }
+  std::string Alarm() {
+    std::lock_guard lock(alarm_mu_);
+    return alarm_;
+  }
+
   std::atomic<int64_t> reconciles{0};
   std::atomic<int64_t> reconcile_errors{0};
   std::atomic<int64_t> registered{0};
@@ -44,6 +55,10 @@ class CountingObserver final : public ControllerObserver {
   std::atomic<int64_t> drift_repairs{0};
   std::atomic<int64_t> txns{0};
   std::atomic<int64_t> txn_ops{0};
+
+ private:
+  std::mutex alarm_mu_;
+  std::string alarm_;  // guarded by alarm_mu_
 };
 
 inline probes::Target MakeTarget(const std::string& service, int port,
@@ -57,6 +72,9 @@ inline probes::Target MakeTarget(const std::string& service, int port,
 
 class ControllerTest : public ::testing::Test {
  protected:
+  explicit ControllerTest(testing::EtcdServer::Options etcd_options = {})
+      : etcd_(std::move(etcd_options)) {}
+
   void SetUp() override {
     ASSERT_TRUE(etcd_.Start().ok()) << etcd_.log();
     auto client = testing::ConnectTestClient(etcd_);

@@ -101,8 +101,8 @@ TEST_F(RegistrarDns, AReloadThatChangesDnsMinTtlSaysItNeedsARestartAndKeepsTheOn
   ASSERT_TRUE(WaitFor(
       [&] {
         return registrar->Log().find(
-                   "probes.dnsMinTTL changed; it takes effect at the next "
-                   "restart") != std::string::npos;
+                   "probes.dnsMinTTL differs from the running config; it takes effect at "
+                   "the next restart") != std::string::npos;
       },
       seconds(20)))
       << registrar->Log();

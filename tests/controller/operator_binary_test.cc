@@ -5,13 +5,18 @@
 // with basic auth (POST / DELETE /api/v1/targets/{id}/drain), and fail-open (every backend
 // of a service stopped at once keeps its keys, and judging resumes when they
 // are back).
+#include <pwd.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -72,8 +77,11 @@ class OperatorControls : public RegistrarBinaryTest {
   }
 
   // Runs the binary's CLI; returns its exit code, sets *output.
-  int Cli(std::vector<std::string> args, std::string* output = nullptr) {
-    std::vector<std::string> argv = {REGISTRAR_BINARY, "--config", dir_.File("config.yaml")};
+  // `launcher` runs before the binary (e.g. env -u USER).
+  int Cli(std::vector<std::string> args, std::string* output = nullptr,
+          std::vector<std::string> launcher = {}) {
+    std::vector<std::string> argv = launcher;
+    argv.insert(argv.end(), {REGISTRAR_BINARY, "--config", dir_.File("config.yaml")});
     argv.insert(argv.end(), args.begin(), args.end());
     auto p = Process::Start(argv);
     EXPECT_TRUE(p.ok()) << p.status();
@@ -137,6 +145,9 @@ TEST_F(OperatorControls, DrainRemovesTheKeyAtOnceAndNoProbeBringsItBack) {
       << Log();
 
   std::string out;
+  ASSERT_EQ(Cli({"drain", "--list"}, &out), 0) << out;
+  EXPECT_NE(out.find("no drains"), std::string::npos) << "an empty list says so: " << out;
+
   ASSERT_EQ(Cli({"drain", "web/" + a_address_, "--reason", "disk swap", "--by", "alice"}, &out), 0)
       << out;
   ASSERT_TRUE(WaitFor([&] { return !HasKey(a_address_); }, seconds(10))) << Log();
@@ -160,6 +171,10 @@ TEST_F(OperatorControls, DrainRemovesTheKeyAtOnceAndNoProbeBringsItBack) {
   // A typo drains nothing and says so.
   EXPECT_EQ(Cli({"drain", "web/127.0.0.1:1"}, &out), 2) << out;
   EXPECT_NE(out.find("not a target"), std::string::npos) << out;
+  // A misspelt id is refused with the id meant.
+  EXPECT_EQ(Cli({"drain", "wbe/" + b_address_}, &out), 2) << out;
+  EXPECT_NE(out.find("did you mean \"web/" + b_address_ + "\"?"), std::string::npos) << out;
+  EXPECT_TRUE(HasKey(b_address_));
 
   // Undrain while a is unhealthy: it stays out until it is healthy again.
   a_->SetStatus(503);
@@ -183,6 +198,51 @@ TEST_F(OperatorControls, DrainRemovesTheKeyAtOnceAndNoProbeBringsItBack) {
 
   // Undrain of a target that is not drained fails.
   EXPECT_EQ(Cli({"undrain", "web/" + a_address_}, &out), 1) << out;
+
+  // With $USER and $LOGNAME unset (cron, a systemd unit) the drainer is the
+  // effective user, not an anonymous "cli".
+  ASSERT_EQ(Cli({"drain", "web/" + b_address_}, &out, {"env", "-u", "USER", "-u", "LOGNAME"}), 0)
+      << out;
+  ASSERT_EQ(Cli({"drain", "--list"}, &out), 0) << out;
+  const passwd* me = getpwuid(geteuid());
+  ASSERT_NE(me, nullptr);
+  EXPECT_NE(out.find(std::string("by=cli:") + me->pw_name + "\t"), std::string::npos) << out;
+}
+
+// log.format: json makes every line JSON, the first ("open-file limit") too,
+// and a target's transition carries the service and the target as members.
+TEST_F(OperatorControls, JsonLogsAreJsonFromTheFirstLineAndNameTheTargetInFields) {
+  WriteConfig("", "log:\n  format: json\n");
+  StartRegistrar();
+  ASSERT_TRUE(WaitFor([&] { return HasKey(a_address_) && HasKey(b_address_); }, seconds(30)))
+      << Log();
+  a_->SetStatus(503);
+  ASSERT_TRUE(
+      WaitFor([&] { return Log().find("healthy -> unhealthy") != std::string::npos; }, seconds(20)))
+      << Log();
+  StopRegistrar();
+  std::string log;
+  {
+    std::ifstream in(dir_.File("registrar.log"));
+    log.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::istringstream lines(log);
+  std::string line;
+  int n = 0, transitions = 0;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << "line " << n + 1 << " is not JSON: " << line;
+    if (n++ == 0) {
+      EXPECT_NE(j["msg"].get<std::string>().find("open-file limit"), std::string::npos) << line;
+    }
+    if (j["msg"].get<std::string>().find("healthy -> unhealthy") != std::string::npos) {
+      ++transitions;
+      EXPECT_EQ(j.value("service", ""), "web") << line;
+      EXPECT_EQ(j.value("target", ""), "web/" + a_address_) << line;
+    }
+  }
+  EXPECT_GT(n, 3);
+  EXPECT_EQ(transitions, 1) << log;
 }
 
 TEST_F(OperatorControls, TheAdminApiDrainsAndUndrainsWithBasicAuth) {

@@ -374,8 +374,16 @@ TEST_F(Replicas, RollingRestartOfAllThreeLeavesNoGapAndTheLastSigtermRemovesEver
   EXPECT_EQ(fresh[1]->Wait(seconds(30)), 0);
   ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 1); }, seconds(30)));
   EXPECT_TRUE(events.deletes().empty());
+  // Their logs say what happened: handed over, and no "every key is gone".
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_NE(fresh[i]->Log().find("handed over"), std::string::npos) << fresh[i]->Log();
+    EXPECT_EQ(fresh[i]->Log().find("every key of ours is gone"), std::string::npos)
+        << fresh[i]->Log();
+  }
   fresh[2]->Signal(SIGTERM);
   EXPECT_EQ(fresh[2]->Wait(seconds(30)), 0) << fresh[2]->Log();
+  EXPECT_NE(fresh[2]->Log().find("every key of ours is gone"), std::string::npos)
+      << fresh[2]->Log();
   EXPECT_TRUE(Keys().empty());  // no wait: revoked, not expired
   EXPECT_TRUE(Members().empty());
 }

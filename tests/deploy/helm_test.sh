@@ -44,6 +44,17 @@ expect_ok "rendered PrometheusRule groups equal deploy/prometheus/alerts.yaml" n
   assert.deepStrictEqual(rule.spec.groups, YAML.parse(fs.readFileSync(alerts, "utf8")).groups);
 ' "$NODE_MODULES" "$WORK/helm-full.yaml" "$DEPLOY/prometheus/alerts.yaml"
 
+# No image is published: the unpublished default stops install and template with
+# what to do, and a pushed repository is what the pod pulls.
+expect_fail "helm template without image.repository says how to get an image" \
+  "image.repository is not set: no etcd-registrar image is published.*scripts/push-image.sh" \
+  helm_itself template x "$CHART"
+: >"$WORK/kubeconfig"
+expect_fail "helm install without image.repository fails the same way" "image.repository is not set" \
+  bash -c 'KUBECONFIG="$1" command helm install x "$2" --dry-run=client' _ "$WORK/kubeconfig" "$CHART"
+expect_ok "the pod pulls image.repository at the chart's appVersion" bash -c \
+  'helm template x "$1" | grep -qF "image: \"$TEST_IMAGE_REPOSITORY:$(sed -n "s/^appVersion: *\"\{0,1\}\([^\"]*\)\"\{0,1\}$/\1/p" "$1/Chart.yaml")\""' _ "$CHART"
+
 # values.schema.json and template guards reject mistakes before they reach a cluster.
 expect_fail "schema rejects an unknown value format" "format" \
   helm template x "$CHART" --set registration.format=xml

@@ -10,15 +10,15 @@
 #include <thread>
 
 #include "etcd/discovery.h"
-#include "tests/discovery/tcp_proxy.h"
 #include "tests/support/etcd_server.h"
+#include "tests/support/fault_relay.h"
 #include "tests/support/wait.h"
 
 namespace registrar::etcd {
 namespace {
 
 using registrar::testing::EtcdServer;
-using registrar::testing::TcpProxy;
+using registrar::testing::FaultRelay;
 using registrar::testing::WaitFor;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -224,14 +224,14 @@ TEST_F(DiscoveryEtcdTest, CompactionWhileDisconnectedEmitsOnlyTheRealDifference)
   Put("10.0.0.1:80");
   Put("10.0.0.2:80");
   Put("10.0.0.3:80");
-  TcpProxy proxy(etcd_->port());
+  FaultRelay proxy(etcd_->port());
   auto client = NewClient(proxy.endpoint());
   Recorder recorder;
   auto discovery = Discovery::Start(*client, FastOptions(), recorder.callback());
   ASSERT_TRUE(discovery.ok());
   ASSERT_TRUE((*discovery)->WaitSynced(seconds(10)));
 
-  proxy.SetMode(TcpProxy::Mode::kDrop);
+  proxy.SetMode(FaultRelay::Mode::kDrop);
   ASSERT_TRUE(WaitFor([&] { return (*discovery)->stats().errors > 0; }));
   Delete("10.0.0.1:80");
   Put("10.0.0.2:80", "10.0.0.2:80");  // rewritten, same value
@@ -239,7 +239,7 @@ TEST_F(DiscoveryEtcdTest, CompactionWhileDisconnectedEmitsOnlyTheRealDifference)
   Put("10.0.0.5:80");
   Delete("10.0.0.5:80");  // came and went while disconnected: nothing to report
   etcd_->EtcdCtl({"compact", std::to_string(CurrentRevision())});
-  proxy.SetMode(TcpProxy::Mode::kForward);
+  proxy.SetMode(FaultRelay::Mode::kForward);
 
   ASSERT_TRUE(WaitFor([&] { return (*discovery)->stats().compactions > 0; }, seconds(15)));
   ASSERT_TRUE(WaitFor([&] { return Converged(**discovery); }));

@@ -5,7 +5,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <atomic>
 #include <mutex>
+#include <optional>
 
 #include "tests/probes/prober_fixture.h"
 #include "tests/probes/raw_server.h"
@@ -33,6 +35,41 @@ TEST_P(ProberTest, AHealthyHttpTargetBecomesHealthy) {
   EXPECT_EQ(transitions[0].cause.reason, "status 200");
   EXPECT_EQ(transitions[0].cause.http_status, 200);
   EXPECT_GT(transitions[0].cause.latency, Duration::zero());
+}
+
+// timeoutSeconds above periodSeconds, as kubelet allows: a target that takes
+// 400 ms to answer, probed every 100 ms, is never probed twice at once; the
+// next probe starts when the previous ends, and the snapshot says the probes
+// run later than their period.
+TEST_P(ProberTest, AProbeSlowerThanItsPeriodNeverOverlapsItselfAndIsReportedLate) {
+  std::atomic<int> in_flight{0}, most{0}, answered{0};
+  RawServer server([&](int fd, const std::atomic<bool>& stopping) {
+    while (RawServer::ReadRequestHead(fd, stopping)) {
+      const int now = ++in_flight;
+      int seen = most.load();
+      while (now > seen && !most.compare_exchange_weak(seen, now)) {
+      }
+      RawServer::Pause(400, stopping);
+      --in_flight;
+      ++answered;
+      if (!RawServer::WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")) return;
+    }
+  });
+  Target t = HttpTarget("slow", server.port());
+  t.probe.period = milliseconds(100);
+  t.probe.timeout = std::chrono::seconds(2);
+  Start({t});
+  const auto late = [&]() -> std::optional<TargetStatus> {
+    for (const TargetStatus& s : prober_->Snapshot()) {
+      if (s.target.Id() == t.Id() && s.late_probes >= 3) return s;
+    }
+    return std::nullopt;
+  };
+  ASSERT_TRUE(WaitFor([&] { return late().has_value(); }, std::chrono::seconds(30)));
+  const TargetStatus status = *late();
+  EXPECT_EQ(most.load(), 1) << "a probe overlapped the one before";
+  EXPECT_GE(status.interval, milliseconds(400)) << "the next starts when the previous ends";
+  EXPECT_EQ(status.health, Health::kHealthy) << "slow but within its timeout";
 }
 
 TEST_P(ProberTest, AFailingStatusMakesTheTargetUnhealthyAfterFailureThreshold) {

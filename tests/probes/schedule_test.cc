@@ -47,15 +47,21 @@ TEST(Schedule, ALateStartKeepsTheGridAndReportsThePlannedTime) {
   EXPECT_EQ(s.next_due(), t0 + seconds(1));
 }
 
-TEST(Schedule, AProbeStillRunningWhenTheNextIsDueIsNotDoubled) {
+// kubelet's timing: timeoutSeconds 5 with periodSeconds 2 is allowed; a
+// probe never overlaps itself and the next starts when the previous ends.
+TEST(Schedule, AProbeLongerThanThePeriodIsFollowedAtOnceByOneProbeNotABurst) {
   SimulatedClock clock;
   MonoTime t0 = clock.Now();
   Schedule s(t0, Duration::zero(), seconds(1), Duration::zero());
   s.Begin(clock.Now());
   clock.Advance(milliseconds(2500));  // slots at 1 s and 2 s pass while in flight
-  EXPECT_FALSE(s.IsDue(clock.Now()));
-  s.End(clock.Now());
-  EXPECT_EQ(s.next_due(), t0 + seconds(3));  // one probe next, on the grid
+  EXPECT_FALSE(s.IsDue(clock.Now())) << "never overlaps itself";
+  EXPECT_TRUE(s.End(clock.Now())) << "ran past its period";
+  EXPECT_TRUE(s.IsDue(clock.Now())) << "the next starts when it ended";
+  EXPECT_EQ(s.Begin(clock.Now()), t0 + milliseconds(2500));
+  EXPECT_EQ(s.next_due(), t0 + milliseconds(3500));  // one probe, then the period again
+  clock.Advance(milliseconds(100));
+  EXPECT_FALSE(s.End(clock.Now())) << "a quick probe is on time";
   EXPECT_FALSE(s.IsDue(clock.Now()));
 }
 
@@ -76,7 +82,7 @@ TEST(Schedule, AProbeEndingExactlyOnASlotMayStartAtOnce) {
   Schedule s(t0, Duration::zero(), seconds(1), Duration::zero());
   s.Begin(clock.Now());
   clock.Advance(seconds(1));
-  s.End(clock.Now());
+  EXPECT_FALSE(s.End(clock.Now())) << "on time, not late";
   EXPECT_TRUE(s.IsDue(clock.Now()));
   EXPECT_EQ(s.Begin(clock.Now()), t0 + seconds(1));
 }

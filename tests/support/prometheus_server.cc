@@ -45,6 +45,7 @@ absl::Status PrometheusServer::Start() {
                 t.basic_auth_password + "'\n";
     }
   }
+  config += options_.raw_scrape_configs;
   WriteFile(config_file_, config);
 
   port_ = FreePort();

@@ -38,6 +38,9 @@ class PrometheusServer final {
     // Rule files (alerting/recording) to load, absolute paths.
     std::vector<std::string> rule_files;
     std::vector<std::string> extra_args;
+    // More scrape_configs entries, YAML as it goes under `scrape_configs:`
+    // ("  - job_name: ..."), e.g. a blackbox-style job with relabelling.
+    std::string raw_scrape_configs;
     Duration start_timeout = std::chrono::seconds(30);
   };
 

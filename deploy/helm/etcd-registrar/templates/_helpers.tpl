@@ -42,6 +42,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
 {{- define "etcd-registrar.image" -}}
+{{- if not .Values.image.repository }}
+{{- fail (printf "image.repository is not set: no etcd-registrar image is published for you. Build it (scripts/build-image.sh), push it to a registry your cluster pulls from (scripts/push-image.sh REGISTRY/etcd-registrar), then set image.repository=REGISTRY/etcd-registrar; see deploy/README.md, \"An image your cluster can pull\". (A local image imported into the nodes: image.repository=localhost/etcd-registrar, tag %s.)" .Chart.AppVersion) }}
+{{- end }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 

@@ -1,4 +1,4 @@
-#include "tests/discovery/tcp_proxy.h"
+#include "tests/support/fault_relay.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -44,19 +44,18 @@ bool Relay(int from, int to) {
 
 }  // namespace
 
-TcpProxy::TcpProxy(int upstream_port) : upstream_port_(upstream_port) {
+FaultRelay::FaultRelay(int upstream_port) : upstream_port_(upstream_port) {
   listen_fd_ = ListenOnLoopback(64, &port_);
   if (pipe2(wake_, O_CLOEXEC) != 0) {
-    std::perror("TcpProxy");
+    std::perror("FaultRelay");
     std::abort();
   }
   thread_ = std::thread([this] { Run(); });
 }
 
-TcpProxy::~TcpProxy() {
+FaultRelay::~FaultRelay() {
   stop_ = true;
-  char c = 0;
-  (void)!write(wake_[1], &c, 1);
+  Wake();
   thread_.join();
   CloseAll();
   close(listen_fd_);
@@ -64,34 +63,54 @@ TcpProxy::~TcpProxy() {
   close(wake_[1]);
 }
 
-std::string TcpProxy::endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
+std::string FaultRelay::endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
 
-void TcpProxy::SetMode(Mode mode) {
-  mode_ = mode;
+void FaultRelay::SetModes(Mode requests, Mode answers) {
+  if (requests == Mode::kDrop || answers == Mode::kDrop) requests = answers = Mode::kDrop;
+  requests_ = requests;
+  answers_ = answers;
+  Wake();
+}
+
+void FaultRelay::Wake() {
   char c = 0;
   (void)!write(wake_[1], &c, 1);
 }
 
-void TcpProxy::CloseAll() {
+void FaultRelay::CloseAll() {
   for (Pair& p : pairs_) {
     close(p.client);
-    close(p.upstream);
+    if (p.upstream >= 0) close(p.upstream);
   }
   pairs_.clear();
 }
 
-void TcpProxy::Run() {
+void FaultRelay::Run() {
   while (!stop_) {
-    const Mode mode = mode_;
-    if (mode == Mode::kDrop) CloseAll();
+    const Mode requests = requests_;
+    const Mode answers = answers_;
+    if (requests == Mode::kDrop) CloseAll();
+    // A connection accepted while requests held reaches the server once they
+    // forward again (its SYN "retransmitted" after the heal).
+    if (requests == Mode::kForward) {
+      std::vector<Pair> connected;
+      for (Pair& p : pairs_) {
+        if (p.upstream < 0) p.upstream = ConnectUpstream(upstream_port_);
+        if (p.upstream < 0) {
+          close(p.client);
+        } else {
+          connected.push_back(p);
+        }
+      }
+      pairs_ = std::move(connected);
+    }
     std::vector<pollfd> fds;
     fds.push_back({wake_[0], POLLIN, 0});
     fds.push_back({listen_fd_, POLLIN, 0});
-    if (mode == Mode::kForward) {
-      for (const Pair& p : pairs_) {
-        fds.push_back({p.client, POLLIN, 0});
-        fds.push_back({p.upstream, POLLIN, 0});
-      }
+    for (const Pair& p : pairs_) {
+      // A held direction is not read: its bytes wait in the kernel.
+      fds.push_back({p.client, static_cast<short>(requests == Mode::kForward ? POLLIN : 0), 0});
+      fds.push_back({p.upstream, static_cast<short>(answers == Mode::kForward ? POLLIN : 0), 0});
     }
     if (poll(fds.data(), fds.size(), 1000) <= 0) continue;
     if (fds[0].revents != 0) {
@@ -101,15 +120,19 @@ void TcpProxy::Run() {
     if (fds[1].revents & POLLIN) {
       int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (client >= 0) {
-        int upstream = mode == Mode::kDrop ? -1 : ConnectUpstream(upstream_port_);
-        if (upstream < 0) {
+        ++accepted_;
+        if (requests == Mode::kDrop) {
           close(client);
         } else {
-          pairs_.push_back({client, upstream});
+          const int upstream = requests == Mode::kForward ? ConnectUpstream(upstream_port_) : -1;
+          if (requests == Mode::kForward && upstream < 0) {
+            close(client);
+          } else {
+            pairs_.push_back({client, upstream});
+          }
         }
       }
     }
-    if (mode != Mode::kForward) continue;
     // Pairs accepted in this round were not polled yet: they are kept as is.
     const size_t polled = (fds.size() - 2) / 2;
     std::vector<Pair> alive;
@@ -117,13 +140,21 @@ void TcpProxy::Run() {
       const pollfd& c = fds[2 + 2 * i];
       const pollfd& u = fds[3 + 2 * i];
       bool ok = true;
-      if (c.revents != 0) ok = Relay(pairs_[i].client, pairs_[i].upstream);
-      if (ok && u.revents != 0) ok = Relay(pairs_[i].upstream, pairs_[i].client);
+      // POLLHUP/POLLERR are reported even when not asked for: a closed peer
+      // ends the pair whatever the mode.
+      if (c.revents != 0) {
+        ok = requests == Mode::kForward ? Relay(pairs_[i].client, pairs_[i].upstream)
+                                        : (c.revents & (POLLHUP | POLLERR)) == 0;
+      }
+      if (ok && u.revents != 0 && pairs_[i].upstream >= 0) {
+        ok = answers == Mode::kForward ? Relay(pairs_[i].upstream, pairs_[i].client)
+                                       : (u.revents & (POLLHUP | POLLERR)) == 0;
+      }
       if (ok) {
         alive.push_back(pairs_[i]);
       } else {
         close(pairs_[i].client);
-        close(pairs_[i].upstream);
+        if (pairs_[i].upstream >= 0) close(pairs_[i].upstream);
       }
     }
     for (size_t i = polled; i < pairs_.size(); ++i) alive.push_back(pairs_[i]);
