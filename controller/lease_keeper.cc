@@ -11,7 +11,7 @@ namespace {
 using std::chrono::seconds;
 
 // Longest the keeper sleeps without re-checking its clock.
-constexpr Duration kMaxSleep = std::chrono::milliseconds(500);
+constexpr Duration kKeeperMaxSleep = std::chrono::milliseconds(500);
 
 // Longest a keepalive may wait for a connection or an answer: a third of the
 // TTL. A renewal is due a third of the TTL after the last one, so a dead or
@@ -97,7 +97,7 @@ void LeaseKeeper::Run() {
   while (!stop_) {
     const MonoTime now = clock_.Now();
     if (now < retry_at_) {
-      cv_.wait_for(lock, std::min<Duration>(retry_at_ - now, kMaxSleep));
+      cv_.wait_for(lock, std::min<Duration>(retry_at_ - now, kKeeperMaxSleep));
       continue;
     }
     if (held_.id == 0) {
@@ -127,7 +127,7 @@ void LeaseKeeper::Run() {
       continue;
     }
     cv_.wait_for(lock, std::clamp<Duration>(timing_.next_keepalive() - now,
-                                            std::chrono::milliseconds(1), kMaxSleep));
+                                            std::chrono::milliseconds(1), kKeeperMaxSleep));
   }
 }
 
