@@ -80,6 +80,9 @@ std::vector<std::string> ChangesNeedingRestart(const Config& before, const Confi
   if (before.registration.skydns_prefix != after.registration.skydns_prefix) {
     changed.push_back("registration.skydnsPrefix");
   }
+  if (before.registration.layout_prefixes != after.registration.layout_prefixes) {
+    changed.push_back("registration.layoutPrefixes");
+  }
   if (before.registration.lease_ttl != after.registration.lease_ttl) {
     changed.push_back("registration.leaseTTL");
   }
@@ -120,11 +123,13 @@ std::string Summary(const Config& config) {
     out << "  " << s.registration.service << ": " << s.targets.size()
         << (s.targets.size() == 1 ? " endpoint" : " endpoints");
     if (!s.endpoints_file.empty()) out << " (" << s.endpoints_file << ")";
-    out << ", format " << ValueFormatName(s.registration.format) << ", keys under "
-        << (s.registration.format == controller::ValueFormat::kSkyDns
-                ? controller::SkyDnsServicePath(s.registration, config.registration)
-                : config.registration.prefix + s.registration.service + "/")
-        << ", probe ";
+    out << ", format";
+    for (controller::ValueFormat f : s.registration.Formats()) out << " " << ValueFormatName(f);
+    out << ", keys under";
+    for (controller::ValueFormat f : s.registration.Formats()) {
+      out << " " << controller::LayoutDirectory(f, s.registration, config.registration);
+    }
+    out << ", probe ";
     if (p.kind == probes::ProbeKind::kHttpGet) {
       out << "httpGet " << p.http_get.scheme << " " << p.http_get.path;
     } else {
@@ -132,6 +137,13 @@ std::string Summary(const Config& config) {
     }
     out << " every " << FormatDuration(p.period) << " (timeout " << FormatDuration(p.timeout)
         << ")\n";
+    // Every key a healthy target gets (the values' registeredAt aside).
+    for (const probes::Target& t : s.targets) {
+      for (const controller::LayoutKey& k :
+           controller::RegistrationKeys(t, s.registration, config.registration, {})) {
+        out << "    " << ValueFormatName(k.format) << ": " << k.key << "\n";
+      }
+    }
   }
   return out.str();
 }

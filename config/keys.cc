@@ -167,11 +167,23 @@ const Key kKeys[] = {
          "ms|[0-9.]+(us|µs|ns)|[0-9]*\\.[0-9]*[1-9][0-9]*s)$"},
     {.block = "registration",
      .name = "format",
-     .type = K::kEnum,
-     .doc = "Default value format of every service (a service's `format` overrides it).",
+     .type = K::kEnumList,
+     .doc = "Default layout (or list of layouts) of every service (a service's `format` "
+            "overrides it).",
      .default_value = "plain",
      .example = "json",
      .choices = kValueFormatChoices},
+    {.block = "registration",
+     .name = "layoutPrefixes",
+     .type = K::kStringMap,
+     .doc = "Layout name → key prefix, for a consumer configured with another namespace than "
+            "its default (go-zero `\"\"` (keys `<service>/<id>`), kratos `/microservices/`, "
+            "go-micro `/micro/registry/`, kitex `kitex/registry-etcd/`, dubbo `/services/`, "
+            "traefik `traefik/`, template: `prefix`). Ends with `/`; starts with `/` for kratos, "
+            "go-micro and dubbo, and must not for go-zero, kitex and traefik. plain, json and "
+            "grpc-naming use `prefix`, skydns `skydnsPrefix`.",
+     .example = "{kratos: /ms/, go-zero: rpc/}",
+     .reload = kRestart},
     {.block = "registration",
      .name = "resyncPeriod",
      .type = K::kDuration,
@@ -582,17 +594,26 @@ const Key kKeys[] = {
      .pattern = "^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$"},
     {.block = "service",
      .name = "format",
-     .type = K::kEnum,
-     .doc = "Value format of this service's keys (default: `registration.format`). plain: "
-            "`host:port`; json: `{\"service\",\"address\",\"metadata\",\"registeredAt\"}`; "
-            "grpc-naming: etcd's gRPC "
-            "resolver; skydns: CoreDNS records under `registration.skydnsPrefix`.",
-     .example = "skydns",
+     .type = K::kEnumList,
+     .doc = "Layout of this service's keys, or a list of layouts all written together (one "
+            "probe, one Txn, one lease; default: `registration.format`). plain: `host:port`; "
+            "json: `{\"service\",\"address\",\"metadata\",\"registeredAt\"}`; "
+            "grpc-naming: etcd's gRPC resolver; skydns: CoreDNS records under "
+            "`registration.skydnsPrefix`; go-zero, kratos, go-micro, kitex, dubbo, traefik: "
+            "what that framework's etcd registry reads; template: `layout.key` and "
+            "`layout.value`. See docs/consumers.md.",
+     .example = "[grpc-naming, skydns, kratos]",
      .choices = kValueFormatChoices},
+    {.block = "service",
+     .name = "layout",
+     .type = K::kSection,
+     .doc = "Options of the layouts that have any.",
+     .child = "service.layout"},
     {.block = "service",
      .name = "metadata",
      .type = K::kStringMap,
-     .doc = "String pairs written into json and grpc-naming values (ignored with a warning "
+     .doc = "String pairs written into the values of the layouts that carry metadata (json, "
+            "grpc-naming, kratos, go-micro, kitex, dubbo, template; ignored with a warning "
             "otherwise).",
      .example = "{zone: a}"},
     {.block = "service",
@@ -620,8 +641,9 @@ const Key kKeys[] = {
      .name = "endpoints",
      .type = K::kStringList,
      .doc = "`host:port` of each backend (IPv6 as `[address]:port`); no endpoint twice. An "
-            "item may also be `{address, weight, metadata}`: json and grpc-naming values carry "
-            "the weight and the metadata (merged over the service's, the endpoint's wins).",
+            "item may also be `{address, weight, metadata}`: the layouts carry the weight and the "
+            "metadata where their consumer has a field for them (merged over the service's, the "
+            "endpoint's wins; docs/consumers.md).",
      .example = "[\"10.0.0.5:8080\"]",
      .unique_items = true,
      .pattern = "^([^\\s/"
@@ -640,6 +662,53 @@ const Key kKeys[] = {
             "pass their latest probe, keep its registrations (a partition, not an outage) "
             "until the share recovers.",
      .child = "service.failOpen"},
+    {.block = "service.layout",
+     .name = "version",
+     .type = K::kString,
+     .doc = "kratos, go-micro: the service version in the value.",
+     .example = "v1.2.0"},
+    {.block = "service.layout",
+     .name = "scheme",
+     .type = K::kString,
+     .doc = "kratos: the endpoint scheme (default `grpc`); traefik: the server URL scheme "
+            "(default `http`).",
+     .example = "http",
+     .pattern = "^[a-z][a-z0-9+.-]*$"},
+    {.block = "service.layout",
+     .name = "protocol",
+     .type = K::kEnum,
+     .doc = "traefik: an HTTP service (`…/servers/<id>/url`) or a TCP one "
+            "(`…/servers/<id>/address`).",
+     .default_value = "http",
+     .example = "tcp",
+     .choices = "http|tcp"},
+    {.block = "service.layout",
+     .name = "priority",
+     .type = K::kInt,
+     .doc = "skydns: the SRV priority of every endpoint (left out when 0).",
+     .default_value = "0",
+     .example = "10",
+     .min = 0,
+     .max = 65535},
+    {.block = "service.layout",
+     .name = "key",
+     .type = K::kString,
+     .doc = "template: the key, `${prefix}` then fields that tell targets apart, e.g. "
+            "`${prefix}${service}/${address}`. Fields: docs/consumers.md.",
+     .example = "\"${prefix}${service}/${id}\""},
+    {.block = "service.layout",
+     .name = "value",
+     .type = K::kString,
+     .doc = "template: the value; with `json: true` a JSON document whose `\"${field}\"` "
+            "strings become the fields' values.",
+     .example = "\"${address}\""},
+    {.block = "service.layout",
+     .name = "json",
+     .type = K::kBool,
+     .doc = "template: `value` is a JSON document (checked by check-config).",
+     .default_value = "false",
+     .example = "true"},
+
     {.block = "service.failOpen",
      .name = "belowHealthyPercent",
      .type = K::kInt,

@@ -31,6 +31,7 @@ enum class KeyType {
   kStringList,
   kStringMap,  // a mapping of string to string (metadata)
   kEnum,       // a string, one of `choices`
+  kEnumList,   // one of `choices`, or a list of them (no name twice)
   kInt,        // an integer in [min, max]
   kBool,
   kSeconds,     // a number of seconds (decimals allowed); > 0, or >= 0 with min == 0

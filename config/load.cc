@@ -11,6 +11,7 @@
 #include "common/yaml_document.h"
 #include "config/config.h"
 #include "config/keys.h"
+#include "config/layout.h"
 #include "config/probe.h"
 #include "config/reader.h"
 #include "config/services.h"
@@ -164,6 +165,7 @@ void ParseRegistration(const std::optional<Field>& field, controller::Registrati
   if (auto f = m.Get("ownsPrefix")) {
     if (auto v = internal::ReadBool(*f, errors)) reg->owns_prefix = *v;
   }
+  internal::ParseLayoutPrefixes(m.Get("layoutPrefixes"), reg->layout_prefixes, errors);
 }
 
 // cluster: {name, coordinationPrefix, sessionTTL, handoverTimeout} (see
@@ -199,14 +201,15 @@ void ParseCluster(const std::optional<Field>& field, controller::ClusterOptions*
   }
 }
 
-// The registration-wide default format (services may override it).
-controller::ValueFormat ParseDefaultFormat(const std::optional<Field>& registration,
-                                           Errors& errors) {
-  if (!registration || !registration->node.IsMap()) return controller::ValueFormat::kPlain;
+// The registration-wide default layouts (services may override them).
+std::vector<controller::ValueFormat> ParseDefaultFormats(const std::optional<Field>& registration,
+                                                         Errors& errors) {
+  const std::vector<controller::ValueFormat> plain = {controller::ValueFormat::kPlain};
+  if (!registration || !registration->node.IsMap()) return plain;
   YAML::Node node = registration->node["format"];
-  if (!node) return controller::ValueFormat::kPlain;
+  if (!node) return plain;
   Field f{node, node.Mark(), registration->path + ".format"};
-  return internal::ReadFormat(f, errors).value_or(controller::ValueFormat::kPlain);
+  return internal::ReadFormats(f, errors).value_or(plain);
 }
 
 void ParseServer(const std::optional<Field>& field, ServerConfig* server, Errors& errors) {
@@ -346,7 +349,7 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
     config.probes.dns_servers = probes.dns_servers;
     internal::ProbeDefaults defaults =
         internal::ParseProbeDefaults(top.Get("defaults"), errors, base_dir, probes.allow_exec);
-    internal::ServiceContext context{defaults, ParseDefaultFormat(top.Get("registration"), errors),
+    internal::ServiceContext context{defaults, ParseDefaultFormats(top.Get("registration"), errors),
                                      config.registration, config.etcd.max_request_bytes, base_dir};
     config.services = internal::ParseServices(top.Get("services"), context, errors);
   }

@@ -26,6 +26,8 @@ std::string TypeText(const Key& k) {
       return "mapping of strings";
     case KeyType::kEnum:
       return ChoicesText(k);
+    case KeyType::kEnumList:
+      return ChoicesText(k) + ", or a list of them";
     case KeyType::kInt:
       return "integer " + std::to_string(k.min) + "-" + std::to_string(k.max);
     case KeyType::kBool:
@@ -215,6 +217,12 @@ Json KeySchema(const Key& k) {
     case KeyType::kEnum:
       s = {{"enum", Choices(k)}};
       break;
+    case KeyType::kEnumList: {
+      Json one = {{"enum", Choices(k)}};
+      Json list = {{"type", "array"}, {"minItems", 1}, {"uniqueItems", true}, {"items", one}};
+      s = {{"anyOf", Json::array({one, list})}};
+      break;
+    }
     case KeyType::kInt:
       s = IntSchema(k);
       break;
@@ -256,6 +264,7 @@ Json KeySchema(const Key& k) {
   described.update(s);
   if (!k.default_value.empty() && k.type != KeyType::kStatusList) {
     described["default"] = Json::parse(k.type == KeyType::kString || k.type == KeyType::kEnum ||
+                                               k.type == KeyType::kEnumList ||
                                                k.type == KeyType::kDuration
                                            ? "\"" + std::string(k.default_value) + "\""
                                            : std::string(k.default_value));

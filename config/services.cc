@@ -1,11 +1,13 @@
 #include "config/services.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
 #include <utility>
 
 #include "config/keys.h"
+#include "config/layout.h"
 #include "config/values.h"
 #include "controller/keys.h"
 
@@ -151,16 +153,24 @@ void ReadEndpointsFile(const Field& f, const std::string& path, ServiceConfig& s
 
 void WarnAboutIneffectiveSettings(const MapReader& m, const ServiceConfig& service,
                                   Errors& errors) {
+  const std::vector<ValueFormat> formats = service.registration.Formats();
+  auto has = [&](ValueFormat f) {
+    return std::find(formats.begin(), formats.end(), f) != formats.end();
+  };
   const char* format = ValueFormatName(service.registration.format);
-  bool uses_metadata = service.registration.format == ValueFormat::kJson ||
-                       service.registration.format == ValueFormat::kGrpcNaming;
+  bool uses_metadata = false;
+  for (ValueFormat f :
+       {ValueFormat::kJson, ValueFormat::kGrpcNaming, ValueFormat::kKratos, ValueFormat::kGoMicro,
+        ValueFormat::kKitex, ValueFormat::kDubbo, ValueFormat::kTemplate}) {
+    uses_metadata = uses_metadata || has(f);
+  }
   if (auto f = m.Get("metadata"); f && !uses_metadata) {
-    errors.Warn(
-        f->mark, f->path,
-        std::string("ignored: format ") + format + " has no metadata (use json or grpc-naming)");
+    errors.Warn(f->mark, f->path,
+                std::string("ignored: format ") + format +
+                    " has no metadata (use json, grpc-naming or a framework layout)");
   }
   for (const char* key : {"dnsDomain", "dnsTTL"}) {
-    if (auto f = m.Get(key); f && service.registration.format != ValueFormat::kSkyDns) {
+    if (auto f = m.Get(key); f && !has(ValueFormat::kSkyDns)) {
       errors.Warn(f->mark, f->path,
                   std::string("ignored: only format skydns uses it, not ") + format);
     }
@@ -185,10 +195,11 @@ void CheckFitsOneRequest(const MapReader& m, const ServiceConfig& service,
   }
   if (largest == nullptr) return;
   constexpr size_t kRequestOverhead = 512;  // Txn, Put, lease id, protobuf framing
-  size_t bytes =
-      controller::RegistrationKey(*largest, service.registration, context.registration).size() +
-      controller::RegistrationValue(*largest, service.registration, WallTime{}).size() +
-      kRequestOverhead;
+  size_t bytes = 0;
+  for (const controller::LayoutKey& k :
+       controller::RegistrationKeys(*largest, service.registration, context.registration, {})) {
+    bytes = std::max(bytes, k.key.size() + k.value.size() + kRequestOverhead);
+  }
   if (static_cast<int64_t>(bytes) <= context.max_request_bytes) return;
   auto metadata = m.Get("metadata");
   errors.Add(metadata ? metadata->mark : m.mark(), metadata ? metadata->path : m.path(),
@@ -206,10 +217,15 @@ std::optional<ServiceConfig> ParseService(const Field& field, const ServiceConte
   if (!m.valid()) return std::nullopt;
   size_t errors_before = errors.size();
   ServiceConfig service;
-  service.registration.format = context.default_format;
+  std::vector<ValueFormat> formats = context.default_formats;
   if (auto f = m.Get("format")) {
-    if (auto v = ReadFormat(*f, errors)) service.registration.format = *v;
+    if (auto v = ReadFormats(*f, errors)) formats = *v;
   }
+  if (formats.empty()) formats = {ValueFormat::kPlain};
+  service.registration.format = formats.front();
+  service.registration.formats = formats;
+  const bool skydns =
+      std::find(formats.begin(), formats.end(), ValueFormat::kSkyDns) != formats.end();
   if (auto f = m.Get("name")) {
     if (auto v = ReadString(*f, errors)) {
       if (!IsServiceName(*v)) {
@@ -217,7 +233,7 @@ std::optional<ServiceConfig> ParseService(const Field& field, const ServiceConte
                    "expected a name of letters, digits, '.', '_' and '-' that starts and ends "
                    "with a letter or digit, got " +
                        Quote(*v));
-      } else if (service.registration.format == ValueFormat::kSkyDns && !IsDnsLabel(*v)) {
+      } else if (skydns && !IsDnsLabel(*v)) {
         errors.Add(f->mark, f->path,
                    "expected a DNS label (lowercase letters, digits and '-', at most 63) for "
                    "format skydns, got " +
@@ -243,6 +259,7 @@ std::optional<ServiceConfig> ParseService(const Field& field, const ServiceConte
       }
     }
   }
+  ParseLayout(m, formats, service.registration.layout, errors);
   if (auto f = m.Get("failOpen")) {
     MapReader fail_open(*f, errors, KeyNames("service.failOpen"));
     if (fail_open.valid()) {
@@ -291,15 +308,44 @@ std::optional<ServiceConfig> ParseService(const Field& field, const ServiceConte
 
 }  // namespace
 
-std::optional<ValueFormat> ReadFormat(const Field& f, Errors& errors) {
-  std::optional<std::string> name = ReadString(f, errors);
-  if (!name) return std::nullopt;
-  std::optional<ValueFormat> format = ParseValueFormat(*name);
-  if (!format) {
-    errors.Add(f.mark, f.path,
-               "expected " + ChoicesText(KeyAt("service", "format")) + ", got " + Quote(*name));
+std::optional<std::vector<ValueFormat>> ReadFormats(const Field& f, Errors& errors) {
+  auto one = [&](const Field& item) -> std::optional<ValueFormat> {
+    std::optional<std::string> name = ReadString(item, errors);
+    if (!name) return std::nullopt;
+    std::optional<ValueFormat> format = ParseValueFormat(*name);
+    if (!format) {
+      errors.Add(item.mark, item.path,
+                 "expected " + ChoicesText(KeyAt("service", "format")) + ", got " + Quote(*name));
+    }
+    return format;
+  };
+  if (!f.node.IsSequence()) {
+    std::optional<ValueFormat> format = one(f);
+    if (!format) return std::nullopt;
+    return std::vector<ValueFormat>{*format};
   }
-  return format;
+  std::optional<std::vector<Field>> items = ReadList(f, errors);
+  if (!items) return std::nullopt;
+  if (items->empty()) {
+    errors.Add(f.mark, f.path, "expected at least one layout");
+    return std::nullopt;
+  }
+  std::vector<ValueFormat> out;
+  bool ok = true;
+  for (const Field& item : *items) {
+    std::optional<ValueFormat> format = one(item);
+    if (!format) {
+      ok = false;
+    } else if (std::find(out.begin(), out.end(), *format) != out.end()) {
+      errors.Add(item.mark, item.path,
+                 std::string("layout ") + ValueFormatName(*format) + " listed twice");
+      ok = false;
+    } else {
+      out.push_back(*format);
+    }
+  }
+  if (!ok) return std::nullopt;
+  return out;
 }
 
 std::vector<ServiceConfig> ParseServices(const std::optional<Field>& services,
@@ -310,6 +356,7 @@ std::vector<ServiceConfig> ParseServices(const std::optional<Field>& services,
   std::optional<std::vector<Field>> items = ReadList(*services, errors);
   if (!items) return result;
   std::map<std::string, int> first_line;  // service name → line of its first definition
+  std::vector<Field> marks;               // of each parsed service
   for (const Field& item : *items) {
     // Duplicate names are checked on the raw node so that a service with
     // other errors still takes part.
@@ -325,8 +372,10 @@ std::vector<ServiceConfig> ParseServices(const std::optional<Field>& services,
     }
     if (auto service = ParseService(item, context, errors)) {
       result.push_back(std::move(*service));
+      marks.push_back(item);
     }
   }
+  CheckKeysAreDistinct(result, marks, context.registration, errors);
   return result;
 }
 

@@ -11,15 +11,15 @@
 
 namespace registrar::config::internal {
 
-// Reads a `format:` field, reporting a bad name.
-std::optional<controller::ValueFormat> ReadFormat(const Field& f, Errors& errors);
+// Reads a `format:` field (one layout or a list), reporting a bad name.
+std::optional<std::vector<controller::ValueFormat>> ReadFormats(const Field& f, Errors& errors);
 
 // Parses every service (reporting every error, including duplicates);
 // services with errors are left out.
 // What a service's parse needs from the rest of the file.
 struct ServiceContext {
   const ProbeDefaults& defaults;
-  controller::ValueFormat default_format;
+  std::vector<controller::ValueFormat> default_formats;
   const controller::RegistrationOptions& registration;  // for the size of keys
   int64_t max_request_bytes;                            // etcd.maxRequestBytes
   const std::string& base_dir;

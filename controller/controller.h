@@ -181,7 +181,8 @@ class Controller {
   void Stop(bool revoke = true);
 
   ControllerSnapshot Snapshot() const;
-  // The lease is held (dry run: etcd was read) and the first reconcile is done.
+  // The lease is held (dry run: etcd was read), the first reconcile is done,
+  // and etcd answers and accepts writes (no alarm) now.
   bool Ready() const;
 
  private:

@@ -1,80 +1,96 @@
 #include "controller/keys.h"
 
+#include <array>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <functional>
-#include <map>
-#include <vector>
 
-#include "common/json_text.h"
+#include "controller/layouts.h"
 #include "nlohmann/json.hpp"
 
 namespace registrar::controller {
 namespace {
 
+using Json = nlohmann::ordered_json;
+
 constexpr size_t kMaxDnsLabel = 63;
+constexpr size_t kRfc3339Size = 20;  // "2026-01-01T00:00:00Z"
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string WithTrailingSlash(std::string s) {
-  if (s.empty() || s.back() != '/') s.push_back('/');
-  return s;
-}
-
-// "svc.Example.com." → "com/example/svc".
-std::string ReversedLabels(const std::string& domain) {
-  std::vector<std::string> labels;
-  std::string label;
-  for (char c : Lower(domain)) {
-    if (c == '.') {
-      if (!label.empty()) labels.push_back(label);
-      label.clear();
-    } else {
-      label.push_back(c);
+// The preset rows' JSON value templates, parsed once (constant afterwards).
+const Json* ParsedPreset(const LayoutRow& row) {
+  static const std::array<Json, 16> parsed = [] {
+    std::array<Json, 16> out;
+    size_t i = 0;
+    for (const LayoutRow& r : PresetLayouts()) {
+      if (r.value_is_json) out[i] = Json::parse(r.value, nullptr, false);
+      ++i;
     }
+    return out;
+  }();
+  size_t i = 0;
+  for (const LayoutRow& r : PresetLayouts()) {
+    if (r.format == row.format && r.variant == row.variant && r.value == row.value) {
+      return &parsed[i];
+    }
+    ++i;
   }
-  if (!label.empty()) labels.push_back(label);
-  std::string out;
-  for (auto it = labels.rbegin(); it != labels.rend(); ++it) {
-    if (!out.empty()) out.push_back('/');
-    out += *it;
+  return nullptr;
+}
+
+LayoutKey Render(const probes::Target& target, const ServiceRegistration& service,
+                 const RegistrationOptions& options, ValueFormat format, WallTime registered_at,
+                 int64_t lease_id) {
+  const LayoutRow row = LayoutOf(format, service);
+  LayoutFields fields = FieldsOf(target, service, LayoutPrefix(format, options), row.default_scheme,
+                                 registered_at, lease_id);
+  if (!target.host.empty()) fields["dnsId"] = SkyDnsId(target);
+  LayoutKey out;
+  out.format = format;
+  out.key = RenderText(row.key, fields);
+  if (!row.value_is_json) {
+    out.value = RenderText(row.value, fields);
+  } else if (const Json* preset = ParsedPreset(row)) {
+    out.value = RenderJson(*preset, fields);
+  } else {
+    out.value = RenderJson(Json::parse(row.value, nullptr, false), fields);
   }
   return out;
 }
 
-// The service's metadata with the endpoint's merged over it (endpoint wins).
-nlohmann::ordered_json MetadataJson(const ServiceRegistration& service,
-                                    const probes::Target& target) {
-  std::map<std::string, std::string> merged = service.metadata;
-  for (const auto& [k, v] : target.metadata) merged[k] = v;
-  nlohmann::ordered_json metadata = nlohmann::ordered_json::object();
-  for (const auto& [k, v] : merged) metadata[k] = v;
-  return metadata;
+std::optional<WallTime> ParseRfc3339(std::string_view text) {
+  if (text.size() != kRfc3339Size) return std::nullopt;
+  std::tm tm{};
+  std::string s(text);
+  const char* end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
 }  // namespace
 
 std::string PrefixFor(ValueFormat format, const RegistrationOptions& options) {
-  if (format == ValueFormat::kSkyDns) return WithTrailingSlash(options.skydns_prefix);
-  return options.prefix;
+  return LayoutPrefix(format, options);
 }
 
 std::string SkyDnsServicePath(const ServiceRegistration& service,
                               const RegistrationOptions& options) {
-  std::string path = WithTrailingSlash(options.skydns_prefix);
-  std::string reversed = ReversedLabels(service.dns_domain);
-  if (!reversed.empty()) path += reversed + "/";
-  return path + Lower(service.service) + "/";
+  return LayoutDirectory(ValueFormat::kSkyDns, service, options);
+}
+
+std::string LayoutDirectory(ValueFormat format, const ServiceRegistration& service,
+                            const RegistrationOptions& options) {
+  const std::string prefix = LayoutPrefix(format, options);
+  const LayoutRow row = LayoutOf(format, service);
+  return RenderText(row.directory,
+                    FieldsOf(probes::Target{}, service, prefix, row.default_scheme, {}, 0));
 }
 
 std::string SkyDnsId(const probes::Target& target) {
   std::string id;
-  for (char c : Lower(target.host) + ":" + std::to_string(target.port)) {
-    id.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '-');
+  for (char c : target.host + ":" + std::to_string(target.port)) {
+    const char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    id.push_back(std::isalnum(static_cast<unsigned char>(lower)) ? lower : '-');
   }
   // A label starts and ends with a letter or digit ("::1" reads as "0::1").
   if (id.front() == '-') id.insert(id.begin(), '0');
@@ -86,51 +102,55 @@ std::string SkyDnsId(const probes::Target& target) {
   return id;
 }
 
+std::vector<LayoutKey> RegistrationKeys(const probes::Target& target,
+                                        const ServiceRegistration& service,
+                                        const RegistrationOptions& options, WallTime registered_at,
+                                        int64_t lease_id) {
+  std::vector<LayoutKey> out;
+  for (ValueFormat format : service.Formats()) {
+    out.push_back(Render(target, service, options, format, registered_at, lease_id));
+  }
+  return out;
+}
+
 std::string RegistrationKey(const probes::Target& target, const ServiceRegistration& service,
                             const RegistrationOptions& options) {
-  if (service.format == ValueFormat::kSkyDns) {
-    return SkyDnsServicePath(service, options) + SkyDnsId(target);
-  }
-  return options.prefix + service.service + "/" + target.Address();
+  return Render(target, service, options, service.format, {}, 0).key;
 }
 
 std::string RegistrationValue(const probes::Target& target, const ServiceRegistration& service,
                               WallTime registered_at) {
-  switch (service.format) {
-    case ValueFormat::kPlain:
-      return target.Address();
-    case ValueFormat::kJson: {
-      nlohmann::ordered_json v;
-      v["service"] = service.service;
-      v["address"] = target.Address();
-      if (target.weight > 0) v["weight"] = target.weight;
-      v["metadata"] = MetadataJson(service, target);
-      v["registeredAt"] = FormatRfc3339(registered_at);
-      return JsonText(v);
-    }
-    case ValueFormat::kGrpcNaming: {
-      // internal.Update of etcd's client/v3/naming/endpoints: Op 0 = Add.
-      nlohmann::ordered_json v;
-      v["Op"] = 0;
-      v["Addr"] = target.Address();
-      // Metadata is what the Go resolver hands to balancers (interface{});
-      // the weight goes in it as a number, beside the string metadata.
-      nlohmann::ordered_json metadata = MetadataJson(service, target);
-      if (target.weight > 0) metadata["weight"] = target.weight;
-      v["Metadata"] = metadata.empty() ? nlohmann::ordered_json(nullptr) : metadata;
-      return JsonText(v);
-    }
-    case ValueFormat::kSkyDns: {
-      // msg.Service of CoreDNS's etcd plugin; an explicit ttl so CoreDNS never
-      // derives one from the lease.
-      nlohmann::ordered_json v;
-      v["host"] = target.host;
-      v["port"] = target.port;
-      v["ttl"] = service.dns_ttl_seconds;
-      return JsonText(v);
-    }
+  return Render(target, service, RegistrationOptions{}, service.format, registered_at, 0).value;
+}
+
+std::optional<WallTime> RegisteredAtOf(const probes::Target& target,
+                                       const ServiceRegistration& service,
+                                       const RegistrationOptions& options, ValueFormat format,
+                                       const std::string& value) {
+  // Where the time sits: the first byte at which two renderings at different
+  // times differ (every other field is the same in both); 1970 and 2099
+  // differ in their first digit.
+  const WallTime a{};
+  const WallTime b = a + std::chrono::hours(24 * 365 * 129);
+  const std::string va = Render(target, service, options, format, a, 0).value;
+  const std::string vb = Render(target, service, options, format, b, 0).value;
+  if (va == vb) return std::nullopt;  // the layout carries no time
+  size_t start = 0;
+  while (start < va.size() && start < vb.size() && va[start] == vb[start]) ++start;
+  if (start + kRfc3339Size > value.size()) return std::nullopt;
+  std::optional<WallTime> t = ParseRfc3339(std::string_view(value).substr(start, kRfc3339Size));
+  if (!t || Render(target, service, options, format, *t, 0).value != value) return std::nullopt;
+  return t;
+}
+
+std::vector<std::string> ServiceDirectories(const ServiceRegistration& service,
+                                            const RegistrationOptions& options) {
+  std::vector<std::string> out;
+  for (ValueFormat format : service.Formats()) {
+    std::string prefix = LayoutPrefix(format, options);
+    out.push_back(prefix.empty() ? LayoutDirectory(format, service, options) : std::move(prefix));
   }
-  return target.Address();
+  return out;
 }
 
 std::string FormatRfc3339(WallTime t) {

@@ -10,9 +10,6 @@ namespace {
 
 using std::chrono::seconds;
 
-// Longest the keeper sleeps without re-checking its clock.
-constexpr Duration kKeeperMaxSleep = std::chrono::milliseconds(500);
-
 // Longest a keepalive may wait for a connection or an answer: a third of the
 // TTL. A renewal is due a third of the TTL after the last one, so a dead or
 // silent etcd is reported (and the stream reopened, on another member if
@@ -97,7 +94,7 @@ void LeaseKeeper::Run() {
   while (!stop_) {
     const MonoTime now = clock_.Now();
     if (now < retry_at_) {
-      cv_.wait_for(lock, std::min<Duration>(retry_at_ - now, kKeeperMaxSleep));
+      clock_.WaitUntil(cv_, lock, retry_at_);
       continue;
     }
     if (held_.id == 0) {
@@ -126,8 +123,10 @@ void LeaseKeeper::Run() {
       Renew(lock);
       continue;
     }
-    cv_.wait_for(lock, std::clamp<Duration>(timing_.next_keepalive() - now,
-                                            std::chrono::milliseconds(1), kKeeperMaxSleep));
+    // Every change but time (ReportLost, Stop) notifies cv_; on a simulated
+    // clock the wait ends when the test advances time to the keepalive.
+    clock_.WaitUntil(cv_, lock,
+                     std::max(timing_.next_keepalive(), now + std::chrono::milliseconds(1)));
   }
 }
 

@@ -14,6 +14,9 @@
 // work (Txn batches, relists) never delays a keepalive: they run on other
 // threads, and this thread only ever waits on its own keepalive call.
 //
+// Every wait is the injected clock's (Clock::WaitUntil): on a SimulatedClock
+// renewals, retries and expiry happen as the test advances time.
+//
 // Thread-safety: every public method is thread-safe. `events` callbacks run
 // on the keeper's thread and must be quick (record and wake).
 #pragma once

@@ -138,7 +138,7 @@ void Membership::Run() {
     const MonoTime now = clock_.Now();
     const HeldLease session = session_.Current();
     if (now < retry_at || session.id == 0) {
-      cv_.wait_for(lock, kMembershipMaxSleep);
+      clock_.WaitUntil(cv_, lock, now + kMembershipMaxSleep);
       continue;
     }
     absl::Status status;

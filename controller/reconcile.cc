@@ -1,6 +1,7 @@
 #include "controller/reconcile.h"
 
 #include <algorithm>
+#include <string_view>
 
 namespace registrar::controller {
 
@@ -32,29 +33,42 @@ void Merge(Plan& plan, const Plan& other) {
 std::vector<std::vector<etcd::Op>> ToTxnBatches(const Plan& plan, int64_t lease_id,
                                                 size_t max_ops) {
   max_ops = std::max<size_t>(max_ops, 1);
-  std::vector<std::vector<etcd::Op>> batches;
-  auto add = [&](etcd::Op op) {
-    if (batches.empty() || batches.back().size() >= max_ops) {
-      batches.emplace_back();
-      batches.back().reserve(max_ops);
-    }
-    batches.back().push_back(std::move(op));
+  // Units in the order of their first operation: puts first, so when a
+  // registration moves to another key (format change) the new key appears
+  // before the old one goes, and readers see no gap.
+  std::vector<std::vector<etcd::Op>> units;
+  std::map<std::string_view, size_t> unit_index;
+  auto unit_of = [&](const std::string& key) -> std::vector<etcd::Op>& {
+    auto u = plan.units.find(key);
+    if (u == plan.units.end()) return units.emplace_back();
+    auto [it, added] = unit_index.try_emplace(u->second, units.size());
+    if (added) units.emplace_back();
+    return units[it->second];
   };
-  // Puts first: when a registration moves to another key (format change),
-  // the new key appears before the old one goes, so readers see no gap.
   for (const auto& [key, value] : plan.puts) {
     etcd::Op op;
     op.type = etcd::Op::Type::kPut;
     op.key = key;
     op.value = value;
     op.lease = lease_id;
-    add(std::move(op));
+    unit_of(key).push_back(std::move(op));
   }
   for (const auto& key : plan.deletes) {
     etcd::Op op;
     op.type = etcd::Op::Type::kDelete;
     op.key = key;
-    add(std::move(op));
+    unit_of(key).push_back(std::move(op));
+  }
+  std::vector<std::vector<etcd::Op>> batches;
+  for (auto& unit : units) {
+    if (batches.empty() || batches.back().size() + unit.size() > max_ops) {
+      if (batches.empty() || !batches.back().empty()) batches.emplace_back();
+      batches.back().reserve(max_ops);
+    }
+    for (auto& op : unit) {
+      if (batches.back().size() >= max_ops) batches.emplace_back();  // a unit above max_ops
+      batches.back().push_back(std::move(op));
+    }
   }
   return batches;
 }

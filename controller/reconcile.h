@@ -42,6 +42,10 @@ using ObservedMap = std::map<std::string, ObservedKey>;  // key → what etcd ho
 struct Plan {
   std::vector<std::pair<std::string, std::string>> puts;  // key, value; in key order
   std::vector<std::string> deletes;                       // in key order
+  // Key → unit (a target id): operations of one unit go in one Txn, so a
+  // target's keys in every layout change in the same revision. Keys without
+  // a unit are units of their own.
+  std::map<std::string, std::string> units;
   bool empty() const { return puts.empty() && deletes.empty(); }
   size_t size() const { return puts.size() + deletes.size(); }
 };
@@ -53,7 +57,9 @@ Plan Reconcile(const DesiredMap& desired, const ObservedMap& observed, int64_t l
 void Merge(Plan& plan, const Plan& other);
 
 // The plan as Txn operation lists of at most `max_ops` each; puts carry
-// `lease_id`. Every key appears once in the whole result.
+// `lease_id`. Every key appears once in the whole result; the operations of
+// one unit share a list (unless the unit alone exceeds `max_ops`), and units
+// with puts come before units with only deletes.
 std::vector<std::vector<etcd::Op>> ToTxnBatches(const Plan& plan, int64_t lease_id,
                                                 size_t max_ops = kMaxTxnOps);
 

@@ -132,6 +132,7 @@ Controller::Impl::~Impl() { Stop(false); }
 void Controller::Impl::SetServices(std::vector<ServiceRegistration> services) {
   std::lock_guard lock(mu_);
   services_.clear();
+  ++services_version_;
   for (auto& s : services) services_[s.service] = std::move(s);
   relist_requested_ = true;  // the set of prefixes may have changed
   MarkDirtyLocked(true);
@@ -250,7 +251,11 @@ ControllerSnapshot Controller::Impl::Snapshot() const {
 
 bool Controller::Impl::Ready() const {
   std::lock_guard lock(mu_);
-  return snapshot_.ready;
+  // An unreachable etcd or an alarm that refuses writes is not ready even
+  // when the last reconcile was: nothing new can be registered until it passes.
+  const bool etcd_refuses =
+      !snapshot_.etcd_alarm.empty() || (!snapshot_.etcd_connected && !snapshot_.last_error.empty());
+  return snapshot_.ready && !etcd_refuses;
 }
 
 void Controller::Impl::Wake(bool immediate) {
@@ -294,7 +299,7 @@ bool Controller::Impl::WaitForWork() {
         wake = std::min(wake, dirty_since_ + tuning_.batch_window);
       }
     }
-    cv_.wait_for(lock, std::max<Duration>(wake - now, std::chrono::milliseconds(1)));
+    clock_.WaitUntil(cv_, lock, std::max(wake, now + std::chrono::milliseconds(1)));
   }
   return false;
 }
@@ -323,7 +328,10 @@ bool Controller::Impl::FollowLease() {
   }
   if (lease.id != 0) return true;
   std::lock_guard lock(mu_);
-  dirty_ = false;  // the keeper wakes us when it holds a lease again
+  // The keeper wakes us when it holds a lease again. A grant since Current()
+  // above has already woken us: clearing dirty_ then would lose that wake-up
+  // and leave every key unwritten until the next resync.
+  if (keeper_.Current().id == 0) dirty_ = false;
   return false;
 }
 
@@ -393,10 +401,7 @@ std::vector<std::string> Controller::Impl::Groups() const {
   {
     std::lock_guard lock(mu_);
     for (const auto& [name, s] : services_) {
-      if (s.format == ValueFormat::kSkyDns) {
-        prefixes.push_back(PrefixFor(ValueFormat::kSkyDns, options_));
-        break;
-      }
+      for (std::string& dir : ServiceDirectories(s, options_)) prefixes.push_back(std::move(dir));
     }
   }
   return ObservedState::DisjointPrefixes(prefixes);
@@ -483,46 +488,81 @@ Controller::Impl::Desired Controller::Impl::BuildDesired(const std::vector<std::
   for (const auto& g : groups) d.by_group[g];
   const MonoTime now = clock_.Now();
   std::lock_guard lock(mu_);
-  for (const auto& [id, entry] : targets_) {
+  for (auto& [id, entry] : targets_) {
     auto it = services_.find(entry.target.service);
     ServiceRegistration fallback;
     fallback.service = entry.target.service;
     const ServiceRegistration& svc = it != services_.end() ? it->second : fallback;
-    std::string key = RegistrationKey(entry.target, svc, options_);
-    d.target_by_key[key] = id;
-    auto seen = observed.find(key);
-    if (!entry.owned) {
-      if (seen != observed.end() && seen->second.lease == lease_id_ && lease_id_ != 0) {
-        (now - entry.unowned_since >= options_.lease_ttl ? d.released : d.not_ours).insert(key);
+    if (entry.owned && entry.health == probes::Health::kHealthy) {
+      KeepRegisteredAt(entry, svc, observed);
+    }
+    for (const LayoutKey& k : KeysOfLocked(entry, svc)) {
+      const std::string& key = k.key;
+      d.target_by_key[key] = id;
+      auto seen = observed.find(key);
+      if (!entry.owned) {
+        if (seen != observed.end() && seen->second.lease == lease_id_ && lease_id_ != 0) {
+          (now - entry.unowned_since >= options_.lease_ttl ? d.released : d.not_ours).insert(key);
+        }
+        continue;
       }
-      continue;
-    }
-    // THE DESIRED SET: which targets owned by this replica get a key. Healthy
-    // ones get their value; an owned target our probes have not judged yet
-    // keeps the key it has (adoption). A "drained" filter belongs here.
-    std::string value;
-    if (entry.health == probes::Health::kHealthy) {
-      value = RegistrationValue(entry.target, svc, entry.registered_at);
-    } else if (entry.health == probes::Health::kUnknown && seen != observed.end()) {
-      value = seen->second.value;
-      if (seen->second.lease != lease_id_) ++d.adoptions;
-    } else {
-      if (entry.health == probes::Health::kUnhealthy) d.ours_unhealthy.insert(key);
-      continue;
-    }
-    if (auto r = rejected_.find(key);
-        !retry_parked_ && r != rejected_.end() && r->second.first == value) {
-      continue;
-    }
-    for (const auto& g : groups) {
-      if (key.starts_with(g)) {
-        d.by_group[g][key] = value;
-        break;
+      // THE DESIRED SET: which targets owned by this replica get their keys.
+      // Healthy ones get their values; an owned target our probes have not
+      // judged yet keeps the keys it has (adoption). A "drained" filter
+      // belongs here.
+      std::string value;
+      if (entry.health == probes::Health::kHealthy) {
+        value = k.value;
+      } else if (entry.health == probes::Health::kUnknown && seen != observed.end()) {
+        value = seen->second.value;
+        if (seen->second.lease != lease_id_) ++d.adoptions;
+      } else {
+        if (entry.health == probes::Health::kUnhealthy) d.ours_unhealthy.insert(key);
+        continue;
       }
+      if (auto r = rejected_.find(key);
+          !retry_parked_ && r != rejected_.end() && r->second.first == value) {
+        continue;
+      }
+      for (const auto& g : groups) {
+        if (key.starts_with(g)) {
+          d.by_group[g][key] = value;
+          break;
+        }
+      }
+      d.keys_by_target[id].push_back(key);
     }
-    d.keys_by_target[id] = std::move(key);
   }
   return d;
+}
+
+// A registration's time is a fact about the registration, not about its
+// writer: when a key of the target already holds a value rendered at another
+// registration time (another owner's, or ours before a restart), that time is
+// kept, so adoption rewrites no value.
+void Controller::Impl::KeepRegisteredAt(TargetEntry& entry, const ServiceRegistration& svc,
+                                        const ObservedMap& observed) {
+  for (const LayoutKey& k : KeysOfLocked(entry, svc)) {
+    auto seen = observed.find(k.key);
+    if (seen == observed.end() || seen->second.value == k.value) continue;
+    std::optional<WallTime> at =
+        RegisteredAtOf(entry.target, svc, options_, k.format, seen->second.value);
+    if (!at) continue;
+    entry.registered_at = *at;  // KeysOfLocked renders again
+    return;
+  }
+}
+
+const std::vector<LayoutKey>& Controller::Impl::KeysOfLocked(TargetEntry& entry,
+                                                             const ServiceRegistration& svc) {
+  if (entry.keys_version != services_version_ || entry.keys_at != entry.registered_at ||
+      !(entry.keys_for == entry.target)) {
+    entry.keys = RegistrationKeys(entry.target, svc, options_, entry.registered_at);
+    entry.keys_for = entry.target;
+    entry.keys_at = entry.registered_at;
+    entry.keys_version = services_version_;
+  }
+  return entry.keys;
 }
 
 Plan Controller::Impl::PlanWrites(const Desired& desired, const ObservedMap& observed,
@@ -550,6 +590,18 @@ Plan Controller::Impl::PlanWrites(const Desired& desired, const ObservedMap& obs
     }
     std::sort(p.deletes.begin(), p.deletes.end());
     Merge(plan, p);
+  }
+  // Every key of one target goes in one Txn: its layouts appear and go in
+  // the same revision.
+  for (const auto& [key, value] : plan.puts) {
+    if (auto t = desired.target_by_key.find(key); t != desired.target_by_key.end()) {
+      plan.units[key] = t->second;
+    }
+  }
+  for (const auto& key : plan.deletes) {
+    if (auto t = desired.target_by_key.find(key); t != desired.target_by_key.end()) {
+      plan.units[key] = t->second;
+    }
   }
   return plan;
 }
@@ -687,7 +739,10 @@ void Controller::Impl::Published(const Desired& desired, const ObservedMap& obse
   }
   std::lock_guard lock(mu_);
   snapshot_.registered_keys = ours;
-  snapshot_.keys_by_target = desired.keys_by_target;
+  snapshot_.keys_by_target.clear();
+  for (const auto& [id, keys] : desired.keys_by_target) {
+    if (!keys.empty()) snapshot_.keys_by_target[id] = keys.front();
+  }
   snapshot_.owner_by_target.clear();
   for (const auto& [id, entry] : targets_) snapshot_.owner_by_target[id] = entry.owner;
   snapshot_.ready = options_.dry_run
@@ -701,9 +756,12 @@ bool Controller::Impl::OwnedShareSettled(const Desired& desired,
                                          const ObservedMap& observed) const {
   for (const auto& [id, entry] : targets_) {
     if (!entry.owned || entry.health != probes::Health::kUnknown) continue;
-    auto key = desired.keys_by_target.find(id);
-    auto kv = key == desired.keys_by_target.end() ? observed.end() : observed.find(key->second);
-    if (kv == observed.end() || kv->second.lease != lease_id_) return false;
+    auto keys = desired.keys_by_target.find(id);
+    if (keys == desired.keys_by_target.end() || keys->second.empty()) return false;
+    for (const std::string& key : keys->second) {
+      auto kv = observed.find(key);
+      if (kv == observed.end() || kv->second.lease != lease_id_) return false;
+    }
   }
   return true;
 }

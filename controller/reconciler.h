@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "controller/controller.h"
+#include "controller/keys.h"
 #include "controller/lease_keeper.h"
 #include "controller/membership.h"
 #include "controller/observed_state.h"
@@ -76,13 +77,22 @@ class Controller::Impl {
     bool owned = false;
     std::string owner;
     MonoTime unowned_since{};  // when it stopped being ours
+    // Its keys in every layout, rendered for `keys_for` at `keys_at` under
+    // services version `keys_version` (rendering is the costly part of a
+    // reconcile; most targets do not change between two).
+    std::vector<LayoutKey> keys;
+    probes::Target keys_for;
+    WallTime keys_at{};
+    uint64_t keys_version = ~uint64_t{0};
   };
 
   // What the controller thread reconciles against, copied under mu_.
   struct Desired {
     std::map<std::string, DesiredMap> by_group;  // group prefix → key → value
-    std::map<std::string, std::string> keys_by_target;
-    std::map<std::string, std::string> target_by_key;  // every known target's key
+    // Target id → its desired keys, one per layout (written, removed and
+    // adopted together: PlanWrites makes the target a Txn unit).
+    std::map<std::string, std::vector<std::string>> keys_by_target;
+    std::map<std::string, std::string> target_by_key;  // every known target's keys
     std::set<std::string> ours_unhealthy;  // keys of owned targets our probes judged unhealthy
     std::set<std::string> released;        // keys of targets not ours, past the grace
     std::set<std::string> not_ours;        // keys of targets not ours, within the grace
@@ -108,6 +118,10 @@ class Controller::Impl {
   // Recomputes who owns what for `view`; tells the prober when ours changed.
   void UpdateOwnership(const MembershipView& view);
   Desired BuildDesired(const std::vector<std::string>& groups, const ObservedMap& observed);
+  // The target's keys (cached in the entry). Requires mu_.
+  const std::vector<LayoutKey>& KeysOfLocked(TargetEntry& entry, const ServiceRegistration& svc);
+  void KeepRegisteredAt(TargetEntry& entry, const ServiceRegistration& svc,
+                        const ObservedMap& observed);
   Plan PlanWrites(const Desired& desired, const ObservedMap& observed,
                   const MembershipView& view) const;
   bool ReconcileOnce();
@@ -167,6 +181,7 @@ class Controller::Impl {
   std::map<std::string, TargetEntry> targets_;  // by Target::Id()
   size_t targets_version_ = 0;                  // bumped when the set of targets changes
   std::map<std::string, ServiceRegistration> services_;
+  uint64_t services_version_ = 0;  // bumped by SetServices
   std::string config_hash_;
   // Digest → the sorted configured target ids it was computed from: the one
   // we publish now and any the view may still show for us (reload pending).

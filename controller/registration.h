@@ -1,9 +1,11 @@
 // What a registration looks like in etcd: key layout and value formats.
 //
-// Plain values produced by config/ and consumed by the controller. The key for
-// a healthy target is `<prefix><service>/<host:port>` except for the skydns
-// format, whose key is `<skydns_prefix><domain labels reversed>/<service>/<id>`
-// as CoreDNS's etcd plugin reads it.
+// Plain values produced by config/ and consumed by the controller. A service
+// is written in one or more layouts (`formats`); each layout's key and value
+// are rendered from its row in controller/layouts.h: for plain, json and
+// grpc-naming `<prefix><service>/<host:port>`, for skydns
+// `<skydns_prefix><domain labels reversed>/<service>/<id>` as CoreDNS's etcd
+// plugin reads it, and the consumer's own shape for the framework presets.
 #pragma once
 
 #include <map>
@@ -18,14 +20,35 @@ namespace registrar::controller {
 using registrar::ValueFormat;
 using registrar::ValueFormatName;
 
+// Options of the layouts that have any (service.layout in the config).
+struct LayoutOptions {
+  std::string version;  // kratos, go-micro: the service version
+  std::string scheme;   // kratos endpoints, traefik url: default the row's ("grpc", "http")
+  std::string protocol = "http";  // traefik: http (…/url) or tcp (…/address)
+  int priority = 0;               // skydns: SRV priority (left out when 0)
+  std::string key_template;       // template: the key, starting with ${prefix}
+  std::string value_template;     // template: the value
+  bool value_is_json = false;     // template: the value template is a JSON document
+  bool operator==(const LayoutOptions&) const = default;
+};
+
 // Per-service registration settings.
 struct ServiceRegistration {
   std::string service;
+  // The first layout. Callers with one layout set only this; `formats` (when
+  // not empty) lists every layout, this one first.
   ValueFormat format = ValueFormat::kPlain;
-  std::map<std::string, std::string> metadata;  // json / grpc-naming only
+  std::vector<ValueFormat> formats;
+  LayoutOptions layout;
+  std::map<std::string, std::string> metadata;  // layouts with metadata only
   std::string dns_domain = "cluster.local";     // skydns only, e.g. "svc.example.com"
   int dns_ttl_seconds = 30;                     // skydns only: the TTL CoreDNS serves
   bool operator==(const ServiceRegistration&) const = default;
+
+  // Every layout the service is written in: `formats`, or just `format`.
+  std::vector<ValueFormat> Formats() const {
+    return formats.empty() ? std::vector<ValueFormat>{format} : formats;
+  }
 };
 
 // Several replicas on one registration prefix form a cluster (see
@@ -46,6 +69,9 @@ struct ClusterOptions {
 struct RegistrationOptions {
   std::string prefix = "/services/";
   std::string skydns_prefix = "/skydns/";
+  // Layout name → prefix, for layouts whose consumer is configured with
+  // another namespace than its default (see LayoutPrefix in layouts.h).
+  std::map<std::string, std::string> layout_prefixes;
   Duration lease_ttl = std::chrono::seconds(10);
   Duration resync_period = std::chrono::seconds(30);  // periodic drift repair
   // Keys under `prefix` carrying another lease belong to someone else and are

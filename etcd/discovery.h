@@ -17,8 +17,9 @@
 // already had and the new list: an unchanged key (same mod_revision) produces
 // no event, a rewritten one an update, never a remove + add.
 //
-// Values are parsed in one of the registrar's four formats (plain, json,
-// grpc-naming, skydns) or auto-detected. A value that does not parse is still
+// Values are parsed in one of the registrar's layouts (plain, json,
+// grpc-naming, skydns, go-zero, kratos, go-micro, kitex, dubbo, traefik) or
+// auto-detected. A value that does not parse is still
 // reported, with `Endpoint::error` set and no address; it never stops the
 // Discovery.
 //
@@ -50,7 +51,14 @@ enum class EndpointFormat {
   kJson = static_cast<int>(ValueFormat::kJson),
   kGrpcNaming = static_cast<int>(ValueFormat::kGrpcNaming),
   kSkyDns = static_cast<int>(ValueFormat::kSkyDns),
-  kAuto,  // detect per value: JSON shape, else "host:port"
+  kGoZero = static_cast<int>(ValueFormat::kGoZero),
+  kKratos = static_cast<int>(ValueFormat::kKratos),
+  kGoMicro = static_cast<int>(ValueFormat::kGoMicro),
+  kKitex = static_cast<int>(ValueFormat::kKitex),
+  kDubbo = static_cast<int>(ValueFormat::kDubbo),
+  kTraefik = static_cast<int>(ValueFormat::kTraefik),
+  kTemplate = static_cast<int>(ValueFormat::kTemplate),  // read as kAuto
+  kAuto,  // detect per value: JSON shape, else "host:port" or a URL
 };
 
 // "auto" or the format's ValueFormatName.
@@ -75,8 +83,10 @@ struct Endpoint {
   // otherwise the key's path between the prefix and the last '/'.
   std::string service;
   std::map<std::string, std::string> metadata;  // non-string values as JSON text
-  // json: "weight"; grpc-naming: Metadata.weight; 0 when absent or not a
-  // positive integer.
+  // The weight as the layout carries it (json and skydns "weight",
+  // grpc-naming Metadata.weight, kitex "weight", kratos / go-micro / dubbo
+  // metadata "weight"); 0 when absent or not a positive integer, whatever the
+  // layout.
   int64_t weight = 0;
   int64_t ttl_seconds = 0;  // skydns only
   std::string error;        // non-empty: the value is not in the expected format

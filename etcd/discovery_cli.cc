@@ -29,6 +29,7 @@ ordered_json EndpointJson(const Endpoint& e) {
     j["address"] = e.address;
     j["host"] = e.host;
     j["port"] = e.port;
+    j["weight"] = e.weight;  // 0: none, whatever the layout
   } else {
     j["error"] = e.error;
     j["value"] = e.value;
@@ -135,8 +136,12 @@ void AddDiscoverCommand(CLI::App& app, DiscoverOptions& opts) {
   app.add_option("--prefix", opts.prefix, "key prefix to list and watch")
       ->envname("REGISTRAR_PREFIX")
       ->capture_default_str();
-  app.add_option("--format", opts.format, "value format")
-      ->check(CLI::IsMember({"auto", "plain", "json", "grpc-naming", "skydns"}))
+  std::vector<std::string> layouts = {"auto"};
+  for (std::string_view name : kValueFormatNames) layouts.emplace_back(name);
+  app.add_option("--format", opts.format,
+                 "layout to read values as (a layout's consumer reads its own prefix, e.g. "
+                 "--format kratos --prefix /microservices/orders/)")
+      ->check(CLI::IsMember(layouts))
       ->capture_default_str();
   app.add_flag("--once", opts.once, "print the current set and exit");
   app.add_option("-o,--output", opts.output, "text or json (JSON lines)")

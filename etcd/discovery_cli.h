@@ -2,14 +2,16 @@
 // a prefix, then one line per change, until stopped.
 //
 //   etcd-registrar discover --endpoints 127.0.0.1:2379 --prefix /services/orders/
-//       [--format auto|plain|json|grpc-naming|skydns] [--once] [--output text|json]
+//       [--format auto|plain|json|grpc-naming|skydns|go-zero|kratos|go-micro|kitex|
+//                 dubbo|traefik] [--once] [--output text|json]
 //       [--ca-file F --cert-file F --key-file F --server-name N]
 //       [--username U --password-file F]
 //
 // Text output: one line per endpoint of the snapshot, "ADDRESS KEY", then one
 // line per change, "added|updated|removed ADDRESS KEY rev=N". A value that
 // does not parse shows "-" as its address and `error="…"`. JSON output (JSON
-// lines): first {"type":"snapshot","revision":R,"endpoints":[…]}, then one
+// lines): first {"type":"snapshot","revision":R,"endpoints":[…]} (each
+// endpoint with "weight", 0 when the layout carries none), then one
 // {"type":"added|updated|removed","revision":N,"endpoint":{…}} per change.
 // Progress and errors go to `err` (and the log), never to `out`.
 //

@@ -1,4 +1,4 @@
-// Value parsing for the four registration formats (see controller/keys.cc for
+// Value parsing for every registration layout (see controller/layouts.cc for
 // the writer side and etcd/discovery.h for the contract).
 #include <charconv>
 #include <string>
@@ -131,6 +131,102 @@ int64_t WeightOf(const json& object) {
 
 void ParsePlain(Endpoint* e) { ParseHostPort(e->value, /*port_optional=*/false, e); }
 
+// "scheme://host:port[/…]" (Kratos endpoints, Traefik urls) or "host:port".
+bool ParseUrl(std::string_view url, Endpoint* e) {
+  url = Trim(url);
+  if (size_t sep = url.find("://"); sep != std::string_view::npos) url.remove_prefix(sep + 3);
+  if (size_t slash = url.find('/'); slash != std::string_view::npos) url = url.substr(0, slash);
+  return ParseHostPort(url, /*port_optional=*/false, e);
+}
+
+// A weight written as text ("3") in a string map (Kratos, go-micro, dubbo).
+int64_t TextWeightOf(const json& metadata) {
+  if (!metadata.is_object()) return 0;
+  auto w = metadata.find("weight");
+  if (w == metadata.end() || !w->is_string()) return 0;
+  int64_t value = 0;
+  const std::string& s = w->get_ref<const std::string&>();
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  return ec == std::errc() && ptr == s.data() + s.size() && value > 0 ? value : 0;
+}
+
+std::string StringOf(const json& v, const char* field) {
+  auto it = v.find(field);
+  return it != v.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// Kratos registry.ServiceInstance: the first endpoint is the address.
+void ParseKratos(const json& v, Endpoint* e) {
+  auto endpoints = v.find("endpoints");
+  if (endpoints == v.end() || !endpoints->is_array() || endpoints->empty() ||
+      !endpoints->front().is_string()) {
+    e->error = "kratos value has no \"endpoints\"";
+    return;
+  }
+  if (!ParseUrl(endpoints->front().get<std::string>(), e)) return;
+  e->service = StringOf(v, "name");
+  if (auto m = v.find("metadata"); m != v.end()) {
+    FillMetadata(*m, e);
+    e->weight = TextWeightOf(*m);
+  }
+}
+
+// go-micro registry.Service with one node.
+void ParseGoMicro(const json& v, Endpoint* e) {
+  auto nodes = v.find("nodes");
+  if (nodes == v.end() || !nodes->is_array() || nodes->empty() || !nodes->front().is_object() ||
+      StringOf(nodes->front(), "address").empty()) {
+    e->error = "go-micro value has no node address";
+    return;
+  }
+  const json& node = nodes->front();
+  if (!ParseHostPort(StringOf(node, "address"), false, e)) return;
+  e->service = StringOf(v, "name");
+  if (auto m = node.find("metadata"); m != node.end()) {
+    FillMetadata(*m, e);
+    e->weight = TextWeightOf(*m);
+  }
+}
+
+// Kitex instanceInfo {network, address, weight, tags}.
+void ParseKitex(const json& v, Endpoint* e) {
+  if (StringOf(v, "address").empty()) {
+    e->error = "kitex value has no string \"address\"";
+    return;
+  }
+  if (!ParseHostPort(StringOf(v, "address"), false, e)) return;
+  if (auto tags = v.find("tags"); tags != v.end()) FillMetadata(*tags, e);
+  e->weight = WeightOf(v);
+}
+
+// dubbo-go DefaultServiceInstance {ServiceName, Host, Port, Metadata, …}.
+void ParseDubbo(const json& v, Endpoint* e) {
+  auto port = v.find("Port");
+  if (StringOf(v, "Host").empty() || port == v.end() || !port->is_number_integer()) {
+    e->error = "dubbo value has no \"Host\" and \"Port\"";
+    return;
+  }
+  if (!ParseHostPort(JoinHostPort(StringOf(v, "Host"), port->get<int>()), false, e)) return;
+  e->service = StringOf(v, "ServiceName");
+  if (auto m = v.find("Metadata"); m != v.end()) {
+    FillMetadata(*m, e);
+    e->weight = TextWeightOf(*m);
+  }
+}
+
+// The JSON layout a value is in, by its fields; kAuto when none fits.
+EndpointFormat DetectJson(const json& v) {
+  if (!v.is_object()) return EndpointFormat::kAuto;
+  if (v.contains("Addr")) return EndpointFormat::kGrpcNaming;
+  if (v.contains("nodes")) return EndpointFormat::kGoMicro;
+  if (v.contains("endpoints") && v.contains("name")) return EndpointFormat::kKratos;
+  if (v.contains("ServiceName")) return EndpointFormat::kDubbo;
+  if (v.contains("network") && v.contains("address")) return EndpointFormat::kKitex;
+  if (v.contains("address")) return EndpointFormat::kJson;
+  if (v.contains("host")) return EndpointFormat::kSkyDns;
+  return EndpointFormat::kAuto;
+}
+
 void ParseJson(const json& v, Endpoint* e) {
   auto address = v.find("address");
   if (address == v.end() || !address->is_string()) {
@@ -185,8 +281,9 @@ void ParseSkyDns(const json& v, Endpoint* e) {
   e->address = JoinHostPort(e->host, e->port);
   auto ttl = v.find("ttl");
   if (ttl != v.end() && ttl->is_number_integer()) e->ttl_seconds = ttl->get<int64_t>();
+  e->weight = WeightOf(v);
   for (const auto& [k, item] : v.items()) {
-    if (k == "host" || k == "port" || k == "ttl") continue;
+    if (k == "host" || k == "port" || k == "ttl" || k == "weight") continue;
     e->metadata[k] = item.is_string() ? item.get<std::string>() : item.dump();
   }
   e->service = SkyDnsName(e->key);
@@ -204,7 +301,7 @@ absl::StatusOr<EndpointFormat> ParseEndpointFormat(std::string_view name) {
   if (std::optional<ValueFormat> f = ParseValueFormat(name)) {
     return static_cast<EndpointFormat>(*f);
   }
-  return absl::InvalidArgumentError("unknown value format \"" + std::string(name) +
+  return absl::InvalidArgumentError("unknown layout \"" + std::string(name) +
                                     "\" (want auto or one of " + std::string(kValueFormatChoices) +
                                     ")");
 }
@@ -233,23 +330,38 @@ Endpoint ParseEndpoint(const KeyValue& kv, std::string_view prefix, EndpointForm
 
   std::string_view trimmed = Trim(kv.value);
   bool looks_json = !trimmed.empty() && trimmed.front() == '{';
-  if (format == EndpointFormat::kPlain || (format == EndpointFormat::kAuto && !looks_json)) {
-    e.format = EndpointFormat::kPlain;
-    ParsePlain(&e);
+  if (format == EndpointFormat::kTemplate) format = EndpointFormat::kAuto;
+  const bool text_layout = format == EndpointFormat::kPlain || format == EndpointFormat::kGoZero ||
+                           format == EndpointFormat::kTraefik;
+  if (text_layout || (format == EndpointFormat::kAuto && !looks_json)) {
+    // Traefik's url layout, or any URL-looking value read as auto.
+    const bool url = trimmed.find("://") != std::string_view::npos;
+    e.format = format == EndpointFormat::kAuto
+                   ? (url ? EndpointFormat::kTraefik : EndpointFormat::kPlain)
+                   : format;
+    if (url && e.format != EndpointFormat::kPlain) {
+      ParseUrl(trimmed, &e);
+    } else {
+      ParsePlain(&e);
+    }
+    if (e.format == EndpointFormat::kTraefik) {
+      // …/services/<name>/loadbalancer/servers/<id>/{url,address}
+      const size_t at = e.key.find("/services/");
+      if (at != std::string::npos) {
+        const size_t start = at + 10;
+        e.service = e.key.substr(start, e.key.find('/', start) - start);
+      }
+    }
     return e;
   }
   json v = json::parse(trimmed, nullptr, /*allow_exceptions=*/false);
   if (format == EndpointFormat::kAuto) {
-    if (v.is_object() && v.contains("Addr")) {
-      format = EndpointFormat::kGrpcNaming;
-    } else if (v.is_object() && v.contains("address")) {
-      format = EndpointFormat::kJson;
-    } else if (v.is_object() && v.contains("host")) {
-      format = EndpointFormat::kSkyDns;
-    } else {
+    format = DetectJson(v);
+    if (format == EndpointFormat::kAuto) {
       e.format = EndpointFormat::kJson;
       e.error = v.is_discarded() ? "value is neither host:port nor valid JSON"
-                                 : "JSON value has none of \"address\", \"Addr\", \"host\"";
+                                 : "JSON value has none of \"address\", \"Addr\", \"host\", "
+                                   "\"endpoints\", \"nodes\", \"Host\"";
       return e;
     }
   }
@@ -267,6 +379,18 @@ Endpoint ParseEndpoint(const KeyValue& kv, std::string_view prefix, EndpointForm
       break;
     case EndpointFormat::kSkyDns:
       ParseSkyDns(v, &e);
+      break;
+    case EndpointFormat::kKratos:
+      ParseKratos(v, &e);
+      break;
+    case EndpointFormat::kGoMicro:
+      ParseGoMicro(v, &e);
+      break;
+    case EndpointFormat::kKitex:
+      ParseKitex(v, &e);
+      break;
+    case EndpointFormat::kDubbo:
+      ParseDubbo(v, &e);
       break;
     default:
       break;

@@ -1,20 +1,28 @@
-// The fixed set of probe failure reasons of registrar_probe_failures_total.
+// The fixed label set of registrar_probe_failures_total{reason}.
 //
-// A probe's reason is free text for humans ("timeout after 1s", "connection
-// refused", "status 503"); a label must come from a small fixed set so a
-// hostile backend cannot grow the series count. FailureReason() maps every
-// text to one of kFailureReasons; what it does not recognise is "other".
+// A failed probe's reason is free text for humans ("timeout after 1s",
+// "dns: Domain name not found (x.test)"); the label is the probe's
+// FailureClass, set by the transport that saw the failure (probes/
+// failure_class.h), so it is never guessed from that text and a hostile
+// backend cannot grow the series count.
 #pragma once
 
 #include <array>
-#include <string_view>
+
+#include "probes/failure_class.h"
 
 namespace registrar::metrics {
 
-inline constexpr std::array<std::string_view, 8> kFailureReasons = {
-    "timeout", "refused", "status", "body", "tls", "dns", "reset", "other"};
-
-// One of kFailureReasons for a failed probe's reason text.
-std::string_view FailureReason(std::string_view reason);
+// Every class a recorded probe result can carry: all but kNone (a pass) and
+// kLocalResource (such probes are not recorded; they count in
+// registrar_prober_local_errors_total). Each is a label value, created for
+// every service at start.
+inline constexpr std::array<probes::FailureClass, 12> kCountedFailures = {
+    probes::FailureClass::kTimeout,    probes::FailureClass::kRefused,
+    probes::FailureClass::kHttpStatus, probes::FailureClass::kBody,
+    probes::FailureClass::kTls,        probes::FailureClass::kDns,
+    probes::FailureClass::kReset,      probes::FailureClass::kUnreachable,
+    probes::FailureClass::kProtocol,   probes::FailureClass::kGrpcStatus,
+    probes::FailureClass::kExec,       probes::FailureClass::kOther};
 
 }  // namespace registrar::metrics

@@ -116,7 +116,8 @@ struct Metrics::Families {
 struct Metrics::ServiceSeries {
   Counter* probes_success = nullptr;
   Counter* probes_failure = nullptr;
-  std::array<Counter*, kFailureReasons.size()> failures_by_reason{};
+  // Indexed by probes::FailureClass; null for classes not counted.
+  std::array<Counter*, probes::kFailureClassCount> failures_by_class{};
   Histogram* probe_duration = nullptr;
   Counter* to_healthy = nullptr;
   Counter* to_unhealthy = nullptr;
@@ -303,9 +304,9 @@ Metrics::ServiceSeries& Metrics::AddService(const std::string& service) {
   s->probes_success = &f.probes_total->Add({{"service", service}, {"result", "success"}});
   s->probes_failure = &f.probes_total->Add({{"service", service}, {"result", "failure"}});
   s->probe_duration = &f.probe_duration->Add({{"service", service}}, ProbeBuckets());
-  for (size_t i = 0; i < kFailureReasons.size(); ++i) {
-    s->failures_by_reason[i] =
-        &f.probe_failures->Add({{"service", service}, {"reason", std::string(kFailureReasons[i])}});
+  for (probes::FailureClass c : kCountedFailures) {
+    s->failures_by_class[static_cast<size_t>(c)] = &f.probe_failures->Add(
+        {{"service", service}, {"reason", std::string(probes::FailureClassName(c))}});
   }
   s->to_healthy = &f.transitions_total->Add({{"service", service}, {"to", "healthy"}});
   s->to_unhealthy = &f.transitions_total->Add({{"service", service}, {"to", "unhealthy"}});
@@ -321,7 +322,9 @@ void Metrics::RemoveService(const std::string& service, ServiceSeries& s) {
   f.probes_total->Remove(s.probes_success);
   f.probes_total->Remove(s.probes_failure);
   f.probe_duration->Remove(s.probe_duration);
-  for (Counter* c : s.failures_by_reason) f.probe_failures->Remove(c);
+  for (Counter* c : s.failures_by_class) {
+    if (c != nullptr) f.probe_failures->Remove(c);
+  }
   f.transitions_total->Remove(s.to_healthy);
   f.transitions_total->Remove(s.to_unhealthy);
   f.targets->Remove(s.healthy);
@@ -400,10 +403,10 @@ void Metrics::OnResult(const probes::Target& target, const probes::ProbeResult& 
   ServiceSeries& s = *it->second;
   (result.ok ? s.probes_success : s.probes_failure)->Increment();
   if (!result.ok) {
-    const std::string_view reason = FailureReason(result.reason);
-    for (size_t i = 0; i < kFailureReasons.size(); ++i) {
-      if (kFailureReasons[i] == reason) s.failures_by_reason[i]->Increment();
-    }
+    Counter* by_class = s.failures_by_class[static_cast<size_t>(result.failure)];
+    if (by_class == nullptr)
+      by_class = s.failures_by_class[static_cast<size_t>(probes::FailureClass::kOther)];
+    by_class->Increment();
   }
   s.probe_duration->Observe(ToSeconds(result.latency));
 }

@@ -38,6 +38,7 @@ ByteStream::Io ByteStream::Write(const char* data, size_t n, size_t* done) {
     if (errno == EAGAIN || errno == ENOTCONN) return Io::kWantWrite;
     sys_errno_ = errno;
     error_ = errno == ECONNRESET || errno == EPIPE ? "connection reset" : "send failed";
+    error_class_ = FailureClassOfErrno(errno);
     return Io::kError;
   }
 }
@@ -56,6 +57,7 @@ ByteStream::Io ByteStream::Read(char* data, size_t n, size_t* done) {
     if (errno == EAGAIN) return Io::kWantRead;
     sys_errno_ = errno;
     error_ = errno == ECONNRESET ? "connection reset" : "receive failed";
+    error_class_ = FailureClassOfErrno(errno);
     return Io::kError;
   }
 }
@@ -64,6 +66,7 @@ ByteStream::Io ByteStream::FromTls(Io io) {
   if (io == Io::kError) {
     error_ = tls_->error();
     sys_errno_ = tls_->sys_errno();
+    error_class_ = tls_->error_class();
   }
   return io;
 }

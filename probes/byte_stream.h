@@ -48,6 +48,8 @@ class ByteStream final {
   const std::string& error() const { return error_; }
   // The socket's errno behind the last kError; 0 when TLS itself failed.
   int sys_errno() const { return sys_errno_; }
+  // The class of the last kError (reset, tls, …).
+  FailureClass error_class() const { return error_class_; }
   // TLS: the peer's leaf notAfter, once the handshake reached it (kept while
   // the connection lives).
   std::optional<WallTime> leaf_not_after() const;
@@ -61,6 +63,7 @@ class ByteStream final {
   std::unique_ptr<TlsConnection> tls_;
   std::string error_;
   int sys_errno_ = 0;
+  FailureClass error_class_ = FailureClass::kNone;
 };
 
 }  // namespace registrar::probes

@@ -66,6 +66,7 @@ void ApplyCertValidity(Verdict& verdict, std::optional<WallTime> not_after, Wall
   if (auto failure = ValidityFailure(*not_after, now, min_validity)) {
     verdict.ok = false;
     verdict.reason = std::move(*failure);
+    verdict.failure = FailureClass::kTls;
   }
 }
 

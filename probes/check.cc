@@ -234,46 +234,60 @@ Verdict Check::Judge(CURL* easy, CURLcode code) const {
   switch (code) {
     case CURLE_COULDNT_CONNECT:
       v.reason = ConnectFailure(os_errno);
+      v.failure = FailureClassOfErrno(os_errno);
       break;
     case CURLE_OPERATION_TIMEDOUT:
       v.reason = TimeoutReason(spec_);
+      v.failure = FailureClass::kTimeout;
       break;
     case CURLE_COULDNT_RESOLVE_HOST:
       v.reason = "could not resolve host";
+      v.failure = FailureClass::kDns;
       break;
     case CURLE_PEER_FAILED_VERIFICATION:
       v.reason = "TLS: certificate verify failed";
+      v.failure = FailureClass::kTls;
       break;
     case CURLE_SSL_CONNECT_ERROR:
       v.reason = "TLS: handshake failed";
+      v.failure = FailureClass::kTls;
       break;
     case CURLE_SSL_CACERT_BADFILE:
       v.reason = "TLS: bad CA file";
+      v.failure = FailureClass::kTls;
       break;
     case CURLE_SSL_CERTPROBLEM:
       v.reason = "TLS: client certificate problem";
+      v.failure = FailureClass::kTls;
       break;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_UNSUPPORTED_PROTOCOL:  // HTTP/0.9-looking garbage
       v.reason = "invalid HTTP response";
+      v.failure = FailureClass::kProtocol;
       break;
     case CURLE_GOT_NOTHING:
       v.reason = "empty reply";
+      v.failure = FailureClass::kProtocol;
       break;
     case CURLE_RECV_ERROR:
       v.reason = os_errno == ECONNRESET ? "connection reset" : "receive failed";
+      v.failure = FailureClassOfErrno(os_errno);
       break;
     case CURLE_SEND_ERROR:
       v.reason = os_errno == ECONNRESET ? "connection reset" : "send failed";
+      v.failure = FailureClassOfErrno(os_errno);
       break;
     case CURLE_PARTIAL_FILE:
       v.reason = "incomplete response";
+      v.failure = FailureClass::kProtocol;
       break;
     case CURLE_TOO_MANY_REDIRECTS:
       v.reason = "too many redirects";
+      v.failure = FailureClass::kProtocol;
       break;
     default:
       v.reason = Lower(curl_easy_strerror(code));
+      v.failure = FailureClass::kOther;
   }
   return v;
 }

@@ -45,7 +45,9 @@ CurlTransport::~CurlTransport() { Detach(); }
 void CurlTransport::Start() {
   CURL* easy = env_.curl.Take();
   if (easy == nullptr) {
-    Finish(Verdict{false, "cannot start probe: out of memory", 0, "enomem"});
+    Verdict v = FailedVerdict(FailureClass::kLocalResource, "cannot start probe: out of memory");
+    v.local_error = "enomem";
+    Finish(std::move(v));
     return;
   }
   check_.Configure(easy, this);
@@ -53,8 +55,10 @@ void CurlTransport::Start() {
   CURLMcode rc = curl_multi_add_handle(env_.loop.multi(shard_), easy);
   if (rc != CURLM_OK) {
     env_.curl.Return(easy);
-    Finish(
-        Verdict{false, std::string("cannot start probe: ") + curl_multi_strerror(rc), 0, "other"});
+    Verdict v = FailedVerdict(FailureClass::kLocalResource,
+                              std::string("cannot start probe: ") + curl_multi_strerror(rc));
+    v.local_error = "other";
+    Finish(std::move(v));
     return;
   }
   easy_ = easy;
@@ -77,7 +81,7 @@ void CurlTransport::TimeOut() {
   long status = 0;
   curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
   Detach();
-  Finish(Verdict{false, TimeoutReason(spec_), static_cast<int>(status), {}});
+  Finish(FailedVerdict(FailureClass::kTimeout, TimeoutReason(spec_), static_cast<int>(status)));
 }
 
 void CurlTransport::Abort() { Detach(); }

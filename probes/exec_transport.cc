@@ -103,11 +103,13 @@ void ExecTransport::Start() {
   verdict_ = Verdict{};
   output_.clear();
   if (argv_.empty()) {
-    Finish({false, "exec: no command", 0, {}});
+    Finish(FailedVerdict(FailureClass::kExec, "exec: no command"));
     return;
   }
   if (runner_.Full()) {
-    Finish({false, "exec: too many commands running", 0, "fork"});
+    Verdict v = FailedVerdict(FailureClass::kLocalResource, "exec: too many commands running");
+    v.local_error = "fork";
+    Finish(std::move(v));
     return;
   }
   int fds[2];
@@ -150,9 +152,13 @@ void ExecTransport::Start() {
   if (rc != 0) {
     close(fds[0]);
     if (rc == EAGAIN || rc == ENOMEM || IsLocalError(rc)) {
-      Finish({false, std::string("exec: cannot fork: ") + std::strerror(rc), 0, "fork"});
+      Verdict v = FailedVerdict(FailureClass::kLocalResource,
+                                std::string("exec: cannot fork: ") + std::strerror(rc));
+      v.local_error = "fork";
+      Finish(std::move(v));
     } else {
-      Finish({false, "exec: cannot run " + argv_[0] + ": " + std::strerror(rc), 0, {}});
+      Finish(FailedVerdict(FailureClass::kExec,
+                           "exec: cannot run " + argv_[0] + ": " + std::strerror(rc)));
     }
     return;
   }
@@ -206,9 +212,10 @@ void ExecTransport::OnExit() {
   ReadOutput();
   ClosePipe();
   std::string out = OutputForReason(output_);
-  Verdict v;
+  Verdict v = FailedVerdict(FailureClass::kExec, "");
   if (r < 0) {
-    v = {false, std::string("exec: wait failed: ") + std::strerror(errno), 0, {}};
+    v.reason = std::string("exec: wait failed: ") + std::strerror(errno);
+    v.failure = FailureClass::kOther;
   } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
     v = {true, out.empty() ? "exit status 0" : "exit status 0: " + out, 0, {}};
   } else if (WIFEXITED(status)) {
@@ -224,7 +231,8 @@ void ExecTransport::TimeOut() {
   if (pid_ < 0) return;
   std::string out = OutputForReason(output_);
   Kill();
-  Finish({false, TimeoutReason(spec_) + (out.empty() ? "" : ": " + out), 0, {}});
+  Finish(FailedVerdict(FailureClass::kTimeout,
+                       TimeoutReason(spec_) + (out.empty() ? "" : ": " + out)));
 }
 
 void ExecTransport::Abort() { Kill(); }

@@ -162,7 +162,7 @@ void GrpcProbe::Start() {
     channel_ = BuildChannel(target_);
   }
   if (!channel_->error.empty()) {
-    Finish(Verdict{false, channel_->error, 0, {}, {}});
+    Finish(FailedVerdict(FailureClass::kTls, channel_->error));
     return;
   }
   auto* call = new GrpcCall;
@@ -192,11 +192,17 @@ void GrpcProbe::OnFinished(GrpcCall& call) {
   if (call.status.ok()) {
     auto serving = call.response.status();
     v.ok = serving == health::HealthCheckResponse::SERVING;
+    if (!v.ok) v.failure = FailureClass::kGrpcStatus;
     v.reason = health::HealthCheckResponse::ServingStatus_Name(serving);
     if (v.reason.empty()) v.reason = "serving status " + std::to_string(serving);
   } else if (call.status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     v.reason = TimeoutReason(target_.probe);
+    v.failure = FailureClass::kTimeout;
   } else {
+    // gRPC reports a refused, unreachable or unresolvable server alike as
+    // UNAVAILABLE, with only text to tell them apart: the class is the call's
+    // status, not a guess from that text.
+    v.failure = FailureClass::kGrpcStatus;
     // gRPC's canonical code names ("UNAVAILABLE", "NOT_FOUND"): absl's are the same codes.
     v.reason = "rpc error: " +
                absl::StatusCodeToString(static_cast<absl::StatusCode>(call.status.error_code())) +
@@ -218,7 +224,7 @@ void GrpcProbe::TimeOut() {
   if (call_ == nullptr) return;
   Detach();
   KeepOrDrop();
-  Finish(Verdict{false, TimeoutReason(target_.probe), 0, {}, {}});
+  Finish(FailedVerdict(FailureClass::kTimeout, TimeoutReason(target_.probe)));
 }
 
 void GrpcProbe::Abort() { Detach(); }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "probes/failure_class.h"
 
 namespace registrar::probes {
 
@@ -28,6 +29,8 @@ struct ProbeResult {
   // TLS kinds: the leaf certificate's notAfter, when a handshake got that far
   // (also when the probe failed on it, e.g. expired or inside minCertValidity).
   std::optional<WallTime> cert_not_after;
+  // Why it failed, set by the transport (kNone when ok).
+  FailureClass failure = FailureClass::kNone;
 };
 
 struct Transition {

@@ -28,6 +28,24 @@ std::string ConnectFailure(long os_errno) {
   }
 }
 
+FailureClass FailureClassOfErrno(long os_errno) {
+  if (IsLocalError(os_errno)) return FailureClass::kLocalResource;
+  switch (os_errno) {
+    case ECONNREFUSED:
+      return FailureClass::kRefused;
+    case ECONNRESET:
+    case EPIPE:
+      return FailureClass::kReset;
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+      return FailureClass::kUnreachable;
+    case ETIMEDOUT:
+      return FailureClass::kTimeout;
+    default:
+      return FailureClass::kOther;
+  }
+}
+
 bool IsLocalError(long os_errno) {
   return os_errno == EMFILE || os_errno == ENFILE || os_errno == ENOBUFS ||
          os_errno == EADDRNOTAVAIL || os_errno == ENOMEM;
@@ -52,8 +70,17 @@ std::string LocalErrorLabel(long os_errno) {
   }
 }
 
+Verdict FailedVerdict(FailureClass failure, std::string reason, int http_status) {
+  Verdict v;
+  v.reason = std::move(reason);
+  v.http_status = http_status;
+  v.failure = failure;
+  return v;
+}
+
 Verdict LocalFailure(const std::string& what, int os_errno) {
-  Verdict v{false, what + ": " + std::strerror(os_errno), 0, LocalErrorLabel(os_errno)};
+  Verdict v = FailedVerdict(FailureClass::kLocalResource, what + ": " + std::strerror(os_errno));
+  v.local_error = LocalErrorLabel(os_errno);
   return v;
 }
 
@@ -128,7 +155,7 @@ ResponseJudge::ResponseJudge(const ProbeSpec& spec) : spec_(spec) {
 
 Verdict ResponseJudge::Judge(int status, const std::string& body) const {
   const auto& http = spec_.http_get;
-  Verdict v{false, "status " + std::to_string(status), status, {}};
+  Verdict v = FailedVerdict(FailureClass::kHttpStatus, "status " + std::to_string(status), status);
   bool status_ok = false;
   if (http.expected_statuses.empty()) {
     status_ok = status >= 200 && status <= 399;
@@ -138,23 +165,23 @@ Verdict ResponseJudge::Judge(int status, const std::string& body) const {
     }
   }
   if (!status_ok) return v;
-  if (regexes_ == nullptr) {
-    v.ok = true;
-    return v;
+  const char* body_failure = nullptr;
+  if (regexes_ != nullptr) {
+    if (!regexes_->error.empty()) {
+      body_failure = "invalid body regex";
+    } else if (regexes_->body && !std::regex_search(body, *regexes_->body)) {
+      body_failure = "body did not match";
+    } else if (regexes_->body_not && std::regex_search(body, *regexes_->body_not)) {
+      body_failure = "body matched forbidden regex";
+    }
   }
-  if (!regexes_->error.empty()) {
-    v.reason = "invalid body regex";
-    return v;
-  }
-  if (regexes_->body && !std::regex_search(body, *regexes_->body)) {
-    v.reason = "body did not match";
-    return v;
-  }
-  if (regexes_->body_not && std::regex_search(body, *regexes_->body_not)) {
-    v.reason = "body matched forbidden regex";
+  if (body_failure != nullptr) {
+    v.reason = body_failure;
+    v.failure = FailureClass::kBody;
     return v;
   }
   v.ok = true;
+  v.failure = FailureClass::kNone;
   return v;
 }
 

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "common/duration.h"
+#include "probes/failure_class.h"
 #include "probes/spec.h"
 
 namespace registrar::probes {
@@ -60,7 +61,13 @@ struct Verdict {
   // TLS kinds: the leaf certificate's notAfter, when a handshake got that far
   // (also when verification refused it).
   std::optional<WallTime> cert_not_after;
+  // Why it failed (kNone when ok): set here, by the transport that saw the
+  // failure, never derived from `reason`.
+  FailureClass failure = FailureClass::kNone;
 };
+
+// A failed verdict of class `failure`.
+Verdict FailedVerdict(FailureClass failure, std::string reason, int http_status = 0);
 
 // A verdict for a local shortage (`what`: "cannot open socket", …).
 Verdict LocalFailure(const std::string& what, int os_errno);

@@ -472,8 +472,11 @@ void ProberImpl::Complete(const std::shared_ptr<Session>& s, Verdict v, MonoTime
   const bool late = s->schedule.End(now);
   // Every TLS kind: a leaf that runs out within minCertValidity fails.
   ApplyCertValidity(v, v.cert_not_after, clock_.WallNow(), s->target.probe.min_cert_validity);
-  ProbeResult r{s->started,    s->wall_started, v.ok, std::move(v.reason), now - s->started,
-                v.http_status, v.cert_not_after};
+  // Every failure has a class; a transport that left it unset is "other".
+  if (!v.ok && v.failure == FailureClass::kNone) v.failure = FailureClass::kOther;
+  if (v.ok) v.failure = FailureClass::kNone;
+  ProbeResult r{s->started,    s->wall_started,  v.ok,     std::move(v.reason), now - s->started,
+                v.http_status, v.cert_not_after, v.failure};
   Record(*s, std::move(r), s->started - s->planned, late);
   if (s->pending) {
     std::lock_guard lock(mu_);

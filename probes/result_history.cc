@@ -24,8 +24,9 @@ void ResultHistory::Add(const ProbeResult& result) {
                       result.cert_not_after.value_or(WallTime{}),
                       static_cast<int32_t>(result.http_status),
                       reason,
-                      result.ok,
-                      result.cert_not_after.has_value()};
+                      result.failure,
+                      static_cast<uint8_t>((result.ok ? kOk : 0) |
+                                           (result.cert_not_after.has_value() ? kHasCert : 0))};
 }
 
 uint16_t ResultHistory::Intern(const std::string& reason, size_t slot) {
@@ -49,8 +50,9 @@ std::deque<ProbeResult> ResultHistory::Get() const {
   std::deque<ProbeResult> out;
   for (size_t k = 0; k < ring_.size(); ++k) {
     const Entry& e = ring_[(next_ + k) % ring_.size()];
-    ProbeResult r{e.start, e.wall_start, e.ok, reasons_[e.reason], e.latency, e.http_status, {}};
-    if (e.has_cert) r.cert_not_after = e.cert_not_after;
+    ProbeResult r{e.start,   e.wall_start,  (e.flags & kOk) != 0, reasons_[e.reason],
+                  e.latency, e.http_status, std::nullopt,         e.failure};
+    if ((e.flags & kHasCert) != 0) r.cert_not_after = e.cert_not_after;
     out.push_back(std::move(r));
   }
   return out;

@@ -36,12 +36,14 @@ class ResultHistory final {
     MonoTime start;
     WallTime wall_start;
     Duration latency;
-    WallTime cert_not_after;  // when has_cert
+    WallTime cert_not_after;  // when flags has kHasCert
     int32_t http_status;
     uint16_t reason;  // index into reasons_
-    bool ok;
-    bool has_cert;
+    FailureClass failure;
+    uint8_t flags;  // kOk | kHasCert
   };
+  static constexpr uint8_t kOk = 1;
+  static constexpr uint8_t kHasCert = 2;
   static_assert(sizeof(Entry) == 40);
   // The index of `reason` in reasons_, stored in a slot that no entry but
   // ring_[slot] (about to be overwritten) refers to when it is new.

@@ -146,7 +146,9 @@ void SocketProbe::Resolve() {
 void SocketProbe::OnResolved(const Resolution& r) {
   if (!r.error.empty() || r.addresses.empty()) {
     CloseConnection();
-    Finish({false, r.error.empty() ? "dns: no address (" + *name_ + ")" : r.error, 0, {}}, false);
+    Finish(FailedVerdict(FailureClass::kDns,
+                         r.error.empty() ? "dns: no address (" + *name_ + ")" : r.error),
+           false);
     return;
   }
   const ResolvedAddress& a = r.addresses.front();
@@ -180,7 +182,8 @@ void SocketProbe::Connect() {
     int err = errno;
     Finish(IsLocalError(err)
                ? LocalFailure("cannot open socket", err)
-               : Verdict{false, std::string("cannot open socket: ") + std::strerror(err), 0, {}},
+               : FailedVerdict(FailureClass::kOther,
+                               std::string("cannot open socket: ") + std::strerror(err)),
            false);
     return;
   }
@@ -191,7 +194,7 @@ void SocketProbe::Connect() {
   if (connect(fd_, &address_.sa, address_len_) != 0 && errno != EINPROGRESS) {
     int err = errno;
     Finish(IsLocalError(err) ? LocalFailure("cannot connect", err)
-                             : Verdict{false, ConnectFailure(err), 0, {}},
+                             : FailedVerdict(FailureClassOfErrno(err), ConnectFailure(err)),
            false);
     return;
   }
@@ -214,7 +217,7 @@ void SocketProbe::Talk() {
   }
   auto ctx = env_.tls->Get(spec_.http_get.tls);
   if (!ctx.ok()) {
-    Finish({false, std::string(ctx.status().message()), 0, {}}, false);
+    Finish(FailedVerdict(FailureClass::kTls, std::string(ctx.status().message())), false);
     return;
   }
   stream_.AttachTls(fd_, *ctx, *verify_host_, !spec_.http_get.tls.insecure_skip_verify);
@@ -234,10 +237,10 @@ void SocketProbe::Handshake() {
       loop_.Watch(fd_, EPOLLOUT, this);
       return;
     case ByteStream::Io::kClosed:
-      Finish({false, "TLS: handshake failed: connection closed", 0, {}}, false);
+      Finish(FailedVerdict(FailureClass::kTls, "TLS: handshake failed: connection closed"), false);
       return;
     case ByteStream::Io::kError:
-      Finish({false, FailureOf(was == Phase::kConnecting), 0, {}}, false);
+      Finish(FailureOf(was == Phase::kConnecting), false);
       return;
     case ByteStream::Io::kDone:
       Send();
@@ -245,10 +248,10 @@ void SocketProbe::Handshake() {
   }
 }
 
-std::string SocketProbe::FailureOf(bool connecting) const {
+Verdict SocketProbe::FailureOf(bool connecting) const {
   int err = stream_.sys_errno();
-  if (connecting && err != 0) return ConnectFailure(err);
-  return stream_.error();
+  if (connecting && err != 0) return FailedVerdict(FailureClassOfErrno(err), ConnectFailure(err));
+  return FailedVerdict(stream_.error_class(), stream_.error());
 }
 
 void SocketProbe::Send() {
@@ -271,7 +274,7 @@ void SocketProbe::Send() {
       case ByteStream::Io::kError: {
         bool connecting = phase_ == Phase::kConnecting;
         if (RetryFresh()) return;
-        Finish({false, FailureOf(connecting), 0, {}}, false);
+        Finish(FailureOf(connecting), false);
         return;
       }
     }
@@ -292,14 +295,14 @@ void SocketProbe::Receive() {
     }
     if (io != ByteStream::Io::kDone && !reader_->started() && RetryFresh()) return;
     if (io == ByteStream::Io::kError) {
-      Finish({false, stream_.error(), reader_->status(), {}}, false);
+      Finish(FailedVerdict(stream_.error_class(), stream_.error(), reader_->status()), false);
       return;
     }
     ResponseReader::State state = io == ByteStream::Io::kDone
                                       ? reader_->Feed(std::string_view(buffer.data(), n))
                                       : reader_->Eof();
     if (state == ResponseReader::State::kError) {
-      Finish({false, reader_->error(), reader_->status(), {}}, false);
+      Finish(FailedVerdict(FailureClass::kProtocol, reader_->error(), reader_->status()), false);
       return;
     }
     if (state == ResponseReader::State::kDone) {
@@ -333,7 +336,7 @@ void SocketProbe::OnFdEvents(uint32_t events) {
       if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
       if (err == 0 && (events & EPOLLERR) != 0) err = ECONNREFUSED;
       if (err != 0) {
-        Finish({false, ConnectFailure(err), 0, {}}, false);
+        Finish(FailedVerdict(FailureClassOfErrno(err), ConnectFailure(err)), false);
       } else if (tcp_only_) {
         Finish({true, "connected", 0, {}}, false);
       } else if (stream_.tls()) {
@@ -361,10 +364,14 @@ void SocketProbe::TimeOut() {
   if (phase_ == Phase::kResolving) {
     env_.resolver->Cancel(dns_ticket_);
     dns_ticket_ = 0;
-    Finish({false, TimeoutReason(spec_) + " (resolving " + *name_ + ")", 0, {}}, false);
+    Finish(
+        FailedVerdict(FailureClass::kTimeout, TimeoutReason(spec_) + " (resolving " + *name_ + ")"),
+        false);
     return;
   }
-  Finish({false, TimeoutReason(spec_), reader_ != nullptr ? reader_->status() : 0, {}}, false);
+  Finish(FailedVerdict(FailureClass::kTimeout, TimeoutReason(spec_),
+                       reader_ != nullptr ? reader_->status() : 0),
+         false);
 }
 
 void SocketProbe::Abort() {

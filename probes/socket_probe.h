@@ -90,9 +90,9 @@ class SocketProbe final : public Transport, public FdHandler, public KeptConnect
   // TLS handshake.
   void Talk();
   void Handshake();
-  // The reason of the stream's last error; `connecting`: the connection was
-  // not known to be up, so a socket error is the connect's.
-  std::string FailureOf(bool connecting) const;
+  // The failed verdict of the stream's last error; `connecting`: the
+  // connection was not known to be up, so a socket error is the connect's.
+  Verdict FailureOf(bool connecting) const;
   void Send();
   void Receive();
   // A reused connection failed before any response byte: retry fresh, once.

@@ -155,8 +155,10 @@ TlsConnection::Io TlsConnection::Fail(int ssl_result, const char* what) {
       if (errno == 0) return Io::kClosed;
       sys_errno_ = errno;
       error_ = errno == ECONNRESET || errno == EPIPE ? "connection reset" : std::string(what);
+      error_class_ = FailureClassOfErrno(errno);
       break;
     default: {
+      error_class_ = FailureClass::kTls;
       long verify = SSL_get_verify_result(ssl_);
       if (verify != X509_V_OK) {
         error_ =

@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "probes/failure_class.h"
 #include "probes/spec.h"
 #include "probes/trust_stores.h"
 
@@ -76,6 +77,9 @@ class TlsConnection final {
   const std::string& error() const { return error_; }
   // The socket's errno behind the last kError; 0 when TLS itself failed.
   int sys_errno() const { return sys_errno_; }
+  // The class of the last kError: kTls when TLS itself failed, else the
+  // socket error's (reset, …).
+  FailureClass error_class() const { return error_class_; }
   // The peer's leaf certificate's notAfter (after a handshake reached it).
   std::optional<WallTime> leaf_not_after() const { return leaf_not_after_; }
 
@@ -86,6 +90,7 @@ class TlsConnection final {
   SSL_SESSION* session_ = nullptr;  // kept for resumption; owned
   std::string error_;
   int sys_errno_ = 0;
+  FailureClass error_class_ = FailureClass::kNone;
   std::optional<WallTime> leaf_not_after_;
 };
 

@@ -11,8 +11,11 @@
 namespace registrar::probes {
 namespace {
 
-Verdict Failed(std::string reason, std::optional<WallTime> not_after = std::nullopt) {
-  return Verdict{false, std::move(reason), 0, {}, not_after};
+Verdict Failed(FailureClass failure, std::string reason,
+               std::optional<WallTime> not_after = std::nullopt) {
+  Verdict v = FailedVerdict(failure, std::move(reason));
+  v.cert_not_after = not_after;
+  return v;
 }
 
 }  // namespace
@@ -44,7 +47,8 @@ void TlsSocketProbe::Start() {
   if (fd_ < 0) {
     int err = errno;
     Finish(IsLocalError(err) ? LocalFailure("cannot open socket", err)
-                             : Failed(std::string("cannot open socket: ") + std::strerror(err)));
+                             : Failed(FailureClass::kOther,
+                                      std::string("cannot open socket: ") + std::strerror(err)));
     return;
   }
   linger lg{1, 0};  // close with RST: no TIME_WAIT per probe
@@ -52,7 +56,8 @@ void TlsSocketProbe::Start() {
   if (connect(fd_, reinterpret_cast<const sockaddr*>(&address_), address_len_) != 0 &&
       errno != EINPROGRESS) {
     int err = errno;
-    Finish(IsLocalError(err) ? LocalFailure("cannot connect", err) : Failed(ConnectFailure(err)));
+    Finish(IsLocalError(err) ? LocalFailure("cannot connect", err)
+                             : Failed(FailureClassOfErrno(err), ConnectFailure(err)));
     return;
   }
   phase_ = Phase::kConnecting;
@@ -66,13 +71,13 @@ void TlsSocketProbe::OnFdEvents(uint32_t events) {
     if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
     if (err == 0 && (events & EPOLLERR) != 0) err = ECONNREFUSED;
     if (err != 0) {
-      Finish(Failed(ConnectFailure(err)));
+      Finish(Failed(FailureClassOfErrno(err), ConnectFailure(err)));
       return;
     }
     const TlsOptions& tls = target_.probe.tls_socket.tls;
     auto ctx = env_.tls->Get(tls);
     if (!ctx.ok()) {
-      Finish(Failed(std::string(ctx.status().message())));
+      Finish(Failed(FailureClass::kTls, std::string(ctx.status().message())));
       return;
     }
     tls_.Begin(*ctx, fd_, verify_host_, !tls.insecure_skip_verify, /*resume=*/false);
@@ -90,10 +95,11 @@ void TlsSocketProbe::Handshake() {
       env_.loop.Watch(fd_, EPOLLOUT, this);
       return;
     case TlsConnection::Io::kClosed:
-      Finish(Failed("TLS: handshake failed: connection closed", tls_.leaf_not_after()));
+      Finish(Failed(FailureClass::kTls, "TLS: handshake failed: connection closed",
+                    tls_.leaf_not_after()));
       return;
     case TlsConnection::Io::kError:
-      Finish(Failed(tls_.error(), tls_.leaf_not_after()));
+      Finish(Failed(tls_.error_class(), tls_.error(), tls_.leaf_not_after()));
       return;
     case TlsConnection::Io::kDone:
       break;
@@ -103,7 +109,7 @@ void TlsSocketProbe::Handshake() {
 
 void TlsSocketProbe::TimeOut() {
   if (phase_ == Phase::kIdle) return;
-  Finish(Failed(TimeoutReason(target_.probe), tls_.leaf_not_after()));
+  Finish(Failed(FailureClass::kTimeout, TimeoutReason(target_.probe), tls_.leaf_not_after()));
 }
 
 void TlsSocketProbe::Abort() {

@@ -13,6 +13,7 @@ KeyTracker::KeyTracker(etcd::Client& client, std::string prefix, size_t want)
   if (!listed.ok()) throw std::runtime_error("KeyTracker: " + listed.status().ToString());
   for (const auto& kv : listed->kvs) {
     lease_of_[kv.key] = kv.lease;
+    value_of_[kv.key] = kv.value;
     ++per_lease_[kv.lease];
   }
   revision_ = listed->revision;
@@ -81,11 +82,18 @@ void KeyTracker::ApplyLocked(const etcd::WatchEvent& e) {
     if (--per_lease_[it->second] == 0) per_lease_.erase(it->second);
     if (deleted) lease_of_.erase(it);
   }
+  bool value_changed = false;
   if (!deleted) {
     lease_of_[e.kv.key] = e.kv.lease;
     ++per_lease_[e.kv.lease];
+    auto [value, added] = value_of_.try_emplace(e.kv.key, e.kv.value);
+    value_changed = !added && value->second != e.kv.value;
+    value->second = e.kv.value;
+  } else {
+    value_of_.erase(e.kv.key);
   }
-  events_.push_back({e.kv.mod_revision, deleted, deleted ? e.kv.key : std::string()});
+  events_.push_back(
+      {e.kv.mod_revision, deleted, value_changed, deleted ? e.kv.key : std::string()});
   revision_ = std::max(revision_, e.kv.mod_revision);
   const MonoTime now = RealClock().Now();
   last_event_at_ = now;
@@ -112,6 +120,7 @@ KeyTracker::Events KeyTracker::Since(int64_t after) const {
       if (out.deleted.size() < 5) out.deleted.push_back(it->key);
     } else {
       ++out.puts;
+      out.value_changes += it->value_changed ? 1 : 0;
     }
   }
   return out;

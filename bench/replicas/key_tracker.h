@@ -31,6 +31,7 @@ class KeyTracker final {
   struct Events {
     int64_t puts = 0;
     int64_t deletes = 0;
+    int64_t value_changes = 0;  // puts whose value differs from the key's previous one
     std::vector<std::string> deleted;  // the first few deleted keys
   };
   // Events with a revision > `after`.
@@ -68,10 +69,12 @@ class KeyTracker final {
   mutable std::mutex mu_;
   etcd::WatchStream* stream_ = nullptr;  // guarded by mu_ (Cancel from the destructor)
   std::map<std::string, int64_t> lease_of_;
+  std::map<std::string, std::string> value_of_;
   std::map<int64_t, size_t> per_lease_;
   struct Event {
     int64_t revision;
     bool deleted;
+    bool value_changed;
     std::string key;
   };
   std::vector<Event> events_;  // by revision

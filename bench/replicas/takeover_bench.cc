@@ -180,8 +180,11 @@ void Bench::StartEtcd() {
 void Bench::WriteConfig(const std::vector<int>& ports) {
   config_ = log_dir_ + "/registrar.yaml";
   std::ofstream c(config_);
-  c << "etcd:\n  endpoints: [\"" << etcd_.endpoint() << "\"]\n"
-    << "registration:\n  prefix: " << kPrefix << "\n  leaseTTL: " << kLeaseTtl << "s\n"
+  c << "etcd:\n  endpoints: [\"" << etcd_.endpoint()
+    << "\"]\n"
+    // json values carry registeredAt: adoption must keep it (0 value changes).
+    << "registration:\n  prefix: " << kPrefix << "\n  format: json\n  leaseTTL: " << kLeaseTtl
+    << "s\n"
     << "cluster:\n  sessionTTL: " << kSessionTtl
     << "s\n"
     // A generous timeout and threshold: on a loaded 2-core machine a slow
@@ -312,9 +315,9 @@ void Bench::ColdStart() {
 
 void Bench::Takeovers() {
   std::printf("\n## Takeover after kill -9 (%d rounds)\n", args_.rounds);
-  std::printf("%5s | %6s | %8s | %10s | %7s | %6s | %9s | %12s | %12s\n", "round", "victim",
+  std::printf("%5s | %6s | %8s | %10s | %7s | %6s | %9s | %12s | %13s | %12s\n", "round", "victim",
               "orphans", "adopted s", "DELETEs", "PUTs", "revisions", "PUTs +period",
-              "rebalanced s");
+              "value changes", "rebalanced s");
   for (int round = 0; round < args_.rounds; ++round) {
     Replica& victim = replicas_[static_cast<size_t>(round) % replicas_.size()];
     const int64_t dead_lease = LeaseOf(victim.id);
@@ -346,10 +349,12 @@ void Bench::Takeovers() {
     Require(Until([&] { return Converged(kReplicas, kBalanced); }, seconds(120), milliseconds(100)),
             "round " + std::to_string(round) + ": no convergence after the restart");
     const double rejoin = std::max(0.0, Seconds(keys_->last_event_at() - restarted));
-    std::printf("%5d | %6s | %8zu | %10.3f | %7lld | %6lld | %9lld | %12lld | %12.2f\n", round + 1,
-                victim.id.c_str(), orphans, took, static_cast<long long>(later.deletes),
+    const KeyTracker::Events rejoined = keys_->Since(rev_before);
+    std::printf("%5d | %6s | %8zu | %10.3f | %7lld | %6lld | %9lld | %12lld | %13lld | %12.2f\n",
+                round + 1, victim.id.c_str(), orphans, took, static_cast<long long>(later.deletes),
                 static_cast<long long>(at.puts), static_cast<long long>(revs),
-                static_cast<long long>(later.puts - at.puts), rejoin);
+                static_cast<long long>(later.puts - at.puts),
+                static_cast<long long>(rejoined.value_changes), rejoin);
     for (const auto& k : later.deleted) std::printf("        DELETED %s\n", k.c_str());
     const KeyTracker::Gap gap = keys_->gap();
     if (gap.max_absent > 0) {
@@ -408,10 +413,10 @@ void Bench::RollingRestart() {
   const double converge = std::max(0.0, Seconds(keys_->last_event_at() - done));
   const KeyTracker::Gap gap = keys_->gap();
   std::printf(
-      "total %.2f s (then converged in %.2f s): DELETEs %lld, PUTs %lld, revisions %lld, "
-      "keys absent max %zu\n",
+      "total %.2f s (then converged in %.2f s): DELETEs %lld, PUTs %lld (value changes %lld), "
+      "revisions %lld, keys absent max %zu\n",
       total, converge, static_cast<long long>(ev.deletes), static_cast<long long>(ev.puts),
-      static_cast<long long>(revs), gap.max_absent);
+      static_cast<long long>(ev.value_changes), static_cast<long long>(revs), gap.max_absent);
   for (const auto& k : ev.deleted) std::printf("        DELETED %s\n", k.c_str());
   PrintShares();
   std::fflush(stdout);

@@ -132,13 +132,30 @@ TEST(CheckConfigSummary, SaysWhereEachServicesKeysGo) {
       << summary;
 }
 
+// Issue 23: check-config prints, per service, every key it will write.
+TEST(CheckConfigSummary, ListsEveryKeyOfEveryLayout) {
+  LoadResult r =
+      Parse(std::string(kHead) +
+            "  - {name: web, format: [grpc-naming, kratos, go-zero],\n"
+            "     probe: {tcpSocket: {}}, endpoints: [\"127.0.0.1:1\", \"127.0.0.1:2\"]}\n");
+  ASSERT_TRUE(r.config.has_value());
+  std::string summary = Summary(*r.config);
+  EXPECT_NE(summary.find("format grpc-naming kratos go-zero, keys under /services/web/ "
+                         "/microservices/web/ web/"),
+            std::string::npos)
+      << summary;
+  for (const char* line : {"    grpc-naming: /services/web/127.0.0.1:1\n",
+                           "    grpc-naming: /services/web/127.0.0.1:2\n",
+                           "    kratos: /microservices/web/127.0.0.1:1\n",
+                           "    kratos: /microservices/web/127.0.0.1:2\n", "    go-zero: web/"}) {
+    EXPECT_NE(summary.find(line), std::string::npos) << line << " missing in\n" << summary;
+  }
+}
+
 // The table's format choices are the controller's names, in order.
 TEST(KeyTable, FormatChoicesAreTheControllersNames) {
   std::vector<std::string_view> names;
-  for (auto f : {controller::ValueFormat::kPlain, controller::ValueFormat::kJson,
-                 controller::ValueFormat::kGrpcNaming, controller::ValueFormat::kSkyDns}) {
-    names.push_back(controller::ValueFormatName(f));
-  }
+  for (auto f : kValueFormats) names.push_back(controller::ValueFormatName(f));
   EXPECT_EQ(Choices(KeyAt("service", "format")), names);
   EXPECT_EQ(Choices(KeyAt("registration", "format")), names);
 }
@@ -146,7 +163,7 @@ TEST(KeyTable, FormatChoicesAreTheControllersNames) {
 TEST(KeyTable, EveryKeyHasADocAndEveryExampleParses) {
   for (const Key& k : AllKeys()) {
     EXPECT_FALSE(k.doc.empty()) << k.block << "." << k.name;
-    if (k.type == KeyType::kEnum) {
+    if (k.type == KeyType::kEnum || k.type == KeyType::kEnumList) {
       EXPECT_FALSE(Choices(k).empty()) << k.name;
     }
   }

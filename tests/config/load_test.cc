@@ -452,7 +452,7 @@ services:
   EXPECT_EQ(warnings,
             (std::vector<std::string>{
                 "c.yaml:4:15: services[0].metadata: ignored: format plain has no metadata (use "
-                "json or grpc-naming)",
+                "json, grpc-naming or a framework layout)",
                 "c.yaml:5:16: services[0].dnsDomain: ignored: only format skydns uses it, not "
                 "plain",
                 "c.yaml:6:12: services[0].probe.httpGet.tls: ignored: scheme is HTTP (set scheme: "

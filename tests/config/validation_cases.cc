@@ -112,8 +112,43 @@ const std::vector<ValidationCase>& ValidationCases() {
         "\"/\", got \"/svc\""}},
       {"UnknownFormat",
        Head() + "  format: xml\n",
-       {"config.yaml:5:11: registration.format: expected plain, json, grpc-naming or skydns, got "
-        "\"xml\""}},
+       {"config.yaml:5:11: registration.format: expected plain, json, grpc-naming, skydns, "
+        "go-zero, kratos, go-micro, kitex, dubbo, traefik or template, got \"xml\""}},
+      {"LayoutListedTwice",
+       Head() + "services:\n  - name: orders\n    format: [kratos, skydns, kratos]\n"
+                "    probe: {tcpSocket: {}}\n    endpoints: [\"127.0.0.1:8080\"]\n",
+       {"config.yaml:7:30: services[0].format[2]: layout kratos listed twice"}},
+      {"TwoLayoutsWriteOneKey",
+       Head() + "services:\n  - name: orders\n    format: [plain, dubbo]\n"
+                "    probe: {tcpSocket: {}}\n    endpoints: [\"127.0.0.1:8080\"]\n",
+       {"config.yaml:6:5: services[0]: key \"/services/orders/127.0.0.1:8080\" of service "
+        "\"orders\" (layout dubbo) is also written by service \"orders\" (layout plain); move "
+        "one layout's prefix (registration.layoutPrefixes)"}},
+      {"LayoutPrefixAgainstItsConsumersRule",
+       Head() + "  layoutPrefixes: {go-zero: /rpc/, kratos: ms/}\n" + kServices,
+       {"config.yaml:5:29: registration.layoutPrefixes.go-zero: go-zero keys must not start with "
+        "\"/\" (go-zero core/discov (publisher.go makeEtcdKey, internal/registry.go) reads them "
+        "without), got \"/rpc/\"",
+        "config.yaml:5:44: registration.layoutPrefixes.kratos: kratos keys start with \"/\" "
+        "(Kratos contrib/registry/etcd (registry.go, watcher.go)), got \"ms/\""}},
+      {"TemplateValueThatCannotBeJson",
+       Head() + "services:\n  - name: orders\n    format: template\n"
+                "    layout:\n      key: \"${prefix}${service}/${address}\"\n"
+                "      value: '{\"addr\": \"${address}\"'\n      json: true\n"
+                "    probe: {tcpSocket: {}}\n    endpoints: [\"127.0.0.1:8080\"]\n",
+       {"config.yaml:10:14: services[0].layout.value: not a JSON document (a JSON value template "
+        "is JSON with \"${field}\" strings)"}},
+      {"TemplateKeyWithAnUnknownFieldOrNoTargetField",
+       Head() + "services:\n  - name: orders\n    format: template\n"
+                "    layout: {key: \"${prefix}${service}/${adress}\", value: \"${address}\"}\n"
+                "    probe: {tcpSocket: {}}\n    endpoints: [\"127.0.0.1:8080\"]\n"
+                "  - name: billing\n    format: template\n"
+                "    layout: {key: \"${prefix}${service}\", value: \"${address}\"}\n"
+                "    probe: {tcpSocket: {}}\n    endpoints: [\"127.0.0.1:8080\"]\n",
+       {"config.yaml:8:19: services[0].layout.key: unknown field ${adress}",
+        "config.yaml:13:19: services[1].layout.key: a key template names a field that tells "
+        "targets apart (${address}, ${id}, ${idNum}, ${host} and ${port}, …), else every target "
+        "writes one key"}},
       {"OwnsPrefixNotABool",
        Head() + "  ownsPrefix: yes\n",
        {"config.yaml:5:15: registration.ownsPrefix: expected true or false, got \"yes\""}},

@@ -70,6 +70,37 @@ inline probes::Target MakeTarget(const std::string& service, int port,
   return t;
 }
 
+// Every key under `prefix` as `client` reads it now (empty map on error).
+inline std::map<std::string, etcd::KeyValue> KeysIn(etcd::Client& client,
+                                                    const std::string& prefix) {
+  etcd::RangeOptions options;
+  options.prefix = true;
+  auto result = client.Range(prefix, options);
+  std::map<std::string, etcd::KeyValue> out;
+  if (!result.ok()) return out;
+  for (auto& kv : result->kvs) out[kv.key] = kv;
+  return out;
+}
+
+// Whether `key` is in etcd (with `value`, when one is given).
+inline bool HasKeyIn(etcd::Client& client, const std::string& key, const std::string& value) {
+  auto keys = KeysIn(client, key);
+  auto it = keys.find(key);
+  return it != keys.end() && (value.empty() || it->second.value == value);
+}
+
+// A controller as the tests build it: etcd retries capped at 500 ms.
+inline std::unique_ptr<Controller> NewTestController(etcd::Client& client, Clock& clock,
+                                                     Random& random,
+                                                     const RegistrationOptions& options,
+                                                     std::vector<ServiceRegistration> services,
+                                                     ControllerObserver* observer) {
+  ControllerTuning tuning;
+  tuning.backoff.max = std::chrono::milliseconds(500);
+  return std::make_unique<Controller>(client, clock, random, options, std::move(services), observer,
+                                      tuning);
+}
+
 class ControllerTest : public ::testing::Test {
  protected:
   explicit ControllerTest(testing::EtcdServer::Options etcd_options = {})
@@ -92,28 +123,18 @@ class ControllerTest : public ::testing::Test {
   }
 
   Controller& MakeController(std::vector<ServiceRegistration> services = {}) {
-    ControllerTuning tuning;
-    tuning.backoff.max = std::chrono::milliseconds(500);
-    controller_ = std::make_unique<Controller>(*client_, RealClock(), random_, options_,
-                                               std::move(services), &observer_, tuning);
+    controller_ = NewTestController(*client_, RealClock(), random_, options_, std::move(services),
+                                    &observer_);
     return *controller_;
   }
 
   // Every key under `prefix` as etcd holds it now (empty map on error).
   std::map<std::string, etcd::KeyValue> Keys(const std::string& prefix = "/services/") {
-    etcd::RangeOptions options;
-    options.prefix = true;
-    auto result = reader_->Range(prefix, options);
-    std::map<std::string, etcd::KeyValue> out;
-    if (!result.ok()) return out;
-    for (auto& kv : result->kvs) out[kv.key] = kv;
-    return out;
+    return KeysIn(*reader_, prefix);
   }
 
   bool HasKey(const std::string& key, const std::string& value = "") {
-    auto keys = Keys(key);
-    auto it = keys.find(key);
-    return it != keys.end() && (value.empty() || it->second.value == value);
+    return HasKeyIn(*reader_, key, value);
   }
 
   bool KeyCountIs(size_t n, const std::string& prefix = "/services/") {

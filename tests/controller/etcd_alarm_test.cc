@@ -4,6 +4,7 @@
 // the alarm, and the alarm is visible (snapshot → /readyz, status page,
 // registrar_etcd_alarm) while it lasts — also when the lease is lost during
 // the alarm, when even the grant of a new one is refused.
+#include <cstdio>
 #include <string>
 #include <thread>
 
@@ -78,8 +79,13 @@ TEST_F(EtcdAlarmTest, AKeyThatWaitedForNoSpaceIsWrittenOnceTheAlarmIsCleared) {
   }
 
   ClearTheAlarm();
+  const auto cleared = std::chrono::steady_clock::now();
   // The retry backoff is at most 500 ms here (5 s by default): well within a period.
   EXPECT_TRUE(testing::WaitFor([&] { return HasKey("/services/web/127.0.0.1:8002"); }, seconds(5)));
+  std::printf("NOSPACE: the waiting key is written %lld ms after the alarm is cleared\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - cleared)
+                                         .count()));
   EXPECT_TRUE(testing::WaitFor([&] { return c.Snapshot().etcd_alarm.empty(); }, seconds(5)));
   EXPECT_EQ(observer_.Alarm(), "");
   EXPECT_TRUE(HasKey("/services/web/127.0.0.1:8001"));

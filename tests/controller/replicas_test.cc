@@ -40,9 +40,13 @@ constexpr int kLeaseTtl = 6;    // seconds
 constexpr double kEvenShare = 0.8;
 
 // Records every event under /services/ from the revision it started at.
+// `before` (the keys as they were then) lets it tell a put that changes a
+// value from one that only moves the key to another lease.
 class EventRecorder {
  public:
-  EventRecorder(etcd::Client& client, int64_t from) {
+  EventRecorder(etcd::Client& client, int64_t from,
+                const std::map<std::string, etcd::KeyValue>& before = {}) {
+    for (const auto& [key, kv] : before) last_value_[key] = kv.value;
     etcd::WatchOptions w;
     w.key = "/services/";
     w.prefix = true;
@@ -64,6 +68,11 @@ class EventRecorder {
           } else {
             ++puts_;
             leases_by_key_[e.kv.key].push_back(e.kv.lease);
+            auto [last, first] = last_value_.try_emplace(e.kv.key, e.kv.value);
+            if (!first && last->second != e.kv.value) {
+              value_changes_.push_back(e.kv.key + ": " + last->second + " → " + e.kv.value);
+            }
+            last->second = e.kv.value;
           }
         }
       }
@@ -77,6 +86,12 @@ class EventRecorder {
   std::vector<std::string> deletes() const {
     std::lock_guard lock(mu_);
     return deletes_;
+  }
+  // Puts that changed a key's value ("key: old → new"). Adoption keeps
+  // every value byte-for-byte, so with healthy backends this stays empty.
+  std::vector<std::string> value_changes() const {
+    std::lock_guard lock(mu_);
+    return value_changes_;
   }
   // The most times one key changed lease.
   size_t MaxLeaseChanges() const {
@@ -97,6 +112,8 @@ class EventRecorder {
   mutable std::mutex mu_;
   std::vector<std::string> deletes_;
   std::map<std::string, std::vector<int64_t>> leases_by_key_;
+  std::map<std::string, std::string> last_value_;
+  std::vector<std::string> value_changes_;
   int64_t puts_ = 0;
 };
 
@@ -133,7 +150,7 @@ class Replicas : public ::testing::Test {
     for (size_t i = 0; i < endpoints_.size(); ++i)
       c << (i ? ", \"" : "\"") << endpoints_[i] << "\"";
     c << "]\n"
-      << "registration:\n  prefix: /services/\n  leaseTTL: " << kLeaseTtl << "s\n"
+      << "registration:\n  prefix: /services/\n  format: json\n  leaseTTL: " << kLeaseTtl << "s\n"
       << "cluster:\n  sessionTTL: " << kSessionTtl << "s\n  handoverTimeout: 10s\n"
       << "server:\n  listen: 127.0.0.1:" << FreePort()
       << "\n"
@@ -218,6 +235,13 @@ class Replicas : public ::testing::Test {
     return r.ok() ? r->revision : 0;
   }
 
+  // Issue 22: every ownership change adopts values as they are (json's
+  // registeredAt included): consumers see 0 value changes.
+  static void ExpectNoValueChanged(const EventRecorder& events) {
+    const auto changed = events.value_changes();
+    EXPECT_TRUE(changed.empty()) << changed.size() << " values changed, e.g. " << changed.front();
+  }
+
   std::string Logs(const std::vector<Process*>& ps) {
     std::string out;
     for (auto* p : ps) out += p->Log().substr(p->Log().size() > 4000 ? p->Log().size() - 4000 : 0);
@@ -291,7 +315,7 @@ TEST_F(Replicas, ThreeReplicasShareThreeHundredTargetsEachProbedAndRegisteredByE
 TEST_F(Replicas, KillNineOfOneReplicaDeletesNoKeyAndItsTargetsAreAdoptedInTime) {
   std::unique_ptr<Process> r0, r1, r2;
   ASSERT_NO_FATAL_FAILURE(StartThree(r0, r1, r2));
-  EventRecorder events(*reader_, Revision() + 1);
+  EventRecorder events(*reader_, Revision() + 1, Keys());
   r2->Signal(SIGKILL);
   r2->Wait(seconds(5));
   const MonoTime killed = RealClock().Now();
@@ -304,12 +328,13 @@ TEST_F(Replicas, KillNineOfOneReplicaDeletesNoKeyAndItsTargetsAreAdoptedInTime) 
   EXPECT_LT(took, seconds(kLeaseTtl));
   EXPECT_TRUE(events.deletes().empty())
       << events.deletes().size() << " keys deleted, first " << events.deletes().front();
+  ExpectNoValueChanged(events);
 }
 
 TEST_F(Replicas, AReplicaPausedLongerThanItsSessionLosesNoKeyAndRejoinsWithoutPingPong) {
   std::unique_ptr<Process> r0, r1, r2;
   ASSERT_NO_FATAL_FAILURE(StartThree(r0, r1, r2));
-  EventRecorder events(*reader_, Revision() + 1);
+  EventRecorder events(*reader_, Revision() + 1, Keys());
   r1->Signal(SIGSTOP);
   ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 2); }, seconds(30)))
       << Logs({r0.get(), r2.get()});
@@ -322,6 +347,7 @@ TEST_F(Replicas, AReplicaPausedLongerThanItsSessionLosesNoKeyAndRejoinsWithoutPi
       << Logs({r0.get(), r1.get(), r2.get()});
   // Each key moved at most twice: to its adopter, and back when r1 rejoined.
   EXPECT_LE(events.MaxLeaseChanges(), 2u);
+  ExpectNoValueChanged(events);
   EXPECT_NE(r1->Log().find("joined as r1"), std::string::npos);
 }
 
@@ -329,7 +355,7 @@ TEST_F(Replicas, RollingRestartOfAllThreeLeavesNoGapAndTheLastSigtermRemovesEver
   std::vector<std::unique_ptr<Process>> old;
   for (int i = 0; i < 3; ++i) old.push_back(Start("old" + std::to_string(i)));
   ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 3, kEvenShare); }, seconds(60)));
-  EventRecorder events(*reader_, Revision() + 1);
+  EventRecorder events(*reader_, Revision() + 1, Keys());
   std::vector<std::unique_ptr<Process>> fresh;
   for (int i = 0; i < 3; ++i) {
     fresh.push_back(Start("new" + std::to_string(i)));
@@ -340,6 +366,7 @@ TEST_F(Replicas, RollingRestartOfAllThreeLeavesNoGapAndTheLastSigtermRemovesEver
     ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 3); }, seconds(30)));
   }
   EXPECT_TRUE(events.deletes().empty()) << events.deletes().size() << " keys deleted";
+  ExpectNoValueChanged(events);
   // Scale to zero: the first two hand over, the last one revokes.
   fresh[0]->Signal(SIGTERM);
   EXPECT_EQ(fresh[0]->Wait(seconds(30)), 0);
@@ -373,7 +400,7 @@ TEST_F(Replicas, AnUpgradeThatChangesTheTargetListKeepsTheKeysOfTargetsInBoth) {
   auto old0 = Start("old0");
   auto old1 = Start("old1");
   ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 2, 0.8); }, seconds(60)));
-  EventRecorder events(*reader_, Revision() + 1);
+  EventRecorder events(*reader_, Revision() + 1, Keys());
   auto only_in = [](const std::string& key, std::initializer_list<int> services) {
     for (int s : services) {
       if (key.starts_with("/services/s" + std::to_string(s) + "/")) return true;
@@ -411,6 +438,7 @@ TEST_F(Replicas, AnUpgradeThatChangesTheTargetListKeepsTheKeysOfTargetsInBoth) {
   for (const auto& key : events.deletes()) {
     EXPECT_TRUE(only_in(key, {8, 9})) << key << " is in both configs and lost its key";
   }
+  ExpectNoValueChanged(events);
 }
 
 // The replicas on a 3-member etcd cluster, for faults of etcd itself.
@@ -440,7 +468,7 @@ TEST_F(ReplicasOnThreeEtcdMembers, AHungEtcdMemberForFiveTtlsLosesNoKey) {
   ASSERT_TRUE(WaitFor([&] { return Converged(kTargets, 2, 0.8); }, seconds(60)))
       << Logs({r0.get(), r1.get()});
   ASSERT_NO_FATAL_FAILURE(ReadFrom(2));
-  EventRecorder events(*reader_, Revision() + 1);
+  EventRecorder events(*reader_, Revision() + 1, Keys());
   cluster_.Pause(0);
   const auto until = std::chrono::steady_clock::now() + seconds(30);
   size_t fewest = kTargets;

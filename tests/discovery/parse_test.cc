@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "controller/keys.h"
+#include "controller/layouts.h"
 #include "etcd/discovery.h"
 
 namespace registrar::etcd {
@@ -131,8 +133,44 @@ TEST(ParseEndpoint, AutoDetectsEachFormat) {
   EXPECT_FALSE(ParseEndpoint(Kv("/s/a/x", R"({"x":1})"), "/s/", EndpointFormat::kAuto).ok());
 }
 
-TEST(ParseEndpointFormat, AcceptsTheFourFormatNamesAndAuto) {
-  for (const char* name : {"auto", "plain", "json", "grpc-naming", "skydns"}) {
+// What `discover --format <layout>` (and auto) reads from each layout the
+// registrar writes: the same address and the same weight, whatever the layout
+// (0 where the layout has no weight field).
+TEST(ParseEndpoint, EveryLayoutReadsBackItsAddressAndWeight) {
+  probes::Target t;
+  t.service = "orders";
+  t.host = "10.0.0.5";
+  t.port = 8080;
+  t.weight = 3;
+  t.metadata = {{"zone", "a"}};
+  for (const controller::LayoutRow& row : controller::PresetLayouts()) {
+    controller::ServiceRegistration s;
+    s.service = "orders";
+    s.format = row.format;
+    if (!row.variant.empty()) s.layout.protocol = "tcp";
+    const controller::LayoutKey k = controller::RegistrationKeys(t, s, {}, {}).front();
+    const bool has_weight = row.format != ValueFormat::kPlain &&
+                            row.format != ValueFormat::kGoZero &&
+                            row.format != ValueFormat::kTraefik;
+    for (EndpointFormat f : {static_cast<EndpointFormat>(row.format), EndpointFormat::kAuto}) {
+      Endpoint e = ParseEndpoint(Kv(k.key, k.value), controller::PrefixFor(row.format, {}), f);
+      ASSERT_TRUE(e.ok()) << ValueFormatName(row.format) << ": " << e.error << " in " << k.value;
+      EXPECT_EQ(e.address, "10.0.0.5:8080") << ValueFormatName(row.format);
+      EXPECT_EQ(e.weight, has_weight ? 3 : 0) << ValueFormatName(row.format);
+      if (f != EndpointFormat::kAuto ||
+          (row.format != ValueFormat::kGoZero && row.variant.empty())) {
+        // go-zero's and Traefik TCP's host:port values read as plain by
+        // auto: the same thing.
+        EXPECT_EQ(e.format, static_cast<EndpointFormat>(row.format))
+            << ValueFormatName(row.format) << " read as " << EndpointFormatName(e.format);
+      }
+    }
+  }
+}
+
+TEST(ParseEndpointFormat, AcceptsEveryLayoutNameAndAuto) {
+  for (const char* name : {"auto", "plain", "json", "grpc-naming", "skydns", "go-zero", "kratos",
+                           "go-micro", "kitex", "dubbo", "traefik"}) {
     auto f = ParseEndpointFormat(name);
     ASSERT_TRUE(f.ok()) << name;
     EXPECT_STREQ(EndpointFormatName(*f), name);

@@ -18,6 +18,7 @@
 #include "probes/prober.h"
 #include "tests/metrics/test_util.h"
 #include "tests/support/http_backend.h"
+#include "tests/support/tiny_dns.h"
 #include "tests/support/wait.h"
 
 namespace registrar::metrics {
@@ -187,6 +188,32 @@ TEST_F(LiveStateTest, AbusiveAdminClientsNeverHoldUpProbing) {
 
   // And the admin server recovers once they are gone.
   EXPECT_TRUE(WaitFor([&] { return StateIs(t.Id(), "unhealthy"); }, std::chrono::seconds(20)));
+}
+
+// A name that does not resolve is counted as dns (it was "other" while
+// reasons were classified by their text).
+TEST(LiveMetrics, ANameThatDoesNotResolveIsCountedAsDns) {
+  registrar::testing::TinyDns dns;
+  dns.answering.store(false);
+  auto metrics = Metrics::Create({});
+  ASSERT_TRUE(metrics.ok());
+  SystemRandom random{1};
+  probes::ProberOptions options;
+  options.dns_servers = {dns.server()};
+  auto prober = probes::Prober::Create(RealClock(), random, options, metrics->get());
+  probes::Target t = HttpTarget("named", 80);
+  t.host = "nowhere.registrar.test";
+  (*metrics)->SetTargets({t});
+  prober->SetTargets({t});
+  prober->Start();
+  auto failures = [&](const char* reason) {
+    return Sample(Exposition(**metrics), "registrar_probe_failures_total",
+                  {{"service", "named"}, {"reason", reason}})
+        .value_or(-1);
+  };
+  EXPECT_TRUE(WaitFor([&] { return failures("dns") > 0; }, std::chrono::seconds(30)));
+  prober->Stop();
+  EXPECT_EQ(failures("other"), 0);
 }
 
 }  // namespace

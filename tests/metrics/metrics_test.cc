@@ -164,29 +164,49 @@ TEST(Metrics, ResultsAndTransitionsOfUnknownTargetsAreIgnored) {
   EXPECT_EQ(Exposition(*metrics).find("service=\"gone\""), std::string::npos);
 }
 
-TEST(Metrics, CountsFailuresByAFixedSetOfReasons) {
+TEST(Metrics, CountsFailuresByTheClassTheTransportSetNotByTheirText) {
   auto metrics = NewMetrics();
   const probes::Target a = HttpTarget("web", 1001);
   metrics->SetTargets({a});
-  for (const char* reason :
-       {"timeout after 1s", "connection refused", "status 503", "body did not match",
-        "TLS: handshake failed", "could not resolve host", "connection reset", "empty reply",
-        "a hostile backend's own words"}) {
+  auto fail = [&](probes::FailureClass failure, const char* reason) {
     probes::ProbeResult r = Result(false, std::chrono::milliseconds(1));
     r.reason = reason;
+    r.failure = failure;
     metrics->OnResult(a, r, Duration::zero());
-  }
+  };
+  // The resolver's own words: once counted as "other" because they lack "resolve".
+  fail(probes::FailureClass::kDns, "dns: Domain name not found (svc.example)");
+  // Text that reads like another class counts by its class.
+  fail(probes::FailureClass::kTimeout, "connection refused");
+  fail(probes::FailureClass::kHttpStatus, "status 503");
+  // A failure no transport classified is "other".
+  fail(probes::FailureClass::kNone, "a hostile backend's own words");
   metrics->OnResult(a, Result(true, std::chrono::milliseconds(1)), Duration::zero());
   const std::string text = Exposition(*metrics);
-  for (std::string_view reason : {"timeout", "refused", "status", "body", "tls", "dns", "reset"}) {
+  auto count = [&](const char* reason) {
+    return Sample(text, "registrar_probe_failures_total", {{"service", "web"}, {"reason", reason}});
+  };
+  EXPECT_EQ(count("dns"), 1);
+  EXPECT_EQ(count("timeout"), 1);
+  EXPECT_EQ(count("refused"), 0);
+  EXPECT_EQ(count("status"), 1);
+  EXPECT_EQ(count("other"), 1);
+  EXPECT_EQ(text.find("hostile"), std::string::npos);
+}
+
+TEST(Metrics, EveryCountedFailureClassIsALabelFromTheStart) {
+  auto metrics = NewMetrics();
+  metrics->SetTargets({HttpTarget("web", 1001)});
+  const std::string text = Exposition(*metrics);
+  for (std::string_view reason : {"timeout", "refused", "status", "body", "tls", "dns", "reset",
+                                  "unreachable", "protocol", "grpc_status", "exec", "other"}) {
     EXPECT_EQ(Sample(text, "registrar_probe_failures_total",
                      {{"service", "web"}, {"reason", std::string(reason)}}),
-              1)
+              0)
         << reason;
   }
-  EXPECT_EQ(
-      Sample(text, "registrar_probe_failures_total", {{"service", "web"}, {"reason", "other"}}), 2);
-  EXPECT_EQ(text.find("hostile"), std::string::npos);
+  EXPECT_EQ(text.find("reason=\"none\""), std::string::npos);
+  EXPECT_EQ(text.find("reason=\"local_resource\""), std::string::npos);
 }
 
 TEST(Metrics, SaysWhetherTheLastConfigReloadSucceeded) {
