@@ -134,14 +134,17 @@ MHD_Result Queue(MHD_Connection* connection, AdminResponse r) {
   return result;
 }
 
-// Per request state (MHD's con_cls), freed in OnCompleted.
+}  // namespace
+
+// Per request state (MHD's con_cls), freed in OnCompleted. Outside the
+// anonymous namespace because AdminServer::Impl::Job holds a pointer to it:
+// compiled as part of a unity batch, gcc's -Wsubobject-linkage objects to a
+// class with external linkage whose member's type has internal linkage.
 struct RequestState {
   AdminRequest request;
   bool dispatched = false;
   std::optional<AdminResponse> response;  // set by a render thread
 };
-
-}  // namespace
 
 class AdminServer::Impl {
  public:

@@ -14,7 +14,7 @@
 namespace registrar::controller {
 namespace {
 
-std::optional<WallTime> ParseRfc3339(const std::string& text) {
+std::optional<WallTime> ParseDrainTime(const std::string& text) {
   std::tm tm{};
   char z = 0;
   if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
@@ -51,9 +51,9 @@ absl::StatusOr<DrainRecord> ParseDrainRecord(const std::string& json) {
   if (auto it = v.find("reason"); it != v.end() && it->is_string()) r.reason = *it;
   if (auto it = v.find("by"); it != v.end() && it->is_string()) r.by = *it;
   if (auto it = v.find("at"); it != v.end() && it->is_string()) {
-    if (auto t = ParseRfc3339(*it)) r.at = *t;
+    if (auto t = ParseDrainTime(*it)) r.at = *t;
   }
-  if (auto it = v.find("until"); it != v.end() && it->is_string()) r.until = ParseRfc3339(*it);
+  if (auto it = v.find("until"); it != v.end() && it->is_string()) r.until = ParseDrainTime(*it);
   return r;
 }
 

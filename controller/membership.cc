@@ -11,7 +11,7 @@ namespace registrar::controller {
 namespace {
 
 // Longest the membership thread waits without re-checking the session.
-constexpr Duration kMaxSleep = std::chrono::milliseconds(200);
+constexpr Duration kMembershipMaxSleep = std::chrono::milliseconds(200);
 
 Member ParseMember(const std::string& prefix, const etcd::KeyValue& kv) {
   Member m;
@@ -138,7 +138,7 @@ void Membership::Run() {
     const MonoTime now = clock_.Now();
     const HeldLease session = session_.Current();
     if (now < retry_at || session.id == 0) {
-      clock_.WaitUntil(cv_, lock, now + kMaxSleep);
+      clock_.WaitUntil(cv_, lock, now + kMembershipMaxSleep);
       continue;
     }
     absl::Status status;

@@ -17,7 +17,7 @@ namespace {
 using std::chrono::seconds;
 
 // Longest the controller thread sleeps without re-checking its clock.
-constexpr Duration kMaxSleep = std::chrono::seconds(1);
+constexpr Duration kControllerMaxSleep = std::chrono::seconds(1);
 // Floor for the resync period, so a bad value can never make a busy loop.
 constexpr Duration kMinResync = std::chrono::milliseconds(100);
 // After a fenced Txn: re-read the membership, then try again this soon.
@@ -285,7 +285,7 @@ bool Controller::Impl::WaitForWork() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     const MonoTime now = clock_.Now();
-    MonoTime wake = now + kMaxSleep;
+    MonoTime wake = now + kControllerMaxSleep;
     if (now < retry_at_) {
       wake = std::min(wake, retry_at_);  // backing off: only Stop() interrupts
     } else {

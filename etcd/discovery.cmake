@@ -11,3 +11,4 @@ target_link_libraries(registrar_discovery
   PUBLIC registrar::etcd registrar::common absl::status absl::statusor CLI11::CLI11
   PRIVATE nlohmann_json::nlohmann_json spdlog::spdlog Threads::Threads)
 registrar_warnings(registrar_discovery)
+registrar_unity(registrar_discovery)

@@ -98,8 +98,8 @@ std::optional<double> OpenFds() {
   return count;
 }
 
-prometheus::MetricFamily Family(const char* name, const char* help, prometheus::MetricType type,
-                                double value) {
+prometheus::MetricFamily SingleSampleFamily(const char* name, const char* help,
+                                            prometheus::MetricType type, double value) {
   prometheus::MetricFamily family;
   family.name = name;
   family.help = help;
@@ -122,28 +122,31 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
   if (std::optional<Stat> stat = ReadStat(); stat && ticks > 0) {
-    out.push_back(Family("process_cpu_seconds_total", "Total user and system CPU time in seconds.",
-                         MetricType::Counter, (stat->utime_ticks + stat->stime_ticks) / ticks));
-    out.push_back(Family("process_resident_memory_bytes", "Resident memory size in bytes.",
-                         MetricType::Gauge, stat->rss_pages * page));
-    out.push_back(Family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                         MetricType::Gauge, stat->vsize_bytes));
+    out.push_back(SingleSampleFamily(
+        "process_cpu_seconds_total", "Total user and system CPU time in seconds.",
+        MetricType::Counter, (stat->utime_ticks + stat->stime_ticks) / ticks));
+    out.push_back(SingleSampleFamily("process_resident_memory_bytes",
+                                     "Resident memory size in bytes.", MetricType::Gauge,
+                                     stat->rss_pages * page));
+    out.push_back(SingleSampleFamily("process_virtual_memory_bytes",
+                                     "Virtual memory size in bytes.", MetricType::Gauge,
+                                     stat->vsize_bytes));
     if (std::optional<double> boot = BootTime()) {
-      out.push_back(Family("process_start_time_seconds",
-                           "Start time of the process since unix epoch in seconds.",
-                           MetricType::Gauge, *boot + stat->starttime_ticks / ticks));
+      out.push_back(SingleSampleFamily("process_start_time_seconds",
+                                       "Start time of the process since unix epoch in seconds.",
+                                       MetricType::Gauge, *boot + stat->starttime_ticks / ticks));
     }
   }
   if (std::optional<double> fds = OpenFds()) {
     // The directory iterator's own descriptor is counted too; so do other
     // exporters, and it is open at scrape time.
-    out.push_back(
-        Family("process_open_fds", "Number of open file descriptors.", MetricType::Gauge, *fds));
+    out.push_back(SingleSampleFamily("process_open_fds", "Number of open file descriptors.",
+                                     MetricType::Gauge, *fds));
   }
   if (rlimit limit{}; getrlimit(RLIMIT_NOFILE, &limit) == 0) {
-    out.push_back(
-        Family("process_max_fds", "Maximum number of open file descriptors.", MetricType::Gauge,
-               limit.rlim_cur == RLIM_INFINITY ? -1 : static_cast<double>(limit.rlim_cur)));
+    out.push_back(SingleSampleFamily(
+        "process_max_fds", "Maximum number of open file descriptors.", MetricType::Gauge,
+        limit.rlim_cur == RLIM_INFINITY ? -1 : static_cast<double>(limit.rlim_cur)));
   }
   return out;
 }

@@ -16,7 +16,7 @@ using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-MetricFamily Gauge(std::string name, std::string help) {
+MetricFamily GaugeFamily(std::string name, std::string help) {
   return MetricFamily{std::move(name), std::move(help), MetricType::Gauge, {}};
 }
 
@@ -47,8 +47,8 @@ std::vector<MetricFamily> TargetCollector::Collect() const {
   const std::vector<probes::TargetStatus> targets = provider_.Targets();
   const admin::RegistrationView registration = provider_.Registration();
 
-  MetricFamily connected =
-      Gauge("registrar_etcd_connected", "1 while the last etcd call of the registrar succeeded.");
+  MetricFamily connected = GaugeFamily("registrar_etcd_connected",
+                                       "1 while the last etcd call of the registrar succeeded.");
   Add(connected, {}, registration.etcd_connected ? 1 : 0);
 
   // Per service, every configured service at 0 so alerts see the series.
@@ -57,14 +57,14 @@ std::vector<MetricFamily> TargetCollector::Collect() const {
     int& n = drained_by_service[t.target.service];
     if (registration.drained.contains(t.target.Id())) ++n;
   }
-  MetricFamily drained_count =
-      Gauge("registrar_targets_drained", "Targets an operator drained (probed, not registered).");
+  MetricFamily drained_count = GaugeFamily("registrar_targets_drained",
+                                           "Targets an operator drained (probed, not registered).");
   for (const auto& [service, n] : drained_by_service) {
     Add(drained_count, {{"service", service}}, n);
   }
-  MetricFamily fail_open =
-      Gauge("registrar_service_fail_open",
-            "1 while too few of the service's targets are healthy and its registrations are kept.");
+  MetricFamily fail_open = GaugeFamily(
+      "registrar_service_fail_open",
+      "1 while too few of the service's targets are healthy and its registrations are kept.");
   for (const auto& [service, n] : drained_by_service) {
     bool open = false;
     for (const auto& s : registration.fail_open_services) open = open || s == service;
@@ -77,22 +77,25 @@ std::vector<MetricFamily> TargetCollector::Collect() const {
   out.push_back(std::move(fail_open));
   if (!PerTarget(mode_.load(), targets.size())) return out;
 
-  MetricFamily probed = Gauge("registrar_target_probed",
-                              "1 once the target has a verdict (healthy or unhealthy), 0 while "
-                              "unknown (not probed enough yet).");
-  MetricFamily healthy = Gauge("registrar_target_healthy",
-                               "1 if the target is healthy, 0 if unhealthy; absent while unknown.");
-  MetricFamily duration =
-      Gauge("registrar_target_probe_duration_seconds", "Duration of the target's last probe.");
-  MetricFamily status = Gauge("registrar_target_probe_http_status_code",
-                              "HTTP status of the target's last probe (0: no HTTP response).");
-  MetricFamily last = Gauge("registrar_target_last_probe_timestamp_seconds",
-                            "Unix time the target's last probe started (0: not probed yet).");
-  MetricFamily registered = Gauge("registrar_target_registered",
-                                  "1 while this registrar's key for the target is in etcd.");
+  MetricFamily probed =
+      GaugeFamily("registrar_target_probed",
+                  "1 once the target has a verdict (healthy or unhealthy), 0 while "
+                  "unknown (not probed enough yet).");
+  MetricFamily healthy =
+      GaugeFamily("registrar_target_healthy",
+                  "1 if the target is healthy, 0 if unhealthy; absent while unknown.");
+  MetricFamily duration = GaugeFamily("registrar_target_probe_duration_seconds",
+                                      "Duration of the target's last probe.");
+  MetricFamily status =
+      GaugeFamily("registrar_target_probe_http_status_code",
+                  "HTTP status of the target's last probe (0: no HTTP response).");
+  MetricFamily last = GaugeFamily("registrar_target_last_probe_timestamp_seconds",
+                                  "Unix time the target's last probe started (0: not probed yet).");
+  MetricFamily registered = GaugeFamily("registrar_target_registered",
+                                        "1 while this registrar's key for the target is in etcd.");
   MetricFamily drained =
-      Gauge("registrar_target_drained", "1 while an operator has drained the target.");
-  MetricFamily interval = Gauge(
+      GaugeFamily("registrar_target_drained", "1 while an operator has drained the target.");
+  MetricFamily interval = GaugeFamily(
       "registrar_target_probe_interval_seconds",
       "Time between the starts of the target's last two probes: its period, or more when a "
       "probe takes longer than the period (the next starts when it ends; 0: fewer than two).");
@@ -103,9 +106,9 @@ std::vector<MetricFamily> TargetCollector::Collect() const {
                    MetricType::Counter,
                    {}};
   MetricFamily cert_expiry =
-      Gauge("registrar_probe_ssl_earliest_cert_expiry",
-            "Unix time the target's TLS leaf certificate expires (notAfter), from its latest "
-            "probe that saw one; only targets probed over TLS have it.");
+      GaugeFamily("registrar_probe_ssl_earliest_cert_expiry",
+                  "Unix time the target's TLS leaf certificate expires (notAfter), from its latest "
+                  "probe that saw one; only targets probed over TLS have it.");
   for (const auto& t : targets) {
     const std::string id = t.target.Id();
     std::vector<ClientMetric::Label> labels = {{"service", t.target.service},
