@@ -249,7 +249,7 @@ TEST_F(ConfigE2E, CheckConfigExitsZeroWithASummaryOrTwoWithEveryError) {
   EXPECT_NE(out.find(bad + ":2:26: registration.leaseTTL: expected at least 2s"), std::string::npos)
       << out;
   EXPECT_NE(out.find(bad + ":5:29: services[0].probe.httpGet.port: expected an integer 1-65535, "
-                           "got \"abc\""),
+                           "got the named port \"abc\""),
             std::string::npos)
       << out;
   EXPECT_NE(out.find(bad + ":6:17: services[0].endpoints[0]"), std::string::npos) << out;
