@@ -76,8 +76,9 @@ struct Session : std::enable_shared_from_this<Session> {
   // The last attempt hit a local error: the same planned probe is retried
   // (the schedule stays in flight); `retries` sets the back-off.
   bool retry = false;
-  bool queued = false;   // due, waiting for a free in-flight slot
-  bool removed = false;  // dropped by SetTargets; stale heap/queue entries skip it
+  bool queued = false;         // due, waiting for a free in-flight slot
+  bool local_waiting = false;  // in ProberImpl::local_waiters_
+  bool removed = false;        // dropped by SetTargets; stale heap/queue entries skip it
   int retries = 0;
 };
 
@@ -211,6 +212,12 @@ class ProberImpl final : public Prober {
                     &exec_, nullptr, &tls_, &grpc_,      &readers_};
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
   std::deque<std::shared_ptr<Session>> queue_;  // due, waiting for a slot (FIFO)
+  // Sessions whose last attempt hit a local shortage (e.g. the exec limit), in
+  // the order they hit it: a probe that ends frees what they wait for, so the
+  // first of them gets the next start before the one that just ended. Without
+  // this, a session due again at once (its probe outlasted its period) took
+  // the freed slot every time and the others starved.
+  std::deque<std::shared_ptr<Session>> local_waiters_;
   std::vector<std::shared_ptr<Session>> done_;  // probes ended, to finish
   int in_flight_ = 0;
   InFlightLimit limit_;        // the in-flight bound applied now (<= in_flight_cap_)
@@ -455,6 +462,10 @@ void ProberImpl::LocalError(const std::shared_ptr<Session>& s, const Verdict& v,
   }
   // Soon, backing off while the shortage lasts: 10 ms, 20 ms, … up to 1 s.
   s->retry = true;
+  if (!s->local_waiting) {
+    s->local_waiting = true;
+    local_waiters_.push_back(s);
+  }
   Duration wait = std::chrono::milliseconds(10) * (1 << std::min(s->retries, 7));
   ++s->retries;
   timers_.push(TimerEntry{now + std::min<Duration>(wait, std::chrono::seconds(1)),
@@ -483,6 +494,18 @@ void ProberImpl::Complete(const std::shared_ptr<Session>& s, Verdict v, MonoTime
     Target t = std::move(*s->pending);
     s->pending.reset();
     ApplySpec(*s, std::move(t));
+  }
+  // A probe ended, so whatever a waiter lacked may be free now: the longest
+  // waiting one starts first, and this session not before it.
+  while (!local_waiters_.empty()) {
+    std::shared_ptr<Session> w = std::move(local_waiters_.front());
+    local_waiters_.pop_front();
+    w->local_waiting = false;
+    if (w->removed || !w->retry || w->running) continue;  // no longer waiting
+    timers_.push(TimerEntry{now, ++w->timer_generation, w});
+    timers_.push(TimerEntry{std::max(s->schedule.next_due(), now + std::chrono::milliseconds(1)),
+                            ++s->timer_generation, s});
+    return;
   }
   Arm(s);
 }
