@@ -23,26 +23,13 @@
 
 #include "admin/admin_server.h"
 #include "tests/metrics/test_util.h"
+#include "tests/support/ports.h"
 #include "tests/support/resident_memory.h"
 
 namespace registrar::admin {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int Connect(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // Sends all of `data` unless the peer closes or `deadline` passes.
 bool SendAll(int fd, const std::string& data, Clock::time_point deadline) {
@@ -80,7 +67,7 @@ std::string ReadUntilClose(int fd, Clock::time_point deadline, bool* closed) {
 double HealthzMillis(int port) {
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::seconds(2);
-  const int fd = Connect(port);
+  const int fd = testing::ConnectToLoopback(port);
   if (fd < 0) return -1;
   bool closed = false;
   std::string got;
@@ -97,7 +84,7 @@ double HealthzMillis(int port) {
 // Streams `head` and then `filler` bytes (chunks of 'a') to the server until
 // it closes or `deadline`; returns how many filler bytes it accepted.
 int64_t Flood(int port, const std::string& head, int64_t filler, Clock::time_point deadline) {
-  const int fd = Connect(port);
+  const int fd = testing::ConnectToLoopback(port);
   if (fd < 0) return -1;
   int64_t sent = 0;
   if (SendAll(fd, head, deadline)) {
@@ -127,12 +114,12 @@ TEST(AdminAttack, HealthzStaysFastAndMemoryBoundedUnderEveryAttackAtOnce) {
 
   std::vector<int> idle;
   for (int i = 0; i < 50; ++i) {
-    const int fd = Connect(port);
+    const int fd = testing::ConnectToLoopback(port);
     if (fd >= 0) idle.push_back(fd);
   }
   std::vector<int> slow;
   for (int i = 0; i < 8; ++i) {
-    const int fd = Connect(port);
+    const int fd = testing::ConnectToLoopback(port);
     if (fd >= 0 && send(fd, "GET / HTTP/1.1\r\nX-A: ", 21, MSG_NOSIGNAL) == 21) slow.push_back(fd);
   }
 
@@ -230,7 +217,7 @@ TEST(AdminAttack, AnUnreadBodyIsNeverParsedAsASecondRequest) {
   options.listen_address = "127.0.0.1:0";
   auto server = AdminServer::Start(options, status);
   ASSERT_TRUE(server.ok()) << server.status();
-  const int fd = Connect((*server)->port());
+  const int fd = testing::ConnectToLoopback((*server)->port());
   ASSERT_GE(fd, 0);
   const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
   const std::string body = smuggled + std::string(100000, 'b');

@@ -15,19 +15,6 @@
 namespace registrar::testing {
 namespace {
 
-int ConnectUpstream(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Moves what is readable on `from` to `to`; false when either side is done.
 bool Relay(int from, int to) {
   char buf[16384];
@@ -95,7 +82,7 @@ void FaultRelay::Run() {
     if (requests == Mode::kForward) {
       std::vector<Pair> connected;
       for (Pair& p : pairs_) {
-        if (p.upstream < 0) p.upstream = ConnectUpstream(upstream_port_);
+        if (p.upstream < 0) p.upstream = ConnectToLoopback(upstream_port_);
         if (p.upstream < 0) {
           close(p.client);
         } else {
@@ -124,7 +111,7 @@ void FaultRelay::Run() {
         if (requests == Mode::kDrop) {
           close(client);
         } else {
-          const int upstream = requests == Mode::kForward ? ConnectUpstream(upstream_port_) : -1;
+          const int upstream = requests == Mode::kForward ? ConnectToLoopback(upstream_port_) : -1;
           if (requests == Mode::kForward && upstream < 0) {
             close(client);
           } else {
