@@ -204,6 +204,7 @@ AdminResponse AdminHandler::Route(const AdminRequest& req, const Policy& policy,
     s.registration = provider_.Registration();
     s.readiness = provider_.Ready();
     s.process = provider_.Process();
+    s.sources = provider_.Sources();
     s.now = clock_.WallNow();
     s.drain_enabled = policy.auth != nullptr || policy.config->enable_drain_api;
     if (req.path == "/") {

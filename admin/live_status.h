@@ -40,6 +40,13 @@ class LiveStatus final : public StatusProvider {
     extras_ = std::move(extras);
   }
 
+  // Where Sources() reads from. Set once, before the first request.
+  void SetSources(std::function<std::vector<sources::SourceState>()> sources) {
+    sources_ = std::move(sources);
+  }
+  std::vector<sources::SourceState> Sources() const override {
+    return sources_ ? sources_() : std::vector<sources::SourceState>{};
+  }
   std::vector<probes::TargetStatus> Targets() const override;
   RegistrationView Registration() const override;
   Readiness Ready() const override;
@@ -56,7 +63,8 @@ class LiveStatus final : public StatusProvider {
   const probes::Prober& prober_;
   const controller::Controller& controller_;
   std::atomic<bool> config_loaded_{false};
-  std::function<void(RegistrationView&)> extras_;  // set before use
+  std::function<void(RegistrationView&)> extras_;               // set before use
+  std::function<std::vector<sources::SourceState>()> sources_;  // set before use
   mutable std::mutex mu_;
   ProcessView process_;  // guarded by mu_
 };

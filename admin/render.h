@@ -18,6 +18,7 @@ struct StatusSnapshot {
   RegistrationView registration;
   Readiness readiness;
   ProcessView process;
+  std::vector<sources::SourceState> sources;
   WallTime now;                // when the snapshot was taken
   bool drain_enabled = false;  // the drain API is on (shown on the page)
 };
@@ -25,7 +26,10 @@ struct StatusSnapshot {
 // /api/v1/targets: {"summary":{...},"total":N,"limit","offset",
 // "services":[...],"registration":{...,"members","fail_open_services",
 // "rejected_keys"},"process":{...},"ready":{...},
-// "targets":[{"id","service","address","state","since","registered_key",
+// "sources":[{"service","kind","name","targets","answered","last_success",
+// "last_error","failures":{reason:n},"changes_applied","changes_held",
+// "held_removals"}],
+// "targets":[{"id","service","address","source","state","since","registered_key",
 // "owner","drained":{...}|null,
 // "last_results":[{"time","ok","reason","latency_seconds","http_status"}]}]}
 // where "targets" is the page of `query` (last, one target per line) and

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "probes/prober.h"
+#include "sources/runner.h"
 
 namespace registrar::admin {
 
@@ -78,6 +79,8 @@ class StatusProvider {
   virtual Readiness Ready() const = 0;
   // Version, config file and last reload; empty by default.
   virtual ProcessView Process() const { return {}; }
+  // The target sources (dnsSd, fileSd, httpSd) and how each fares; empty by default.
+  virtual std::vector<sources::SourceState> Sources() const { return {}; }
 };
 
 }  // namespace registrar::admin

@@ -47,6 +47,7 @@ nlohmann::json TargetJson(const probes::TargetStatus& t, const RegistrationView&
   return {{"id", id},
           {"service", t.target.service},
           {"address", t.target.Address()},
+          {"source", t.target.source},
           {"state", probes::HealthName(t.health)},
           {"since", FormatTime(t.since)},
           {"registered_key", key == reg.keys_by_target.end() ? json(nullptr) : json(key->second)},
@@ -84,6 +85,21 @@ std::string RenderTargetsJson(const StatusSnapshot& s, const TargetQuery& query)
   for (const MemberView& m : reg.members) {
     members.push_back({{"id", m.id}, {"self", m.self}, {"owned_targets", m.owned_targets}});
   }
+  json source_list = json::array();
+  for (const sources::SourceState& v : s.sources) {
+    source_list.push_back(
+        {{"service", v.spec.service},
+         {"kind", sources::SourceKindName(v.spec.kind)},
+         {"name", v.name},
+         {"targets", v.targets},
+         {"answered", v.answered},
+         {"last_success", v.last_success ? json(FormatTime(*v.last_success)) : json(nullptr)},
+         {"last_error", v.last_error},
+         {"failures", v.failures},
+         {"changes_applied", v.changes_applied},
+         {"changes_held", v.changes_held},
+         {"held_removals", v.held_removals}});
+  }
   json out = {
       {"summary",
        {{"total", s.targets.size()},
@@ -95,6 +111,7 @@ std::string RenderTargetsJson(const StatusSnapshot& s, const TargetQuery& query)
       {"limit", query.limit},
       {"offset", query.offset},
       {"services", std::move(services)},
+      {"sources", std::move(source_list)},
       {"registration",
        {{"etcd_endpoint", reg.etcd_endpoint},
         {"etcd_connected", reg.etcd_connected},

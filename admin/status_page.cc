@@ -39,7 +39,7 @@ form.filters button{font:inherit;padding:4px 14px;border:0;border-radius:6px;bac
 .pager{margin:8px 0;color:#5b6475}.pager a{margin:0 6px}
 thead th a{color:inherit;text-decoration:none}thead th a.on{color:#1d2330}
 span.drained{background:#b7791f;color:#fff;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600}
-.card.drained.some .n{color:#b7791f}.late{display:block;color:#b7791f;font-size:12px}.drain-reason{display:block;margin-top:3px;color:#5b6475;font-size:12px}
+.card.drained.some .n{color:#b7791f}.src{display:block;color:#7a8190;font-size:12px}.late{display:block;color:#b7791f;font-size:12px}.drain-reason{display:block;margin-top:3px;color:#5b6475;font-size:12px}
 .version{color:#aab3c5;font-size:13px;margin-left:auto}
 )css";
 
@@ -73,10 +73,13 @@ std::string Card(const char* cls, int64_t n, const char* label) {
 std::string Row(const StatusSnapshot& s, const probes::TargetStatus& t) {
   const std::string id = t.target.Id();
   const char* state = probes::HealthName(t.health);
-  std::string row =
-      absl::StrCat("<tr data-target=\"", HtmlEscape(id), "\" data-state=\"", state, "\"><td>",
-                   HtmlEscape(t.target.service), "</td><td><code>", HtmlEscape(t.target.Address()),
-                   "</code></td>", "<td><span class=\"state ", state, "\">", state, "</span>");
+  std::string row = absl::StrCat(
+      "<tr data-target=\"", HtmlEscape(id), "\" data-state=\"", state, "\"><td>",
+      HtmlEscape(t.target.service), "</td><td><code>", HtmlEscape(t.target.Address()), "</code>",
+      t.target.dynamic
+          ? absl::StrCat("<span class=\"src\">from ", HtmlEscape(t.target.source), "</span>")
+          : std::string(),
+      "</td><td><span class=\"state ", state, "\">", state, "</span>");
   if (auto d = s.registration.drained.find(id); d != s.registration.drained.end()) {
     // The reason is what the next person on call needs: on the page, not in a tooltip.
     const DrainInfo& drain = d->second;
@@ -250,6 +253,38 @@ void AppendServices(const StatusSnapshot& s, const QueryResult& result, const Ta
   (void)s;
 }
 
+// One row per target source: what it lists and how its refreshes go.
+void AppendSources(const StatusSnapshot& s, std::string& page) {
+  if (s.sources.empty()) return;
+  absl::StrAppend(&page,
+                  "<h2>Sources</h2><table id=\"sources\"><thead><tr><th>Service</th>"
+                  "<th>Source</th><th>Targets</th><th>Last good answer</th><th>Failures</th>"
+                  "<th>Changes applied / held</th></tr></thead><tbody>");
+  for (const sources::SourceState& v : s.sources) {
+    std::string failures;
+    for (const auto& [reason, n] : v.failures) {
+      absl::StrAppend(&failures, failures.empty() ? "" : ", ", HtmlEscape(reason), " ", n);
+    }
+    absl::StrAppend(
+        &page, "<tr data-source=\"", HtmlEscape(v.name), "\"><td>", HtmlEscape(v.spec.service),
+        "</td><td><code>", HtmlEscape(v.name), "</code></td><td>", v.targets,
+        v.held_removals > 0
+            ? absl::StrCat(" <span class=\"late\">", v.held_removals,
+                           " kept until the next refresh confirms their removal</span>")
+            : std::string(),
+        "</td><td>",
+        v.last_success ? HtmlEscape(Ago(s.now, *v.last_success))
+                       : std::string("<span class=\"err\">never</span>"),
+        v.last_error.empty()
+            ? std::string()
+            : absl::StrCat("<span class=\"err drain-reason\">last refresh failed: ",
+                           HtmlEscape(v.last_error), "; keeping the last good list</span>"),
+        "</td><td>", failures.empty() ? std::string("0") : failures, "</td><td>", v.changes_applied,
+        " / ", v.changes_held, "</td></tr>");
+  }
+  absl::StrAppend(&page, "</tbody></table>\n");
+}
+
 void AppendFilters(const QueryResult& result, const TargetQuery& q, std::string& page) {
   absl::StrAppend(&page,
                   "<form class=\"filters\" id=\"filters\" method=\"get\" action=\"/\">"
@@ -354,6 +389,7 @@ std::string RenderStatusPage(const StatusSnapshot& s, const TargetQuery& query,
                        static_cast<int64_t>(reg.drained.size()), "drained"),
                   "</section>\n");
   AppendServices(s, result, query, page);
+  AppendSources(s, page);
   AppendInfo(s, page);
   absl::StrAppend(&page, "<h2>Targets</h2>");
   AppendFilters(result, query, page);

@@ -24,8 +24,10 @@
 #include "controller/registration_gate.h"
 #include "etcd/client.h"
 #include "metrics/metrics.h"
+#include "metrics/source_collector.h"
 #include "metrics/target_collector.h"
 #include "probes/prober.h"
+#include "sources/runner.h"
 
 namespace registrar {
 namespace {
@@ -58,6 +60,8 @@ class Daemon {
   void PushTargets(const std::shared_ptr<const controller::TargetSet>& targets,
                    const config::Config& config);
   void Shutdown();
+  // The config's targets and what its sources list now.
+  std::shared_ptr<const controller::TargetSet> AllTargets(const config::Config& config) const;
 
   config::Config config_;
   const config::Command command_;
@@ -76,7 +80,9 @@ class Daemon {
   std::unique_ptr<admin::LiveStatus> status_;
   std::shared_ptr<metrics::TargetCollector> target_collector_;
   std::unique_ptr<admin::AdminServer> admin_;
+  std::unique_ptr<sources::Runner> sources_;
   std::atomic<bool> reload_requested_{false};
+  std::atomic<bool> sources_changed_{false};
   std::unique_ptr<config::ConfigWatcher> watcher_;
   std::unique_ptr<config::Reloader> reloader_;
   // Freed memory back to the kernel every half minute and after each reload
@@ -91,7 +97,12 @@ int Daemon::Start() {
   }
   // One immutable target set, pushed in one place (PushTargets); the prober
   // gets the subset this replica owns from the controller.
-  auto targets = std::make_shared<const controller::TargetSet>(config_.Targets());
+  // Sources answer once before the first target set, so it is whole.
+  sources_ =
+      std::make_unique<sources::Runner>(RealClock(), [this] { sources_changed_.store(true); });
+  sources_->SetSpecs(config_.SourceSpecs());
+  sources_changed_.store(false);
+  auto targets = AllTargets(config_);
   auto metrics =
       metrics::Metrics::Create({.version = version_.version, .revision = version_.revision});
   if (!metrics.ok()) {
@@ -134,8 +145,10 @@ int Daemon::Start() {
   });
   target_collector_ =
       std::make_shared<metrics::TargetCollector>(*status_, PerTargetMode(config_.metrics));
+  status_->SetSources([this] { return sources_->States(); });
   auto collectables = metrics_->Collectables();
   collectables.push_back(target_collector_);
+  collectables.push_back(std::make_shared<metrics::SourceCollector>(*status_));
 
   drain_api_ = std::make_unique<DrainApi>(*drains_, *fanout_);
   status_->SetProcess({.version = absl::StrCat(version_.version, " (", version_.revision, ")"),
@@ -203,7 +216,9 @@ void Daemon::Reload(const char* why) {
   if (!outcome.ok) return;
   config::Config next = *outcome.config;
   controller_->SetServices(Registrations(next));
-  PushTargets(std::make_shared<const controller::TargetSet>(next.Targets()), next);
+  sources_->SetSpecs(next.SourceSpecs());
+  sources_changed_.store(false);
+  PushTargets(AllTargets(next), next);
   watcher_->SetFiles(next.WatchedFiles());
   target_collector_->SetMode(PerTargetMode(next.metrics));
   // Settings that need a restart stay as they were.
@@ -211,6 +226,12 @@ void Daemon::Reload(const char* why) {
   next.server = config_.server;
   next.registration = config_.registration;
   config_ = std::move(next);
+}
+
+std::shared_ptr<const controller::TargetSet> Daemon::AllTargets(
+    const config::Config& config) const {
+  return std::make_shared<const controller::TargetSet>(
+      config::TargetsWithSources(config, sources_->Endpoints()));
 }
 
 void Daemon::PushTargets(const std::shared_ptr<const controller::TargetSet>& targets,
@@ -226,6 +247,7 @@ void Daemon::PushTargets(const std::shared_ptr<const controller::TargetSet>& tar
 void Daemon::Shutdown() {
   spdlog::info("stopping: probes first, then hand-over to other members or revoke the lease");
   watcher_.reset();
+  sources_->SetSpecs({});  // stops every source; the status page then lists none
   prober_->Stop();
   drains_->Stop();
   controller_->Stop(/*revoke=*/true);
@@ -251,6 +273,8 @@ int Daemon::Run() {
     } else if (reload_requested_.exchange(false)) {
       Reload("file changed");
       heap_trimmer_.AfterBurst();
+    } else if (sources_changed_.exchange(false)) {
+      PushTargets(AllTargets(config_), config_);
     } else {
       heap_trimmer_.Tick();
     }

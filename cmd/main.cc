@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
       return command.exit_code;
     case CommandKind::kCheckConfig:
       return registrar::config::RunCheckConfig(command.config_path, command.overrides, std::cout,
-                                               std::cerr);
+                                               std::cerr, command.resolve);
     case CommandKind::kConfigDocs:
       std::cout << registrar::config::ConfigReferenceMarkdown();
       return registrar::config::kExitOk;

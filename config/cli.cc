@@ -88,9 +88,13 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
   CLI::App* check = app.add_subcommand(
       "check-config", "validate a config file and print a summary; exit 0 if valid, 2 if not");
   check->add_option("file", check_path, "configuration file (default: --config)");
+  bool resolve = false;
+  check->add_flag("--resolve", resolve,
+                  "also ask every target source (dnsSd, fileSd, httpSd) once and print what it "
+                  "lists now");
   check->footer(
-      "Exit codes: 0 valid (the summary says where each service's keys go), 2 invalid (every "
-      "error at file:line:col).");
+      "Exit codes: 0 valid (the summary says where each service's keys go), 1 valid but a "
+      "source failed to answer (--resolve), 2 invalid (every error at file:line:col).");
   check->fallthrough();
 
   CLI::App* docs = app.add_subcommand(
@@ -165,6 +169,7 @@ Command ParseCommandLine(int argc, const char* const* argv, const VersionInfo& v
   }
   command.config_path = check->parsed() && !check_path.empty() ? check_path : config_path;
   command.kind = check->parsed() ? CommandKind::kCheckConfig : CommandKind::kRun;
+  command.resolve = resolve;
   if (command.config_path.empty()) {
     err << "etcd-registrar: a config file is required: "
         << (check->parsed() ? "check-config FILE" : "--config FILE") << " (or REGISTRAR_CONFIG)\n"

@@ -57,6 +57,7 @@ struct Command {
   std::string config_path;   // kRun, kCheckConfig, kDrain, kUndrain
   Overrides overrides;       // kRun, kCheckConfig, kDrain, kUndrain
   std::string chart_values;  // kConfigSchema: a values.schema.json to fill in, or empty
+  bool resolve = false;      // kCheckConfig: also ask every target source once
 };
 
 struct CliHooks {

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <ostream>
+#include <set>
 #include <sstream>
 
 #include "config/services.h"
@@ -30,6 +31,44 @@ std::vector<probes::Target> Config::Targets() const {
   std::vector<probes::Target> targets;
   for (const ServiceConfig& service : services) {
     targets.insert(targets.end(), service.targets.begin(), service.targets.end());
+  }
+  return targets;
+}
+
+std::vector<sources::SourceSpec> Config::SourceSpecs() const {
+  std::vector<sources::SourceSpec> specs;
+  for (const ServiceConfig& service : services) {
+    specs.insert(specs.end(), service.sources.begin(), service.sources.end());
+  }
+  return specs;
+}
+
+std::vector<probes::Target> TargetsWithSources(const Config& config,
+                                               const std::vector<sources::Runner::Listed>& listed) {
+  std::vector<probes::Target> targets;
+  for (const ServiceConfig& service : config.services) {
+    std::set<std::string> seen;
+    for (const probes::Target& t : service.targets) {
+      seen.insert(t.Address());
+      targets.push_back(t);
+    }
+    for (const sources::Runner::Listed& l : listed) {
+      if (l.spec.service != service.registration.service) continue;
+      const std::string name = l.spec.Name();
+      for (const sources::Endpoint& e : l.endpoints) {
+        if (!seen.insert(e.Address()).second) continue;
+        probes::Target t;
+        t.service = service.registration.service;
+        t.host = e.host;
+        t.port = e.port;
+        t.probe = service.probe;
+        t.weight = e.weight;
+        t.metadata = e.metadata;
+        t.source = name;
+        t.dynamic = true;
+        targets.push_back(std::move(t));
+      }
+    }
   }
   return targets;
 }
@@ -123,6 +162,9 @@ std::string Summary(const Config& config) {
     out << "  " << s.registration.service << ": " << s.targets.size()
         << (s.targets.size() == 1 ? " endpoint" : " endpoints");
     if (!s.endpoints_file.empty()) out << " (" << s.endpoints_file << ")";
+    for (const sources::SourceSpec& spec : s.sources) {
+      out << " + " << spec.Name() << " every " << FormatDuration(spec.refresh_interval);
+    }
     out << ", format";
     for (controller::ValueFormat f : s.registration.Formats()) out << " " << ValueFormatName(f);
     out << ", keys under";
@@ -148,8 +190,43 @@ std::string Summary(const Config& config) {
   return out.str();
 }
 
+namespace {
+
+// check-config --resolve: each source once, what it lists now.
+int ResolveSources(const Config& config, std::ostream& out, std::ostream& err) {
+  constexpr size_t kShown = 20;
+  int code = 0;
+  for (const sources::SourceSpec& spec : config.SourceSpecs()) {
+    const sources::Answer answer = sources::MakeSource(spec)->Fetch();
+    if (!answer.ok()) {
+      err << "source " << spec.Name() << " (service " << spec.service << "): failed ("
+          << sources::FailureName(answer.failure) << "): " << answer.error << "\n";
+      code = 1;
+      continue;
+    }
+    out << "source " << spec.Name() << " (service " << spec.service
+        << "): " << answer.endpoints.size()
+        << (answer.endpoints.size() == 1 ? " target" : " targets");
+    if (answer.ttl) out << ", TTL " << FormatDuration(*answer.ttl);
+    out << "\n";
+    for (size_t i = 0; i < answer.endpoints.size() && i < kShown; ++i) {
+      const sources::Endpoint& e = answer.endpoints[i];
+      out << "    " << e.Address();
+      if (e.weight > 0) out << " weight " << e.weight;
+      for (const auto& [k, v] : e.metadata) out << " " << k << "=" << v;
+      out << "\n";
+    }
+    if (answer.endpoints.size() > kShown) {
+      out << "    … and " << answer.endpoints.size() - kShown << " more\n";
+    }
+  }
+  return code;
+}
+
+}  // namespace
+
 int RunCheckConfig(const std::string& path, const Overrides& overrides, std::ostream& out,
-                   std::ostream& err) {
+                   std::ostream& err, bool resolve) {
   LoadResult result = LoadConfigDetailed(path, overrides);
   if (!result.config) {
     for (const ConfigError& e : result.errors) err << e.ToString() << "\n";
@@ -159,6 +236,7 @@ int RunCheckConfig(const std::string& path, const Overrides& overrides, std::ost
   }
   for (const ConfigError& w : result.warnings) err << "warning: " << w.ToString() << "\n";
   out << path << ": valid\n" << Summary(*result.config);
+  if (resolve) return ResolveSources(*result.config, out, err);
   return 0;
 }
 

@@ -29,6 +29,8 @@
 #include "common/duration.h"
 #include "controller/registration.h"
 #include "probes/spec.h"
+#include "sources/runner.h"
+#include "sources/spec.h"
 
 namespace registrar::config {
 
@@ -90,6 +92,9 @@ struct ServiceConfig {
   std::string endpoints_file;                    // absolute path, or empty
   // failOpen.belowHealthyPercent (1-100); empty: never fail open.
   std::optional<int> fail_open_below_percent;
+  // dnsSd, fileSd, httpSd (sources/spec.h); their targets join `targets` at
+  // run time (TargetsWithSources).
+  std::vector<sources::SourceSpec> sources;
   // Literal endpoints then the endpoints file's entries, in order, resolved
   // at load time (the file is re-read by a reload).
   std::vector<probes::Target> targets;
@@ -108,10 +113,20 @@ struct Config {
 
   // Every target of every service, in file order. Ids are unique.
   std::vector<probes::Target> Targets() const;
+  // Every service's target sources, in file order.
+  std::vector<sources::SourceSpec> SourceSpecs() const;
   // The config file and every endpoints file: what a watcher should watch.
   std::vector<std::string> WatchedFiles() const;
   bool operator==(const Config&) const = default;
 };
+
+// Every target: each service's `targets`, then what its sources list now
+// (`listed`, sources::Runner::Endpoints()), in source order; an address
+// found twice in one service is one target, from the first place it was
+// found. Source targets carry the service's probe, `source` = the source's
+// name and `dynamic` = true.
+std::vector<probes::Target> TargetsWithSources(const Config& config,
+                                               const std::vector<sources::Runner::Listed>& listed);
 
 // The registrar's own etcd prefix for coordination records (drains, and
 // cluster membership), outside the registration prefix so no discovery client
@@ -210,7 +225,9 @@ std::string ClosestName(std::string_view name, const std::vector<std::string_vie
 
 // `etcd-registrar check-config`: loads `path`; prints the summary to `out`
 // and returns 0 when valid, prints every error to `err` and returns 2 if not.
+// With `resolve`, a valid config's target sources are each asked once and
+// what they list is printed; a source that fails makes it return 1.
 int RunCheckConfig(const std::string& path, const Overrides& overrides, std::ostream& out,
-                   std::ostream& err);
+                   std::ostream& err, bool resolve = false);
 
 }  // namespace registrar::config

@@ -352,6 +352,9 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
     internal::ServiceContext context{defaults, ParseDefaultFormats(top.Get("registration"), errors),
                                      config.registration, config.etcd.max_request_bytes, base_dir};
     config.services = internal::ParseServices(top.Get("services"), context, errors);
+    for (ServiceConfig& service : config.services) {
+      for (sources::SourceSpec& spec : service.sources) spec.dns.servers = config.probes.dns_servers;
+    }
   }
   ApplyFlagOnlyOverrides(overrides, &config);
   result.warnings = errors.TakeWarnings();

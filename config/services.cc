@@ -52,8 +52,8 @@ std::optional<std::map<std::string, std::string>> ReadMetadata(const Field& f, E
 }
 
 // Adds one endpoint to `service` unless it is a duplicate (reported).
-void AddTarget(ServiceConfig& service, const HostPort& hp, const std::string& where,
-               std::map<std::string, std::string>& seen,
+void AddTarget(ServiceConfig& service, const HostPort& hp, const char* source,
+               const std::string& where, std::map<std::string, std::string>& seen,
                const std::function<void(std::string)>& report, int weight = 0,
                std::map<std::string, std::string> metadata = {}) {
   probes::Target target;
@@ -63,6 +63,7 @@ void AddTarget(ServiceConfig& service, const HostPort& hp, const std::string& wh
   target.host = hp.host;
   target.port = hp.port;
   target.probe = service.probe;
+  target.source = source;
   std::string address = target.Address();
   auto [it, inserted] = seen.emplace(address, where);
   if (!inserted) {
@@ -114,7 +115,7 @@ void ReadEndpoint(const Field& item, ServiceConfig& service,
     return;
   }
   AddTarget(
-      service, *hp, "line " + std::to_string(mark->line + 1), seen,
+      service, *hp, "endpoints", "line " + std::to_string(mark->line + 1), seen,
       [&](std::string message) { errors.Add(*mark, path, message); }, weight, std::move(metadata));
 }
 
@@ -147,7 +148,8 @@ void ReadEndpointsFile(const Field& f, const std::string& path, ServiceConfig& s
       report(kEndpointExpected + Quote(entry));
       continue;
     }
-    AddTarget(service, *hp, path + ":" + std::to_string(line_number), seen, report);
+    AddTarget(service, *hp, "endpointsFile", path + ":" + std::to_string(line_number), seen,
+              report);
   }
 }
 
@@ -286,8 +288,9 @@ std::optional<ServiceConfig> ParseService(const Field& field, const ServiceConte
   std::map<std::string, std::string> seen;  // address → where first written
   std::optional<Field> endpoints = m.Get("endpoints");
   std::optional<Field> endpoints_file = m.Get("endpointsFile");
-  if (!endpoints && !endpoints_file) {
-    m.Missing("endpoints", "expected endpoints or endpointsFile");
+  service.sources = ParseSources(m, service.registration.service, base_dir, errors);
+  if (!endpoints && !endpoints_file && service.sources.empty()) {
+    m.Missing("endpoints", "expected endpoints, endpointsFile, dnsSd, fileSd or httpSd");
   }
   if (endpoints) {
     if (auto items = ReadList(*endpoints, errors)) {

@@ -25,6 +25,10 @@ struct ServiceContext {
   const std::string& base_dir;
 };
 
+// A service's dnsSd, fileSd and httpSd blocks, in that order.
+std::vector<sources::SourceSpec> ParseSources(const MapReader& m, const std::string& service,
+                                             const std::string& base_dir, Errors& errors);
+
 std::vector<ServiceConfig> ParseServices(const std::optional<Field>& services,
                                          const ServiceContext& context, Errors& errors);
 

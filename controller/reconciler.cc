@@ -47,13 +47,12 @@ std::string KeysForLog(const Plan& plan) {
   return out;
 }
 
-// A hash of the configured target ids: what members publish, so that during
-// a rollout that edits the target list only members of the newest config own.
+// A hash of the configured target ids and of the target sources (entries
+// marked false): what members publish, so that during a rollout that edits
+// the target list only members of the newest config own.
 std::string ConfigHash(const std::map<std::string, bool>& ids) {
   uint64_t h = 0;
-  for (const auto& [id, configured] : ids) {
-    if (configured) h = RendezvousWeight(std::to_string(h), id);
-  }
+  for (const auto& entry : ids) h = RendezvousWeight(std::to_string(h), entry.first);
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
@@ -163,8 +162,20 @@ void Controller::Impl::RemoveTarget(const std::string& id) {
 
 void Controller::Impl::SetTargets(std::shared_ptr<const TargetSet> targets) {
   if (!targets) return;
+  // The digest members publish names the configured target set. Targets of
+  // a source (dnsSd, fileSd, httpSd) change without a config change and two
+  // replicas may briefly read different answers: the digest names the source
+  // instead, so replicas of one config keep agreeing on who owns, and those
+  // targets get plain rendezvous (an owner that depends on nothing but the id
+  // and the members), exact while the answers differ (ownership.h).
   std::map<std::string, bool> ids;
-  for (const auto& t : *targets) ids[t.Id()] = true;
+  for (const auto& t : *targets) {
+    if (t.dynamic) {
+      ids.try_emplace("source " + t.service + " " + t.source, false);
+    } else {
+      ids[t.Id()] = true;
+    }
+  }
   const std::string hash = ConfigHash(ids);
   {
     std::lock_guard lock(mu_);

@@ -119,6 +119,12 @@ struct Target {
   // endpoint's own metadata, merged over the service's (the endpoint wins).
   int weight = 0;
   std::map<std::string, std::string> metadata;
+  // Where the target came from: "endpoints", "endpointsFile", or a target
+  // source's name (sources/spec.h); shown by the status page and the API.
+  std::string source;
+  // From a target source (dnsSd, fileSd, httpSd): the target set changes
+  // without a config change, so replicas may briefly list different ones.
+  bool dynamic = false;
 
   // "host:port" ("[v6]:port" for IPv6): the registered address.
   std::string Address() const;
