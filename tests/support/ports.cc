@@ -17,10 +17,10 @@ namespace registrar::testing {
 
 namespace {
 
-// Binds a new TCP socket to host:`want` (0: the kernel picks) and reports the
-// port; -1 on failure.
-int BindPort(const std::string& host, int want, int* port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+// Binds a new TCP (or UDP) socket to host:`want` (0: the kernel picks) and
+// reports the port; -1 on failure.
+int BindPort(const std::string& host, int want, int* port, int type = SOCK_STREAM) {
+  const int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   const int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -69,6 +69,11 @@ int FreePort(const std::string& host) {
     const int fd = BindPort(host, want, &port);
     if (fd < 0) continue;
     ::close(fd);
+    // Free for UDP too, so a DNS server can take both.
+    int udp_port = 0;
+    const int udp = BindPort(host, want, &udp_port, SOCK_DGRAM);
+    if (udp < 0) continue;
+    ::close(udp);
     given.insert(port);
     return port;
   }

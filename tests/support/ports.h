@@ -5,7 +5,8 @@
 
 namespace registrar::testing {
 
-// A TCP port on `host` (default 127.0.0.1) that was free a moment ago.
+// A port on `host` (default 127.0.0.1) that was free for TCP and UDP a moment
+// ago.
 int FreePort(const std::string& host = "127.0.0.1");
 
 // A listening TCP socket (close-on-exec, SO_REUSEADDR) on 127.0.0.1 and a
