@@ -16,6 +16,10 @@ constexpr Reload kRestart = Reload::kNeedsRestart;
 constexpr std::string_view kDurationPattern =
     "^(([0-9]+(\\.[0-9]+)?|\\.[0-9]+)(ns|us|µs|ms|s|m|h))+$";
 
+// Durations below one second, in the single-unit forms the schema can tell apart.
+constexpr std::string_view kBelowOneSecond =
+    "^(0*(\\.[0-9]*)?s|0*[0-9]{1,3}ms|[0-9.]+(us|µs|ns))$";
+
 const Key kKeys[] = {
     // Top level.
     {.block = "",
@@ -770,7 +774,8 @@ const Key kKeys[] = {
      .doc = "How often the source is asked again (a failed refresh is retried sooner, with "
             "backoff).",
      .default_value = "30s",
-     .example = "1m"},
+     .example = "1m",
+     .not_pattern = kBelowOneSecond},
     {.block = "service.dnsSd",
      .name = "maxShrinkPercent",
      .type = K::kInt,
@@ -795,7 +800,8 @@ const Key kKeys[] = {
      .doc = "How often the source is asked again (a failed refresh is retried sooner, with "
             "backoff).",
      .default_value = "5m",
-     .example = "1m"},
+     .example = "1m",
+     .not_pattern = kBelowOneSecond},
     {.block = "service.fileSd",
      .name = "maxShrinkPercent",
      .type = K::kInt,
@@ -861,7 +867,8 @@ const Key kKeys[] = {
      .doc = "How often the source is asked again (a failed refresh is retried sooner, with "
             "backoff).",
      .default_value = "1m",
-     .example = "1m"},
+     .example = "1m",
+     .not_pattern = kBelowOneSecond},
     {.block = "service.httpSd",
      .name = "maxShrinkPercent",
      .type = K::kInt,

@@ -76,8 +76,11 @@ void ReadDnsSd(const MapReader& m, SourceSpec& spec, Errors& errors) {
   } else {
     m.Missing("names");
   }
+  bool type_known = true;
   if (auto f = m.Get("type")) {
-    if (auto v = ReadChoice(*f, errors, KeyAt("service.dnsSd", "type"))) {
+    auto v = ReadChoice(*f, errors, KeyAt("service.dnsSd", "type"));
+    type_known = v.has_value();
+    if (v) {
       spec.dns.type = *v == "A"      ? sources::DnsRecordType::kA
                       : *v == "AAAA" ? sources::DnsRecordType::kAaaa
                                      : sources::DnsRecordType::kSrv;
@@ -89,7 +92,9 @@ void ReadDnsSd(const MapReader& m, SourceSpec& spec, Errors& errors) {
       spec.dns.port = static_cast<int>(*v);
     }
   }
-  if (spec.dns.type == sources::DnsRecordType::kSrv && port) {
+  if (!type_known) {
+    // The type's own error says enough.
+  } else if (spec.dns.type == sources::DnsRecordType::kSrv && port) {
     errors.Add(port->mark, port->path, "SRV records carry their port: leave port out");
   } else if (spec.dns.type != sources::DnsRecordType::kSrv && !port) {
     m.Missing("port", std::string("type ") + DnsRecordTypeName(spec.dns.type) + " needs a port");

@@ -180,8 +180,47 @@ const std::vector<ValidationCase>& ValidationCases() {
        {"config.yaml:9:11: services[1].name: duplicate service name \"orders\" (first at line 6)"}},
       {"ServiceWithoutEndpoints",
        Head() + "services:\n  - name: a\n    probe: {tcpSocket: {}}\n",
-       {"config.yaml:6:5: services[0].endpoints: missing required field; expected endpoints or "
-        "endpointsFile"}},
+       {"config.yaml:6:5: services[0].endpoints: missing required field; expected endpoints, "
+        "endpointsFile, dnsSd, fileSd or httpSd"}},
+      {"DnsSdSrvWithPort",
+       Service("{tcpSocket: {}}", "    dnsSd: {names: [_http._tcp.a.example], port: 80}\n"),
+       {"config.yaml:8:50: services[0].dnsSd.port: SRV records carry their port: leave port out"}},
+      {"DnsSdAWithoutPort",
+       Service("{tcpSocket: {}}", "    dnsSd: {names: [a.example], type: A}\n"),
+       {"config.yaml:8:12: services[0].dnsSd.port: missing required field; type A needs a port"}},
+      {"DnsSdBadName",
+       Service("{tcpSocket: {}}", "    dnsSd: {names: [\"bad name\"]}\n"),
+       {"config.yaml:8:21: services[0].dnsSd.names[0]: expected a DNS name, got \"bad name\""}},
+      {"DnsSdBadType",
+       Service("{tcpSocket: {}}", "    dnsSd: {names: [a.example], type: MX, port: 1}\n"),
+       {"config.yaml:8:39: services[0].dnsSd.type: expected SRV, A or AAAA, got \"MX\""}},
+      {"DnsSdRefreshBelowOneSecond",
+       Service("{tcpSocket: {}}", "    dnsSd: {names: [a.example], type: A, port: 1, "
+                                  "refreshInterval: 10ms}\n"),
+       {"config.yaml:8:68: services[0].dnsSd.refreshInterval: expected at least 1s, got 10ms"}},
+      {"FileSdNotJsonOrYaml",
+       Service("{tcpSocket: {}}", "    fileSd: {files: [/etc/inventory.txt]}\n"),
+       {"config.yaml:8:22: services[0].fileSd.files[0]: expected a *.json, *.yml or *.yaml "
+        "file, got \"/etc/inventory.txt\""}},
+      {"FileSdGlobInDirectory",
+       Service("{tcpSocket: {}}", "    fileSd: {files: [\"/etc/*/a.json\"]}\n"),
+       {"config.yaml:8:22: services[0].fileSd.files[0]: globs are allowed in the file name only, "
+        "got \"/etc/*/a.json\""}},
+      {"HttpSdNotHttp",
+       Service("{tcpSocket: {}}", "    httpSd: {url: \"ftp://cmdb.example/sd\"}\n"),
+       {"config.yaml:8:19: services[0].httpSd.url: expected an http:// or https:// URL, got "
+        "\"ftp://cmdb.example/sd\""}},
+      {"HttpSdTwoKindsOfAuth",
+       Service("{tcpSocket: {}}",
+               "    httpSd:\n      url: http://127.0.0.1:1/sd\n"
+               "      basicAuth: {username: a, passwordFile: /dev/null}\n"
+               "      authorization: {credentialsFile: /dev/null}\n"),
+       {"config.yaml:11:22: services[0].httpSd.authorization: basicAuth and authorization "
+        "exclude each other"}},
+      {"SourceShrinkPercentOutOfRange",
+       Service("{tcpSocket: {}}", "    fileSd: {files: [a.json], maxShrinkPercent: 0}\n"),
+       {"config.yaml:8:49: services[0].fileSd.maxShrinkPercent: expected an integer percentage "
+        "1-100, got \"0\""}},
       {"BadEndpoint",
        Service("{tcpSocket: {}}", "    endpoints: [\"127.0.0.1:8080\", \"::1:80\"]\n"),
        {"config.yaml:8:35: services[0].endpoints[1]: expected host:port (IPv6 as [address]:port), "
