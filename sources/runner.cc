@@ -118,7 +118,10 @@ void Runner::Refresh(Worker& w) {
   const WallTime wall = clock_.WallNow();
   bool changed = false;
   std::unique_lock lock(mu_);
-  if (w.stop) return;
+  if (w.stop) {
+    w.attempted = true;
+    return;
+  }
   SourceState& s = w.state;
   ++s.refreshes;
   if (!answer.ok()) {
@@ -184,10 +187,14 @@ void Runner::Refresh(Worker& w) {
     s.targets = w.listed.size();
     s.next_refresh = now + wait;
   }
+  lock.unlock();
+  // on_change before the first answer counts as given: SetSpecs returns
+  // after the callback saw it.
+  if (changed && on_change_) on_change_();
+  lock.lock();
   w.attempted = true;
   lock.unlock();
   cv_.notify_all();
-  if (changed && on_change_) on_change_();
 }
 
 }  // namespace registrar::sources
