@@ -123,7 +123,7 @@ class FileSdSource final : public Source {
     for (const auto& [path, stat] : now) {
       auto known = known_.find(path);
       if (known != known_.end()) known->second.missed = false;
-      if (polled_since_fetch_ && !Settled(path, stat)) {
+      if (!Settled(path, stat)) {
         // Being written: its last good parse stands in until it settles.
         if (auto f = fetched_.find(path); f != fetched_.end()) read.insert(*f);
         if (known != known_.end()) add(known->second.endpoints);
@@ -151,7 +151,6 @@ class FileSdSource final : public Source {
       }
     }
     fetched_ = std::move(read);
-    polled_since_fetch_ = false;
     if (!failures.empty()) {
       auto& [failure, error] = failures.begin()->second;
       if (failures.size() > 1) {
@@ -170,7 +169,6 @@ class FileSdSource final : public Source {
     const bool changed = stable && now != fetched_;
     previous_poll_ = std::move(last_poll_);
     last_poll_ = std::move(now);
-    polled_since_fetch_ = true;
     return changed;
   }
 
@@ -210,8 +208,10 @@ class FileSdSource final : public Source {
     return out;
   }
 
-  // Whether `path` has kept `stat` through the last two polls.
+  // Whether `path` has kept `stat` through the last two polls (before the
+  // first poll, every file counts as settled: nothing is known).
   bool Settled(const std::string& path, const FileSdStat& stat) const {
+    if (!last_poll_) return true;
     for (const auto* poll : {&previous_poll_, &last_poll_}) {
       if (!*poll) return false;
       const auto it = (*poll)->find(path);
@@ -242,7 +242,6 @@ class FileSdSource final : public Source {
   FileSdStats fetched_;                       // the stat of each file as the last Fetch used it
   std::optional<FileSdStats> last_poll_;      // the last Changed()'s stats
   std::optional<FileSdStats> previous_poll_;  // the one before
-  bool polled_since_fetch_ = false;
 };
 
 }  // namespace

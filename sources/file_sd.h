@@ -14,14 +14,14 @@
 //   - Fetch() reads every match (symbolic links followed, directories left
 //     out) in path order; a duplicate address keeps the first file's target.
 //     A glob matching nothing is an empty answer, not a failure.
-//   - A file that changed between the last two Changed() calls (when there
-//     were polls since the last Fetch) is being written: Fetch() does not
-//     read it but uses its last good parse (none: leaves it out), and
-//     Changed() says so once it has settled. A periodic refresh therefore
-//     never reads a half-written file either, unless the writer pauses for
-//     longer than a poll. A rewrite that keeps the inode, size and mtime (two
-//     writes within the file system's timestamp granularity) shows at the
-//     next periodic refresh.
+//   - A file whose stat is not the one the last two Changed() calls both saw
+//     is taken as being written: Fetch() does not read it but uses its last
+//     good parse (none: leaves it out) until Changed() reports it settled.
+//     So no refresh, periodic or not, reads a half-written file unless the
+//     writer pauses for longer than a poll. Before the first Changed() call
+//     every file is read. A rewrite that keeps the inode, size and mtime
+//     (two writes within the file system's timestamp granularity) shows at
+//     the next periodic refresh.
 //   - Failures: kInvalid "<path>: <parse error>" (also a match that is not
 //     .json, .yml or .yaml); kIo for what cannot be read (not a regular file,
 //     a directory that cannot be listed); kTooLarge above 64 MiB; kVanished
