@@ -96,7 +96,7 @@ fuzz() {
   stage_start fuzz
   if [ ! -d build-asan ]; then configure build-asan "address,undefined" ON || return 1; fi
   local targets=(fuzz_config fuzz_http_response fuzz_discovery_parse fuzz_keys fuzz_admin_handler
-    fuzz_dns_answer)
+    fuzz_dns_answer fuzz_target_groups)
   cmake --build build-asan -j"$jobs" --target "${targets[@]}" || return 1
   local failed=0 i
   # Two at a time: one per core.
@@ -121,7 +121,7 @@ corpus() {
   stage_start corpus
   if [ ! -d build-asan ]; then configure build-asan "address,undefined" ON || return 1; fi
   local targets=(fuzz_config fuzz_http_response fuzz_discovery_parse fuzz_keys fuzz_admin_handler
-    fuzz_dns_answer)
+    fuzz_dns_answer fuzz_target_groups)
   cmake --build build-asan -j"$jobs" --target "${targets[@]}" || return 1
   local failed=0 name
   for name in "${targets[@]}"; do

@@ -12,6 +12,25 @@
 // group without targets, a bad address, a bad weight, an unknown key in a
 // group) makes the whole text invalid, as in Prometheus: the error names the
 // group and what is wrong.
+//
+// In detail:
+//   - "targets" is required and a list of strings (it may be empty);
+//     "labels" is optional (null: none) and maps names to strings (in YAML,
+//     scalars; null is not a string). No other key. Label names are
+//     non-empty UTF-8 without control characters; values are UTF-8.
+//   - A host is an IPv6 literal in brackets (kept in its canonical form, so
+//     "[0::1]" and "[::1]" are one address), or an IPv4 literal or a name
+//     (non-empty, at most 253 bytes, UTF-8 without spaces, control characters
+//     or any of "/?#@[]\:"; a trailing dot is dropped). Ports are 1-65535.
+//   - Groups of another service are checked all the same (one text is valid
+//     or not, whichever service reads it).
+//   - Errors count groups and targets from 0: "group 3: target \"x\":
+//     expected host:port". An empty text, a null YAML document or a second
+//     YAML document is invalid.
+//   - Bounded: more than 100000 targets in the text, or more than 256 MiB of
+//     targets, labels and the metadata they make (YAML aliases expanded), is
+//     invalid. Never throws.
+//   - The result is sorted by Endpoint::operator<, one entry per address.
 #pragma once
 
 #include <string>
