@@ -56,7 +56,7 @@ node -e '
 expect_ok "every dashboard expression parses (promtool check rules)" promtool check rules "$WORK/dashboard-rules.yaml"
 
 # Only metric names the registrar exports (or process_*, up, Prometheus functions).
-exported='registrar_(probes_total|probe_failures_total|probe_duration_seconds_bucket|probe_schedule_lag_seconds_bucket|target_healthy|target_probed|target_drained|target_registered|targets_drained|service_fail_open|etcd_connected|config_last_reload_successful|targets|transitions_total|registered_keys|lease_ttl_seconds|lease_regrants_total|keepalive_failures_total|etcd_requests_total|etcd_request_duration_seconds_bucket|reconcile_total|reconcile_duration_seconds_bucket|drift_repairs_total|config_reloads_total|config_last_reload_success_timestamp_seconds|build_info|etcd_unreachable_seconds|etcd_alarm)'
+exported='registrar_(probes_total|probe_failures_total|probe_duration_seconds_bucket|probe_schedule_lag_seconds_bucket|target_healthy|target_probed|target_drained|target_registered|targets_drained|service_fail_open|etcd_connected|config_last_reload_successful|targets|transitions_total|registered_keys|lease_ttl_seconds|lease_regrants_total|keepalive_failures_total|etcd_requests_total|etcd_request_duration_seconds_bucket|reconcile_total|reconcile_duration_seconds_bucket|drift_repairs_total|config_reloads_total|config_last_reload_success_timestamp_seconds|build_info|etcd_unreachable_seconds|etcd_alarm|source_up)'
 check_names() {
   local what=$1 file=$2 unknown
   unknown=$(grep -oE '\b(registrar_[a-z_]+|process_[a-z_]+)' "$file" | sort -u |
