@@ -9,8 +9,11 @@
 #include <httplib.h>
 
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "controller/ownership.h"
 #include "tests/controller/binary_fixture.h"
@@ -279,6 +282,89 @@ TEST_F(RegistrarSources, TwoReplicasWithDifferentAnswersNeverOwnATargetTwice) {
       },
       seconds(30)))
       << r1->Log() << r2->Log();
+}
+
+// One http_sd answer feeds two services through a service label; check-config
+// --resolve prints what the source lists; a 500 keeps every key.
+TEST_F(RegistrarSources, OneHttpSdAnswerFeedsTwoServicesByTheirLabel) {
+  literal_ = true;
+  std::mutex mu;
+  int status = 200;
+  std::string body;
+  auto set_answer = [&](int code, const std::set<int>& web, const std::set<int>& api) {
+    nlohmann::json groups = nlohmann::json::array();
+    nlohmann::json w = nlohmann::json::array(), a = nlohmann::json::array();
+    for (int i : web) w.push_back(Address(i));
+    for (int i : api) a.push_back(Address(i));
+    groups.push_back({{"targets", w}, {"labels", {{"service", "web"}, {"zone", "a"}}}});
+    groups.push_back({{"targets", a}, {"labels", {{"service", "api"}, {"weight", "7"}}}});
+    std::lock_guard lock(mu);
+    status = code;
+    body = groups.dump();
+  };
+  set_answer(200, Range(0, 3), Range(3, 5));
+  httplib::Server server;
+  server.Get("/sd", [&](const httplib::Request&, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    res.status = status;
+    res.set_content(body, "application/json");
+  });
+  const int sd_port = server.bind_to_any_port("127.0.0.1");
+  std::thread serve([&] { server.listen_after_bind(); });
+  const std::string path = dir_.File("http.yaml");
+  const int admin = FreePort();
+  {
+    std::ofstream config(path);
+    const std::string sd = "    httpSd: {url: \"http://127.0.0.1:" + std::to_string(sd_port) +
+                           "/sd\", serviceLabel: service, refreshInterval: 1s, timeout: 1s}\n";
+    config << "etcd:\n  endpoints: [\"" << etcd_.endpoint() << "\"]\n"
+           << "registration:\n  prefix: /services/\n  leaseTTL: 5s\n"
+           << "server:\n  listen: 127.0.0.1:" << admin << "\n"
+           << "defaults:\n  periodSeconds: 1\n  timeoutSeconds: 0.5\n"
+           << "services:\n  - name: web\n    format: json\n    probe: {tcpSocket: {}}\n"
+           << sd << "  - name: api\n    format: json\n    probe: {tcpSocket: {}}\n"
+           << sd;
+  }
+  int code = -1;
+  const std::string resolved =
+      RunCommand({REGISTRAR_BINARY, "check-config", "--resolve", path}, &code);
+  EXPECT_EQ(code, 0) << resolved;
+  EXPECT_NE(resolved.find("(service web): 3 targets"), std::string::npos) << resolved;
+  EXPECT_NE(resolved.find(Address(3) + " weight 7"), std::string::npos) << resolved;
+
+  auto p = Process::Start({REGISTRAR_BINARY, "--config", path}, dir_.File("http.log"));
+  ASSERT_TRUE(p.ok()) << p.status();
+  auto keys = [&](const std::string& service) {
+    etcd::RangeOptions options;
+    options.prefix = true;
+    auto r = reader_->Range("/services/" + service + "/", options);
+    std::map<std::string, nlohmann::json> out;
+    if (!r.ok()) return out;
+    for (const auto& kv : r->kvs) {
+      nlohmann::json v = nlohmann::json::parse(kv.value, nullptr, false);
+      if (v.is_object()) out[v.value("address", std::string())] = v;
+    }
+    return out;
+  };
+  ASSERT_TRUE(
+      WaitFor([&] { return keys("web").size() == 3 && keys("api").size() == 2; }, seconds(20)))
+      << (*p)->Log();
+  EXPECT_EQ(keys("api").at(Address(3))["weight"], 7);
+  EXPECT_EQ(keys("web").at(Address(0))["metadata"]["zone"], "a");
+
+  set_answer(500, {}, {});
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        nlohmann::json api = Api(admin);
+        return api.is_object() && !api["sources"][0]["last_error"].get<std::string>().empty();
+      },
+      seconds(20)));
+  EXPECT_EQ(keys("web").size(), 3u);
+  EXPECT_EQ(keys("api").size(), 2u);
+  set_answer(200, Range(0, 4), Range(3, 5));
+  EXPECT_TRUE(WaitFor([&] { return keys("web").size() == 4; }, seconds(20))) << (*p)->Log();
+  server.stop();
+  serve.join();
 }
 
 }  // namespace
