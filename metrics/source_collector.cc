@@ -1,5 +1,6 @@
 #include "metrics/source_collector.h"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -18,6 +19,9 @@ using Labels = std::vector<ClientMetric::Label>;
 
 void SourceValue(MetricFamily& family, Labels labels, double value) {
   ClientMetric m;
+  // Sorted by name, as prometheus-cpp's own families write them.
+  std::sort(labels.begin(), labels.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
   m.label = std::move(labels);
   if (family.type == MetricType::Counter) {
     m.counter.value = value;

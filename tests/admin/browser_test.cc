@@ -136,5 +136,58 @@ TEST(StatusPage, TheDrainedTileWarnsOnlyAboveZeroAndTheReasonIsOnThePage) {
   (*server)->Stop();
 }
 
+// Targets from sources as a person sees them: each row says which source
+// found the target, and the Sources table shows a failing source's error
+// and a held shrink in text, with their counts.
+TEST(StatusPage, TheSourcesTableShowsFailuresAndHeldRemovalsInText) {
+  metrics::testing::FakeStatus status;
+  probes::TargetStatus t;
+  t.target = HttpTarget("billing", 8080);
+  t.target.source = "dnsSd _http._tcp.billing.example";
+  t.target.dynamic = true;
+  t.health = probes::Health::kHealthy;
+  status.SetTargets({t});
+  status.SetReady({true, ""});
+  sources::SourceState dns;
+  dns.spec.kind = sources::SourceKind::kDnsSd;
+  dns.spec.service = "billing";
+  dns.name = "dnsSd _http._tcp.billing.example";
+  dns.targets = 10;
+  dns.answered = true;
+  dns.last_success = WallTime::clock::now();
+  dns.held_removals = 9;
+  dns.changes_held = 1;
+  sources::SourceState http = dns;
+  http.spec.kind = sources::SourceKind::kHttpSd;
+  http.name = "httpSd http://cmdb.example/sd";
+  http.held_removals = 0;
+  http.last_error = "HTTP 500";
+  http.failures = {{"http_status", 3}};
+  status.SetSources({dns, http});
+  AdminServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  auto server = AdminServer::Start(options, status);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto page = registrar::testing::BrowserPage::Open();
+  ASSERT_TRUE(page.ok()) << page.status();
+  registrar::testing::BrowserPage& browser = **page;
+  ASSERT_TRUE(browser.Navigate("http://" + (*server)->address() + "/").ok());
+  const auto text = [&](const std::string& selector) {
+    auto v = browser.Evaluate("document.querySelector('" + selector + "').innerText");
+    return v.ok() ? *v : v.status().ToString();
+  };
+  const std::string held = text("tr[data-source=\"" + dns.name + "\"]");
+  EXPECT_NE(held.find("9 kept until the next refresh confirms their removal"), std::string::npos)
+      << held;
+  const std::string failing = text("tr[data-source=\"" + http.name + "\"]");
+  EXPECT_NE(failing.find("last refresh failed: HTTP 500; keeping the last good list"),
+            std::string::npos)
+      << failing;
+  EXPECT_NE(failing.find("http_status 3"), std::string::npos) << failing;
+  const std::string row = text("tr[data-target=\"" + t.target.Id() + "\"]");
+  EXPECT_NE(row.find("from dnsSd _http._tcp.billing.example"), std::string::npos) << row;
+  (*server)->Stop();
+}
+
 }  // namespace
 }  // namespace registrar::admin

@@ -29,9 +29,18 @@ class FakeStatus final : public StatusProvider {
   void SetTargets(std::vector<probes::TargetStatus> targets);
   void SetRegistration(RegistrationView registration);
   void SetReady(Readiness ready);
+  std::vector<sources::SourceState> Sources() const override {
+    std::lock_guard lock(mu_);
+    return sources_;
+  }
+  void SetSources(std::vector<sources::SourceState> sources) {
+    std::lock_guard lock(mu_);
+    sources_ = std::move(sources);
+  }
 
  private:
   mutable std::mutex mu_;
+  std::vector<sources::SourceState> sources_;    // guarded by mu_
   std::vector<probes::TargetStatus> targets_;    // guarded by mu_
   RegistrationView registration_;                // guarded by mu_
   Readiness ready_{false, "config not loaded"};  // guarded by mu_
