@@ -142,7 +142,8 @@ tsan() {
   stage_start tsan
   configure build-tsan thread OFF || return 1
   local suites=(probes_prober_test probes_hostile_test controller_test etcd_client_test
-    discovery_test admin_server_test)
+    discovery_test admin_server_test controller_simulated_test etcd_memory_semantics_test
+    sources_unit_test sources_file_test)
   cmake --build build-tsan -j"$jobs" --target "${suites[@]}" || return 1
   # Two suites at a time, one per core.
   local failed=0 exe pids=() names=()
