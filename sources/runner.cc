@@ -57,7 +57,20 @@ void Runner::SetSpecs(const std::vector<SourceSpec>& specs) {
         continue;
       }
       next.push_back(std::make_unique<Worker>(spec, factory_(spec)));
-      started.push_back(next.back().get());
+      Worker& fresh = *next.back();
+      started.push_back(&fresh);
+      // The same source with other settings: begin from what it listed.
+      auto previous = std::find_if(workers_.begin(), workers_.end(), [&](const auto& w) {
+        return w && w->spec.service == spec.service && w->state.name == fresh.state.name &&
+               w->state.answered;
+      });
+      if (previous != workers_.end()) {
+        fresh.guard.Seed((*previous)->listed);
+        fresh.listed = (*previous)->listed;
+        fresh.state.targets = fresh.listed.size();
+        fresh.state.answered = true;
+        fresh.state.last_success = (*previous)->state.last_success;
+      }
     }
     for (auto& w : workers_) {
       if (w) stopping.push_back(std::move(w));

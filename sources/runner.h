@@ -60,9 +60,12 @@ class Runner {
   Runner& operator=(const Runner&) = delete;
 
   // Replaces the sources. A spec equal to a running one keeps that source and
-  // what it lists; removed ones stop. Returns once every new source has
-  // answered once or failed (each bounded by its own timeout), so the first
-  // target set after a start or reload is whole.
+  // what it lists; removed ones stop. A changed spec of the same source (same
+  // service and name; e.g. a new refresh interval or DNS servers) starts a
+  // new source that begins from what the old one listed, so a reload never
+  // loses a list because the new source's first refresh fails. Returns once
+  // every new source has answered once or failed (each bounded by its own
+  // timeout), so the first target set after a start or reload is whole.
   void SetSpecs(const std::vector<SourceSpec>& specs);
 
   struct Listed {

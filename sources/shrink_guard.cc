@@ -17,6 +17,16 @@ std::vector<std::string> Addresses(const std::vector<Endpoint>& endpoints) {
 
 }  // namespace
 
+void ShrinkGuard::Seed(std::vector<Endpoint> applied) {
+  std::sort(applied.begin(), applied.end());
+  first_ = false;
+  holding_ = false;
+  held_.clear();
+  held_removals_ = 0;
+  applied_ = applied;
+  confirmed_ = std::move(applied);
+}
+
 ShrinkGuard::Verdict ShrinkGuard::Offer(std::vector<Endpoint> answer) {
   std::sort(answer.begin(), answer.end());
   if (first_) {

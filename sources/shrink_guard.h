@@ -22,6 +22,10 @@ class ShrinkGuard {
     kConfirmed,  // a held shrink was confirmed: applied whole
   };
 
+  // Starts from `applied` as if it were the last answer believed whole (a
+  // source re-created by a reload keeps what its predecessor listed).
+  void Seed(std::vector<Endpoint> applied);
+
   // Takes a good answer (sorted, distinct addresses); says what became of it.
   Verdict Offer(std::vector<Endpoint> answer);
 

@@ -164,6 +164,24 @@ TEST_F(RunnerTest, AnUnchangedSpecKeepsItsSourceAcrossSetSpecs) {
   EXPECT_EQ(runner_->States().at(0).name, "dnsSd _http._tcp.other.example");
 }
 
+TEST_F(RunnerTest, AReloadedSpecOfTheSameSourceKeepsItsListWhenItsFirstRefreshFails) {
+  Start({Good(3), Failed(Failure::kTimeout)});
+  SourceSpec slower = Spec(seconds(60));  // same source, other settings: a new one
+  runner_->SetSpecs({slower});
+  EXPECT_EQ(Fetches(), 2);
+  EXPECT_EQ(Listed(), 3u);
+  EXPECT_EQ(State().failures["timeout"], 1u);
+  EXPECT_EQ(changes_.load(), 1);  // nothing changed for the consumers
+  // The shrink guard counts from the inherited list too.
+  {
+    std::lock_guard lock(shared_->mu);
+    shared_->script.push_back(Good(0));
+  }
+  AdvanceAndExpectFetches(seconds(1), 3);
+  EXPECT_EQ(Listed(), 3u);
+  EXPECT_EQ(State().held_removals, 3u);
+}
+
 TEST_F(RunnerTest, ASourceThatNeverAnsweredListsNothing) {
   Start({Failed(Failure::kConnect)});
   EXPECT_EQ(Listed(), 0u);
