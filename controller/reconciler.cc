@@ -141,7 +141,10 @@ void Controller::Impl::SetHealth(const probes::Target& target, probes::Health he
   std::lock_guard lock(mu_);
   auto [it, added] = targets_.try_emplace(target.Id());
   TargetEntry& entry = it->second;
-  if (added) ++targets_version_;
+  if (added) {
+    ++targets_version_;
+    entry.unowned_since = clock_.Now();
+  }
   const bool healthy = health == probes::Health::kHealthy;
   if (healthy && (added || entry.health != probes::Health::kHealthy)) {
     entry.registered_at = clock_.WallNow();
@@ -179,12 +182,19 @@ void Controller::Impl::SetTargets(std::shared_ptr<const TargetSet> targets) {
   const std::string hash = ConfigHash(ids);
   {
     std::lock_guard lock(mu_);
+    // Every target still listed keeps its entry (ownership, health, adoption):
+    // source targets are not in `ids`, so look them up by their own id.
+    std::set<std::string> listed;
+    for (const auto& t : *targets) listed.insert(t.Id());
     for (auto it = targets_.begin(); it != targets_.end();) {
-      it = ids.contains(it->first) ? std::next(it) : targets_.erase(it);
+      it = listed.contains(it->first) ? std::next(it) : targets_.erase(it);
     }
     for (const auto& t : *targets) {
       auto [it, added] = targets_.try_emplace(t.Id());
       it->second.target = t;
+      // Not ours until the next ownership pass, and not for a lease TTL yet:
+      // a key of ours for it is left alone meanwhile, never "released".
+      if (added) it->second.unowned_since = clock_.Now();
     }
     ++targets_version_;
     config_hash_ = hash;

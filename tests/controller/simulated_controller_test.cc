@@ -102,5 +102,42 @@ TEST_F(SimulatedControllerTest, ALeaseThatExpiresBetweenTwoTxnsIsReplacedOnce) {
   EXPECT_EQ(observer_.regrants.load(), 1);
 }
 
+// Targets from a source (dnsSd, fileSd, httpSd) come and go with every
+// answer: a new list keeps every target still in it as it was (owned,
+// healthy, registered), so an addition never costs the others their keys.
+TEST_F(SimulatedControllerTest, ANewSourceListKeepsTheTargetsStillInIt) {
+  Controller& c = MakeController();
+  auto source_target = [](int port) {
+    probes::Target t = MakeTarget("web", port);
+    t.source = "dnsSd _http._tcp.web.example";
+    t.dynamic = true;
+    return t;
+  };
+  std::vector<probes::Target> first;
+  for (int i = 0; i < 20; ++i) first.push_back(source_target(8000 + i));
+  c.SetTargets(std::make_shared<const TargetSet>(first));
+  for (const auto& t : first) c.SetHealthy(t, true);
+  c.Start();
+  ASSERT_TRUE(Eventually([&] { return KeyCountIs(20); }));
+  const std::map<std::string, etcd::KeyValue> before = Keys();
+
+  std::vector<probes::Target> second = first;
+  second.push_back(source_target(9000));
+  c.SetTargets(std::make_shared<const TargetSet>(second));
+  c.SetHealthy(second.back(), true);
+  ASSERT_TRUE(Eventually([&] { return HasKey("/services/web/127.0.0.1:9000"); }));
+  // A few resyncs later every earlier key is still the one first written.
+  int checks = 0;
+  ASSERT_TRUE(Eventually([&] { return ++checks > 300; }));  // 3 s in 10 ms steps
+  ASSERT_TRUE(Eventually([&] { return c.Snapshot().registered_keys == 21; }));
+  const std::map<std::string, etcd::KeyValue> after = Keys();
+  for (const auto& [key, kv] : before) {
+    ASSERT_TRUE(after.contains(key)) << key << " was deleted";
+    EXPECT_EQ(after.at(key).create_revision, kv.create_revision) << key << " was rewritten";
+  }
+  // And each is still known healthy (not "unknown, key adopted as it is").
+  EXPECT_EQ(c.Snapshot().keys_by_target.size(), 21u);
+}
+
 }  // namespace
 }  // namespace registrar::controller
