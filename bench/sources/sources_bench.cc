@@ -18,7 +18,7 @@
 // of unchanged answers: CPU per refresh, and etcd's revision (must not move).
 //
 //   sources_bench [--targets 10000] [--names 100] [--window 20] [--only http,dns]
-//                 [--quick]   (1 000 targets, 8 s window)
+//                 [--log-dir DIR] [--quick]   (1 000 targets, 8 s window)
 //
 // Every wait has a deadline; every child is killed on the way out.
 #include <signal.h>
@@ -54,12 +54,16 @@ using std::chrono::seconds;
 
 constexpr char kService[] = "sd";
 constexpr int kPeriod = 5;  // probe period of the "keys" registrar, seconds
+// Seconds a change may take: refresh 1 s + probe period 5 s + Prometheus's
+// 5 s update throttle, several times over.
+constexpr int kChangeDeadline = 40;
 
 struct Args {
   int targets = 10000;
   int names = 100;
   int window = 20;
   std::string only = "http,dns";
+  std::string log_dir;  // keep the registrars' configs and logs here (default: removed)
 };
 
 std::atomic<int> g_signal{0};
@@ -92,6 +96,7 @@ struct Row {
   double keys_cpu_ms = 0;                        // "keys" registrar per refresh, probes included
   int64_t revisions = -1, events = -1;           // etcd, over the unchanged window
   double sd_requests = 0;                        // http_sd answers served in the window
+  std::string mismatch;  // etcd's keys at the change deadline when they did not match
 };
 
 class Bench {
@@ -154,7 +159,8 @@ Bench::Registrar Bench::StartRegistrar(const std::string& name, const std::strin
                                        const std::string& dns_server) {
   Registrar r;
   r.admin_port = testing::FreePort();
-  const std::string path = dir_.File(name + ".yaml");
+  const std::string dir = args_.log_dir.empty() ? dir_.path() : args_.log_dir;
+  const std::string path = dir + "/" + name + ".yaml";
   {
     std::ofstream c(path);
     c << "etcd:\n  endpoints: [\"" << etcd_.endpoint() << "\"]\n"
@@ -172,8 +178,8 @@ Bench::Registrar Bench::StartRegistrar(const std::string& name, const std::strin
     c << "services:\n  - name: " << kService << "\n" << source_yaml;
   }
   auto p = testing::Process::Start(
-      {REGISTRAR_BINARY, "--config", path, "--member-id", name, "--log-level", "warn"},
-      dir_.File(name + ".log"));
+      {REGISTRAR_BINARY, "--config", path, "--member-id", name, "--log-level", "info"},
+      dir + "/" + name + ".log");
   Require(p.ok(), "registrar: " + p.status().ToString());
   r.process = std::move(*p);
   return r;
@@ -262,7 +268,7 @@ Row Bench::RunKind(const std::string& kind) {
   if (sd) sd->Set(TargetGroupsJson(changed));
   if (dns) dns->Restart(SrvRecords(changed));
   const MonoTime changed_at = Now();
-  const MonoTime change_deadline = Now() + seconds(120);
+  const MonoTime change_deadline = Now() + seconds(kChangeDeadline);
   MonoTime next_prom_poll = Now();
   while ((row.reg_applied < 0 || !keys.matches() || row.prom_change < 0) &&
          Now() < change_deadline) {
@@ -276,10 +282,15 @@ Row Bench::RunKind(const std::string& kind) {
     }
     Sleep(milliseconds(20));
   }
-  Require(keys.matches(), row.kind + ": keys do not match the new answer after 120 s");
-  Require(row.prom_change >= 0, row.kind + ": Prometheus did not follow the change in 120 s");
-  row.reg_keys = ToSeconds(*keys.matched_at() - changed_at);
-  row.reg_removed = ToSeconds(*keys.extras_gone_at() - changed_at);
+  if (!keys.matches()) {
+    // A figure, not a crash: say what etcd holds and go on with the rest.
+    row.mismatch = keys.Describe();
+    std::printf("  %s: etcd's keys do not match the new answer %d s after the change: %s\n",
+                row.kind.c_str(), kChangeDeadline, row.mismatch.c_str());
+  }
+  Require(row.prom_change >= 0, row.kind + ": Prometheus did not follow the change in time");
+  if (keys.matched_at()) row.reg_keys = ToSeconds(*keys.matched_at() - changed_at);
+  if (keys.extras_gone_at()) row.reg_removed = ToSeconds(*keys.extras_gone_at() - changed_at);
   // Past one probe period: the new targets' first probes are done.
   Sleep(seconds(kPeriod + 1));
 
@@ -365,6 +376,10 @@ void Bench::Print() const {
         r.keys_cpu_ms, args_.targets, kPeriod);
     if (r.kind == "httpSd") std::printf("; http_sd answers served: %.0f", r.sd_requests);
     std::printf("\n");
+    if (!r.mismatch.empty()) {
+      std::printf("  NOT MATCHED: %d s after the change etcd held %s (change s -1 = never)\n",
+                  kChangeDeadline, r.mismatch.c_str());
+    }
   }
 }
 
@@ -388,6 +403,8 @@ int main(int argc, char** argv) {
       args.names = std::stoi(value());
     } else if (a == "--window") {
       args.window = std::stoi(value());
+    } else if (a == "--log-dir") {
+      args.log_dir = value();
     } else if (a == "--only") {
       args.only = value();
     } else if (a == "--quick") {
@@ -396,7 +413,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: sources_bench [--targets N] [--names N] [--window S] [--only "
-                   "http,dns] [--quick]\n");
+                   "http,dns] [--log-dir DIR] [--quick]\n");
       return 2;
     }
   }

@@ -166,6 +166,11 @@ size_t KeyWatch::size() const {
   std::lock_guard lock(mu_);
   return keys_.size();
 }
+std::string KeyWatch::Describe() const {
+  std::lock_guard lock(mu_);
+  return std::to_string(keys_.size()) + " keys, " + std::to_string(missing_) +
+         " wanted ones missing, " + std::to_string(extra_) + " others";
+}
 int64_t KeyWatch::events() const {
   std::lock_guard lock(mu_);
   return events_;

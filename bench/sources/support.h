@@ -81,6 +81,8 @@ class KeyWatch final {
   // When the last key not wanted went (nullopt: not since SetWant).
   std::optional<MonoTime> extras_gone_at() const;
   size_t size() const;
+  // "N keys, M wanted ones missing, K others" (for a failure report).
+  std::string Describe() const;
   int64_t events() const;  // PUT + DELETE events applied
   bool broken() const { return broken_.load(); }
 
