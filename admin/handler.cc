@@ -187,10 +187,14 @@ AdminResponse AdminHandler::Route(const AdminRequest& req, const Policy& policy,
       if (k == "target") target = v;
     }
     ProbeAnswer answer = RenderBlackboxProbe(provider_.Targets(), target);
-    return {answer.status,
-            answer.status == 200 ? kExposition : kTextPlain,
-            std::move(answer.body),
-            {{"Cache-Control", "no-store"}}};
+    AdminResponse r{answer.status,
+                    answer.status == 200 ? kExposition : kTextPlain,
+                    std::move(answer.body),
+                    {{"Cache-Control", "no-store"}}};
+    // Like every other error: a client that sent a bad request gets its
+    // connection closed (admin_server.h's fairness rules).
+    if (r.status >= 400) r.headers.emplace_back("Connection", "close");
+    return r;
   }
   if (req.path == "/api/v1/targets" || req.path == "/") {
     absl::StatusOr<TargetQuery> query = ParseTargetQuery(req.query, req.path == "/" ? 100 : 10000);

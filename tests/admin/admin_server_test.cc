@@ -289,9 +289,11 @@ TEST_F(AdminServerTest, ProbeAnswersLikeBlackboxForOneTargetsLatestResult) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 400);
   EXPECT_EQ(res->body, "Target parameter is missing\n");
+  EXPECT_EQ(res->get_header_value("Connection"), "close") << "a bad request closes, as elsewhere";
   res = Client().Get("/probe?target=web/127.0.0.1:1");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 404) << res->body;
+  EXPECT_EQ(res->get_header_value("Connection"), "close");
   res = Client().Get("/probe?target=http://127.0.0.1:8080/healthz");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 400) << "two services have that address: " << res->body;
