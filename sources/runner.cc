@@ -200,6 +200,8 @@ void Runner::Refresh(Worker& w) {
     s.targets = w.listed.size();
     s.next_refresh = now + wait;
   }
+  // A source being stopped tells nobody (its list is gone already).
+  changed = changed && !w.stop;
   lock.unlock();
   // on_change before the first answer counts as given: SetSpecs returns
   // after the callback saw it.

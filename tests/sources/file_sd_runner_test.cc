@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <algorithm>
 #include <cstdio>
 #include <functional>
@@ -89,7 +91,8 @@ class FileSdRunnerTest : public ::testing::Test {
   Addresses Listed() const {
     Addresses out;
     const std::vector<Runner::Listed> listed = runner_->Endpoints();
-    for (const auto& e : listed.at(0).endpoints) out.push_back(e.Address());
+    if (listed.empty()) return out;  // stopping
+    for (const auto& e : listed[0].endpoints) out.push_back(e.Address());
     return out;
   }
   SourceState State() const { return runner_->States().at(0); }
@@ -98,17 +101,19 @@ class FileSdRunnerTest : public ::testing::Test {
   }
   // Runs `steps` one per poll; true once all ran.
   std::function<bool()> StepPerPoll(std::vector<std::function<void()>> steps) {
-    auto next = std::make_shared<size_t>(0);
+    // Read by the test while the source's thread runs the steps.
+    auto next = std::make_shared<std::atomic<size_t>>(0);
     {
       std::lock_guard lock(log_->mu);
       log_->before_poll = [steps, next] {
-        if (*next < steps.size()) steps[(*next)++]();
+        const size_t i = next->load();
+        if (i < steps.size()) {
+          steps[i]();
+          next->store(i + 1);  // after the step: done means done
+        }
       };
     }
-    return [this, next, count = steps.size()] {
-      std::lock_guard lock(log_->mu);
-      return *next == count;
-    };
+    return [next, count = steps.size()] { return next->load() == count; };
   }
 
   TempDir dir_;
