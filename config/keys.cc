@@ -17,8 +17,7 @@ constexpr std::string_view kDurationPattern =
     "^(([0-9]+(\\.[0-9]+)?|\\.[0-9]+)(ns|us|µs|ms|s|m|h))+$";
 
 // Durations below one second, in the single-unit forms the schema can tell apart.
-constexpr std::string_view kBelowOneSecond =
-    "^(0*(\\.[0-9]*)?s|0*[0-9]{1,3}ms|[0-9.]+(us|µs|ns))$";
+constexpr std::string_view kBelowOneSecond = "^(0*(\\.[0-9]*)?s|0*[0-9]{1,3}ms|[0-9.]+(us|µs|ns))$";
 
 const Key kKeys[] = {
     // Top level.

@@ -353,7 +353,8 @@ LoadResult ParseConfig(const std::string& yaml, const std::string& display_name,
                                      config.registration, config.etcd.max_request_bytes, base_dir};
     config.services = internal::ParseServices(top.Get("services"), context, errors);
     for (ServiceConfig& service : config.services) {
-      for (sources::SourceSpec& spec : service.sources) spec.dns.servers = config.probes.dns_servers;
+      for (sources::SourceSpec& spec : service.sources)
+        spec.dns.servers = config.probes.dns_servers;
     }
   }
   ApplyFlagOnlyOverrides(overrides, &config);

@@ -27,7 +27,7 @@ struct ServiceContext {
 
 // A service's dnsSd, fileSd and httpSd blocks, in that order.
 std::vector<sources::SourceSpec> ParseSources(const MapReader& m, const std::string& service,
-                                             const std::string& base_dir, Errors& errors);
+                                              const std::string& base_dir, Errors& errors);
 
 std::vector<ServiceConfig> ParseServices(const std::optional<Field>& services,
                                          const ServiceContext& context, Errors& errors);

@@ -195,8 +195,9 @@ const std::vector<ValidationCase>& ValidationCases() {
        Service("{tcpSocket: {}}", "    dnsSd: {names: [a.example], type: MX, port: 1}\n"),
        {"config.yaml:8:39: services[0].dnsSd.type: expected SRV, A or AAAA, got \"MX\""}},
       {"DnsSdRefreshBelowOneSecond",
-       Service("{tcpSocket: {}}", "    dnsSd: {names: [a.example], type: A, port: 1, "
-                                  "refreshInterval: 10ms}\n"),
+       Service("{tcpSocket: {}}",
+               "    dnsSd: {names: [a.example], type: A, port: 1, "
+               "refreshInterval: 10ms}\n"),
        {"config.yaml:8:68: services[0].dnsSd.refreshInterval: expected at least 1s, got 10ms"}},
       {"FileSdNotJsonOrYaml",
        Service("{tcpSocket: {}}", "    fileSd: {files: [/etc/inventory.txt]}\n"),
