@@ -7,7 +7,7 @@
 #   3. build-asan/: clang with ASan+UBSan and -Werror; the whole suite runs
 #      there, so every test is also a memory-error and UB check (a sanitizer
 #      report fails its test). Then every fuzz target over its seed corpus and
-#      FUZZ_SECONDS (30) of fuzzing each, failing on a crash, leak, hang or OOM.
+#      FUZZ_SECONDS (20) of fuzzing each, failing on a crash, leak, hang or OOM.
 #   4. build-tsan/: TSan over the threaded suites (prober, controller, etcd
 #      client, discovery, admin server).
 #   5. The .deb and the container image built from build/ and tested for real
@@ -25,7 +25,7 @@ step "product build (build/)"
 BUILD_TESTS=OFF scripts/build.sh
 step "suite under ASan+UBSan, corpora, fuzzing (build-asan/)"
 status=0
-CTEST_ARGS="$*" FUZZ_SECONDS=${FUZZ_SECONDS:-30} scripts/sanitize.sh asan corpus fuzz || status=1
+CTEST_ARGS="$*" FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/sanitize.sh asan corpus fuzz || status=1
 if [[ ${SKIP_TSAN:-0} != 1 ]]; then
   step "threaded suites under TSan (build-tsan/)"
   scripts/sanitize.sh tsan || status=1
