@@ -172,7 +172,6 @@ void Runner::Refresh(Worker& w) {
       wait = std::max(wait, std::min(*answer.ttl, kMaxTtl));
     }
     const size_t offered = answer.endpoints.size();
-    const std::vector<Endpoint> before = w.guard.applied();
     const bool first = w.guard.first();
     switch (w.guard.Offer(std::move(answer.endpoints))) {
       case ShrinkGuard::Verdict::kUnchanged:
@@ -195,7 +194,8 @@ void Runner::Refresh(Worker& w) {
         break;
     }
     s.held_removals = w.guard.held_removals();
-    changed = w.guard.applied() != before;
+    // `listed` is what the guard applied up to now (kept equal below).
+    changed = w.guard.applied() != w.listed;
     if (changed) w.listed = w.guard.applied();
     s.targets = w.listed.size();
     s.next_refresh = now + wait;
