@@ -158,13 +158,24 @@ TEST_P(FdBudgetTest, RunningOutOfDescriptorsIsALocalErrorNotATargetFailure) {
   Start(targets);
   ASSERT_TRUE(testing::WaitFor([&] { return observer_.TargetsWithResults(1) == 100; },
                                std::chrono::seconds(60)));
-  for (;;) {  // take every free descriptor (bounded by the limit)
-    int fd = dup(0);
-    if (fd < 0) break;
-    hog_.push_back(fd);
-  }
-  ASSERT_TRUE(testing::WaitFor([&] { return observer_.LocalErrors("emfile") >= 20; },
-                               std::chrono::seconds(30)));
+  // Take every free descriptor (bounded by the limit), and again at each
+  // poll: a probe that ends frees its socket, and on a slow machine the next
+  // probe would otherwise find it free and never meet EMFILE.
+  auto take_free_descriptors = [&] {
+    for (;;) {
+      int fd = dup(0);
+      if (fd < 0) break;
+      hog_.push_back(fd);
+    }
+  };
+  take_free_descriptors();
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        take_free_descriptors();
+        return observer_.LocalErrors("emfile") >= 20;
+      },
+      std::chrono::seconds(30)))
+      << observer_.LocalErrors("emfile") << " EMFILE errors";
   size_t before = 0;
   for (const auto& t : targets) before += observer_.ResultCount(t.Id());
   for (int fd : hog_) close(fd);
