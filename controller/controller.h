@@ -41,14 +41,20 @@
 
 namespace registrar::controller {
 
+// How one reconcile pass ended.
+enum class ReconcileOutcome {
+  kWritten,  // writes done
+  kNoop,     // nothing to write, or a dry run (which writes nothing)
+  kError,    // an etcd call failed; retried after a backoff
+};
+
 // Told what the controller does; metrics/ implements it. Called on the
 // controller thread; must be quick. Every method has a no-op default.
 class ControllerObserver {
  public:
   virtual ~ControllerObserver() = default;
-  // One reconcile pass. result: "ok" (writes done), "noop" (nothing to write)
-  // or "error" (an etcd call failed; retried after a backoff).
-  virtual void OnReconcile(std::string_view /*result*/, Duration /*duration*/) {}
+  // One reconcile pass.
+  virtual void OnReconcile(ReconcileOutcome /*outcome*/, Duration /*duration*/) {}
   // Keys of ours present in etcd after a reconcile.
   virtual void OnRegisteredKeys(size_t /*keys*/) {}
   // The lease now held (id 0: none) and its TTL as granted.

@@ -7,20 +7,31 @@ namespace registrar::controller {
 
 Plan Reconcile(const DesiredMap& desired, const ObservedMap& observed, int64_t lease_id,
                bool owns_prefix) {
+  return Reconcile(desired, observed.begin(), observed.end(), lease_id,
+                   [&](const std::string&, const ObservedKey& kv) {
+                     return owns_prefix || (lease_id != 0 && kv.lease == lease_id);
+                   });
+}
+
+Plan Reconcile(const DesiredMap& desired, ObservedMap::const_iterator first,
+               ObservedMap::const_iterator last, int64_t lease_id, const RemoveRule& remove) {
   Plan plan;
+  // Both are in key order: one walk over the two.
+  auto seen = first;
   for (const auto& [key, value] : desired) {
-    auto it = observed.find(key);
-    if (it == observed.end()) {
+    for (; seen != last && seen->first < key; ++seen) {
+      if (remove(seen->first, seen->second)) plan.deletes.push_back(seen->first);
+    }
+    if (seen == last || seen->first != key) {
       plan.puts.emplace_back(key, value);
       continue;
     }
-    const bool lease_ok = lease_id == 0 || it->second.lease == lease_id;
-    if (!lease_ok || it->second.value != value) plan.puts.emplace_back(key, value);
+    const bool lease_ok = lease_id == 0 || seen->second.lease == lease_id;
+    if (!lease_ok || seen->second.value != value) plan.puts.emplace_back(key, value);
+    ++seen;
   }
-  for (const auto& [key, kv] : observed) {
-    if (desired.contains(key)) continue;
-    const bool ours = lease_id != 0 && kv.lease == lease_id;
-    if (ours || owns_prefix) plan.deletes.push_back(key);
+  for (; seen != last; ++seen) {
+    if (remove(seen->first, seen->second)) plan.deletes.push_back(seen->first);
   }
   return plan;
 }

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -52,6 +53,13 @@ struct Plan {
 
 Plan Reconcile(const DesiredMap& desired, const ObservedMap& observed, int64_t lease_id,
                bool owns_prefix);
+
+// The same put rule over the observed keys in [first, last); an observed key
+// not desired is deleted when `remove(key, observed)` says so (the caller's
+// deletion rules, decide.h). Deletes come in key order.
+using RemoveRule = std::function<bool(const std::string& key, const ObservedKey& kv)>;
+Plan Reconcile(const DesiredMap& desired, ObservedMap::const_iterator first,
+               ObservedMap::const_iterator last, int64_t lease_id, const RemoveRule& remove);
 
 // Appends `other`'s operations to `plan` (plans of disjoint key spaces).
 void Merge(Plan& plan, const Plan& other);

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/utf8.h"
+#include "controller/decide.h"
 #include "controller/keys.h"
 #include "controller/ownership.h"
 #include "controller/txn_writer.h"
@@ -437,12 +438,13 @@ MembershipView Controller::Impl::CurrentView() const {
   return solo;
 }
 
-void Controller::Impl::UpdateOwnership(const MembershipView& view) {
+std::function<void(TargetSet)> Controller::Impl::UpdateOwnershipLocked(const MembershipView& view,
+                                                                       TargetSet& owned) {
   std::function<void(TargetSet)> notify;
-  TargetSet owned;
   {
-    std::lock_guard lock(mu_);
-    if (view.epoch == ownership_epoch_ && targets_version_ == ownership_targets_version_) return;
+    if (view.epoch == ownership_epoch_ && targets_version_ == ownership_targets_version_) {
+      return notify;
+    }
     // A new target set may change a spec without changing what we own: the
     // prober still needs the new specs.
     const bool targets_changed = targets_version_ != ownership_targets_version_;
@@ -500,15 +502,12 @@ void Controller::Impl::UpdateOwnership(const MembershipView& view) {
     owned_sent_ = true;
     MarkDirtyLocked(true);
   }
-  if (notify) notify(std::move(owned));
+  return notify;
 }
 
-Controller::Impl::Desired Controller::Impl::BuildDesired(const std::vector<std::string>& groups,
-                                                         const ObservedMap& observed) {
-  Desired d;
-  for (const auto& g : groups) d.by_group[g];
-  const MonoTime now = clock_.Now();
-  std::lock_guard lock(mu_);
+std::vector<TargetRow> Controller::Impl::RowsLocked(const ObservedMap& observed) {
+  std::vector<TargetRow> rows;
+  rows.reserve(targets_.size());
   for (auto& [id, entry] : targets_) {
     auto it = services_.find(entry.target.service);
     ServiceRegistration fallback;
@@ -517,44 +516,9 @@ Controller::Impl::Desired Controller::Impl::BuildDesired(const std::vector<std::
     if (entry.owned && entry.health == probes::Health::kHealthy) {
       KeepRegisteredAt(entry, svc, observed);
     }
-    for (const LayoutKey& k : KeysOfLocked(entry, svc)) {
-      const std::string& key = k.key;
-      d.target_by_key[key] = id;
-      auto seen = observed.find(key);
-      if (!entry.owned) {
-        if (seen != observed.end() && seen->second.lease == lease_id_ && lease_id_ != 0) {
-          (now - entry.unowned_since >= options_.lease_ttl ? d.released : d.not_ours).insert(key);
-        }
-        continue;
-      }
-      // THE DESIRED SET: which targets owned by this replica get their keys.
-      // Healthy ones get their values; an owned target our probes have not
-      // judged yet keeps the keys it has (adoption). A "drained" filter
-      // belongs here.
-      std::string value;
-      if (entry.health == probes::Health::kHealthy) {
-        value = k.value;
-      } else if (entry.health == probes::Health::kUnknown && seen != observed.end()) {
-        value = seen->second.value;
-        if (seen->second.lease != lease_id_) ++d.adoptions;
-      } else {
-        if (entry.health == probes::Health::kUnhealthy) d.ours_unhealthy.insert(key);
-        continue;
-      }
-      if (auto r = rejected_.find(key);
-          !retry_parked_ && r != rejected_.end() && r->second.first == value) {
-        continue;
-      }
-      for (const auto& g : groups) {
-        if (key.starts_with(g)) {
-          d.by_group[g][key] = value;
-          break;
-        }
-      }
-      d.keys_by_target[id].push_back(key);
-    }
+    rows.push_back({id, entry.owned, entry.health, entry.unowned_since, &KeysOfLocked(entry, svc)});
   }
-  return d;
+  return rows;
 }
 
 // A registration's time is a fact about the registration, not about its
@@ -586,47 +550,6 @@ const std::vector<LayoutKey>& Controller::Impl::KeysOfLocked(TargetEntry& entry,
   return entry.keys;
 }
 
-Plan Controller::Impl::PlanWrites(const Desired& desired, const ObservedMap& observed,
-                                  const MembershipView& view) const {
-  std::set<int64_t> member_leases;
-  for (const auto& m : view.members) member_leases.insert(m.registration_lease);
-  Plan plan;
-  for (const auto& [prefix, keys] : desired.by_group) {
-    ObservedMap in_group;
-    for (auto it = observed.lower_bound(prefix);
-         it != observed.end() && it->first.starts_with(prefix); ++it) {
-      in_group.insert(*it);
-    }
-    Plan p = Reconcile(keys, in_group, lease_id_, /*owns_prefix=*/false);
-    // Keys of targets that moved to another member stay for it to adopt.
-    std::erase_if(p.deletes, [&](const std::string& k) { return desired.not_ours.contains(k); });
-    const bool owns_prefix = options_.owns_prefix && prefix == options_.prefix;
-    for (const auto& [key, kv] : in_group) {
-      if (keys.contains(key) || (lease_id_ != 0 && kv.lease == lease_id_)) continue;
-      if (desired.ours_unhealthy.contains(key) ||
-          (owns_prefix && !desired.target_by_key.contains(key) &&
-           !member_leases.contains(kv.lease))) {
-        p.deletes.push_back(key);
-      }
-    }
-    std::sort(p.deletes.begin(), p.deletes.end());
-    Merge(plan, p);
-  }
-  // Every key of one target goes in one Txn: its layouts appear and go in
-  // the same revision.
-  for (const auto& [key, value] : plan.puts) {
-    if (auto t = desired.target_by_key.find(key); t != desired.target_by_key.end()) {
-      plan.units[key] = t->second;
-    }
-  }
-  for (const auto& key : plan.deletes) {
-    if (auto t = desired.target_by_key.find(key); t != desired.target_by_key.end()) {
-      plan.units[key] = t->second;
-    }
-  }
-  return plan;
-}
-
 bool Controller::Impl::ReconcileOnce() {
   const MonoTime start = clock_.Now();
   const MembershipView view = CurrentView();
@@ -637,11 +560,28 @@ bool Controller::Impl::ReconcileOnce() {
     snapshot_.joined = false;
     return true;  // Membership wakes us once we are a member again
   }
-  UpdateOwnership(view);
-  const std::vector<std::string> groups = observed_.prefixes();
+  DecideInput in;
+  in.groups = observed_.prefixes();
+  in.lease_id = lease_id_;
+  for (const auto& m : view.members) in.member_leases.insert(m.registration_lease);
+  if (options_.owns_prefix) in.owned_prefix = options_.prefix;
+  in.retry_parked = retry_parked_;
+  in.now = clock_.Now();
+  in.release_after = options_.lease_ttl;
   ObservedMap observed = observed_.Copy();
-  Desired desired = BuildDesired(groups, observed);
-  Plan plan = PlanWrites(desired, observed, view);
+  // Ownership and the decision see one state of the target table: a target
+  // set pushed meanwhile waits for the next pass.
+  std::function<void(TargetSet)> notify;
+  TargetSet owned;
+  Decision desired;
+  {
+    std::lock_guard lock(mu_);
+    notify = UpdateOwnershipLocked(view, owned);
+    in.parked = &rejected_;
+    desired = Decide(RowsLocked(observed), observed, in);
+  }
+  if (notify) notify(std::move(owned));
+  const Plan& plan = desired.plan;
   size_t repaired = 0;
   for (const auto& [key, value] : plan.puts) {
     auto it = written_.find(key);
@@ -654,7 +594,7 @@ bool Controller::Impl::ReconcileOnce() {
                    plan.deletes.size(), KeysForLog(plan));
     }
     if (options_.dry_run) last_dry_run_size_ = plan.size();
-    Published(desired, observed, plan.empty() ? "noop" : "dry-run", clock_.Now() - start, view);
+    Published(desired, observed, ReconcileOutcome::kNoop, clock_.Now() - start, view);
     return true;
   }
 
@@ -715,7 +655,7 @@ bool Controller::Impl::ReconcileOnce() {
       std::lock_guard lock(mu_);
       MarkDirtyLocked(true);
     }
-    if (observer_) observer_->OnReconcile("error", clock_.Now() - start);
+    if (observer_) observer_->OnReconcile(ReconcileOutcome::kError, clock_.Now() - start);
     if (w.status.code() == absl::StatusCode::kNotFound) {
       // "requested lease not found": one report, one regrant (the keeper
       // ignores reports about a lease it already replaced).
@@ -736,7 +676,7 @@ bool Controller::Impl::ReconcileOnce() {
   spdlog::info("controller: registered {} and removed {} keys under lease {:x}{}",
                w.done.puts.size(), w.done.deletes.size(), lease_id_,
                w.done.size() <= kKeysLogged ? " (" + KeysForLog(w.done) + ")" : "");
-  Published(desired, observed_.Copy(), "ok", clock_.Now() - start, view);
+  Published(desired, observed_.Copy(), ReconcileOutcome::kWritten, clock_.Now() - start, view);
   return true;
 }
 
@@ -745,8 +685,8 @@ void Controller::Impl::Remember(const Plan& done) {
   for (const auto& key : done.deletes) written_.erase(key);
 }
 
-void Controller::Impl::Published(const Desired& desired, const ObservedMap& observed,
-                                 std::string_view result, Duration took,
+void Controller::Impl::Published(const Decision& desired, const ObservedMap& observed,
+                                 ReconcileOutcome outcome, Duration took,
                                  const MembershipView& view) {
   size_t ours = 0;
   if (options_.dry_run) {
@@ -755,7 +695,7 @@ void Controller::Impl::Published(const Desired& desired, const ObservedMap& obse
     for (const auto& [key, kv] : observed) ours += kv.lease == lease_id_ ? 1 : 0;
   }
   if (observer_) {
-    observer_->OnReconcile(result == "dry-run" ? "noop" : result, took);
+    observer_->OnReconcile(outcome, took);
     observer_->OnRegisteredKeys(ours);
   }
   std::lock_guard lock(mu_);
@@ -773,7 +713,7 @@ void Controller::Impl::Published(const Desired& desired, const ObservedMap& obse
 
 // Every target we own has a verdict of our probes, or its key is ours
 // (adopted as it was): until then a rollout must not count on this replica.
-bool Controller::Impl::OwnedShareSettled(const Desired& desired,
+bool Controller::Impl::OwnedShareSettled(const Decision& desired,
                                          const ObservedMap& observed) const {
   for (const auto& [id, entry] : targets_) {
     if (!entry.owned || entry.health != probes::Health::kUnknown) continue;

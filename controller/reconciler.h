@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "controller/controller.h"
+#include "controller/decide.h"
 #include "controller/keys.h"
 #include "controller/lease_keeper.h"
 #include "controller/membership.h"
@@ -86,19 +87,6 @@ class Controller::Impl {
     uint64_t keys_version = ~uint64_t{0};
   };
 
-  // What the controller thread reconciles against, copied under mu_.
-  struct Desired {
-    std::map<std::string, DesiredMap> by_group;  // group prefix → key → value
-    // Target id → its desired keys, one per layout (written, removed and
-    // adopted together: PlanWrites makes the target a Txn unit).
-    std::map<std::string, std::vector<std::string>> keys_by_target;
-    std::map<std::string, std::string> target_by_key;  // every known target's keys
-    std::set<std::string> ours_unhealthy;  // keys of owned targets our probes judged unhealthy
-    std::set<std::string> released;        // keys of targets not ours, past the grace
-    std::set<std::string> not_ours;        // keys of targets not ours, within the grace
-    size_t adoptions = 0;                  // desired keys taken over as they are
-  };
-
   void Wake(bool immediate);
   void MarkDirtyLocked(bool immediate);
   // The target ids behind a config digest we published, for bounded loads.
@@ -115,21 +103,23 @@ class Controller::Impl {
   bool Resync();
   std::vector<std::string> Groups() const;
   MembershipView CurrentView() const;
-  // Recomputes who owns what for `view`; tells the prober when ours changed.
-  void UpdateOwnership(const MembershipView& view);
-  Desired BuildDesired(const std::vector<std::string>& groups, const ObservedMap& observed);
+  // Recomputes who owns what for `view`; when ours changed, returns the
+  // callback to tell the prober (called without mu_) and fills `owned`.
+  std::function<void(TargetSet)> UpdateOwnershipLocked(const MembershipView& view,
+                                                       TargetSet& owned);
+  // The decision's view of every target (keys rendered, cached in the
+  // entries the rows point into: valid while mu_ is held).
+  std::vector<TargetRow> RowsLocked(const ObservedMap& observed);
   // The target's keys (cached in the entry). Requires mu_.
   const std::vector<LayoutKey>& KeysOfLocked(TargetEntry& entry, const ServiceRegistration& svc);
   void KeepRegisteredAt(TargetEntry& entry, const ServiceRegistration& svc,
                         const ObservedMap& observed);
-  Plan PlanWrites(const Desired& desired, const ObservedMap& observed,
-                  const MembershipView& view) const;
   bool ReconcileOnce();
   void Remember(const Plan& done);
-  void Published(const Desired& desired, const ObservedMap& observed, std::string_view result,
+  void Published(const Decision& desired, const ObservedMap& observed, ReconcileOutcome outcome,
                  Duration took, const MembershipView& view);
   // Every owned target has a verdict or an adopted key (part of readiness).
-  bool OwnedShareSettled(const Desired& desired, const ObservedMap& observed) const;
+  bool OwnedShareSettled(const Decision& desired, const ObservedMap& observed) const;
   void Succeeded();
   // Records the etcd alarm `status` reports (or, when OK, that none blocks
   // writes now). Requires mu_.

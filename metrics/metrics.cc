@@ -458,10 +458,10 @@ void Metrics::OnStreamMessage(std::string_view op) {
   if (op == "lease_keepalive") families_->etcd_keepalive_messages->Increment();
 }
 
-void Metrics::OnReconcile(std::string_view result, Duration duration) {
-  // The controller says ok | noop | error; the metric uses the success |
-  // failure words of every other result label (alerts match on them).
-  const bool ok = result == "ok" || result == "noop";
+void Metrics::OnReconcile(controller::ReconcileOutcome outcome, Duration duration) {
+  // The metric uses the success | failure words of every other result label
+  // (alerts match on them).
+  const bool ok = outcome != controller::ReconcileOutcome::kError;
   (ok ? families_->reconcile_success : families_->reconcile_failure)->Increment();
   families_->reconcile_duration->Observe(ToSeconds(duration));
 }

@@ -86,9 +86,9 @@ class Metrics final : public probes::ProbeObserver,
   void OnStreamMessage(std::string_view op) override;
 
   // controller::ControllerObserver
-  // result "ok" | "noop" → registrar_reconcile_total{result="success"},
-  // "error" (or anything else) → {result="failure"}.
-  void OnReconcile(std::string_view result, Duration duration) override;
+  // kWritten | kNoop → registrar_reconcile_total{result="success"},
+  // kError → {result="failure"}.
+  void OnReconcile(controller::ReconcileOutcome outcome, Duration duration) override;
   void OnRegisteredKeys(size_t keys) override;
   void OnLease(int64_t lease_id, int64_t ttl_seconds) override;
   void OnLeaseRegrant() override;

@@ -23,9 +23,9 @@ namespace registrar::controller {
 
 class CountingObserver final : public ControllerObserver {
  public:
-  void OnReconcile(std::string_view result, Duration) override {
+  void OnReconcile(ReconcileOutcome outcome, Duration) override {
     ++reconciles;
-    if (result == "error") ++reconcile_errors;
+    if (outcome == ReconcileOutcome::kError) ++reconcile_errors;
   }
   void OnRegisteredKeys(size_t keys) override { registered = static_cast<int64_t>(keys); }
   void OnLease(int64_t id, int64_t) override { lease = id; }

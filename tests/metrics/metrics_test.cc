@@ -97,7 +97,7 @@ TEST(Metrics, ScrapedTextPassesPromtoolCheckMetrics) {
   metrics->OnResult(HttpTarget("web", 8080), Result(true, std::chrono::milliseconds(3)),
                     std::chrono::microseconds(200));
   metrics->OnRequest("put", absl::StatusCode::kUnavailable, std::chrono::milliseconds(5));
-  metrics->OnReconcile("ok", std::chrono::milliseconds(2));
+  metrics->OnReconcile(controller::ReconcileOutcome::kWritten, std::chrono::milliseconds(2));
   int code = -1;
   const std::string out = testing::PromtoolCheckMetrics(Exposition(*metrics), &code);
   EXPECT_EQ(code, 0) << out;
@@ -250,9 +250,9 @@ TEST(Metrics, CountsKeepAliveMessagesApartFromRequests) {
 
 TEST(Metrics, RecordsControllerAndConfigEvents) {
   auto metrics = NewMetrics();
-  metrics->OnReconcile("ok", std::chrono::milliseconds(3));
-  metrics->OnReconcile("noop", std::chrono::milliseconds(1));
-  metrics->OnReconcile("error", std::chrono::milliseconds(1));
+  metrics->OnReconcile(controller::ReconcileOutcome::kWritten, std::chrono::milliseconds(3));
+  metrics->OnReconcile(controller::ReconcileOutcome::kNoop, std::chrono::milliseconds(1));
+  metrics->OnReconcile(controller::ReconcileOutcome::kError, std::chrono::milliseconds(1));
   metrics->OnRegisteredKeys(7);
   metrics->OnLease(0x694d7c1a2b3c, 10);
   metrics->OnLeaseRegrant();
