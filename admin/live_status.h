@@ -1,10 +1,12 @@
 // The StatusProvider main uses: targets from the Prober, the etcd side from
 // the Controller, readiness from both plus the config.
 //
-// Ready means: config loaded (SetConfigLoaded(true)), the lease held (not in
-// dry run) and the first reconcile done (Controller::Ready()). Otherwise the
-// reason names the first thing missing: "config not loaded", "etcd
-// unreachable: <error>", "no lease held", "first reconcile not done".
+// Ready means: config loaded (SetConfigLoaded(true)) and Controller::Ready():
+// the lease held and the cluster joined (not in dry run), etcd answering and
+// accepting writes, and a reconcile done that settled every owned target.
+// Otherwise the reason names the first thing missing: "config not loaded",
+// "etcd alarm <alarm>: …", "etcd unreachable: <error>", "no lease held", "not
+// a member of the cluster yet", "first reconcile not done".
 //
 // Thread-safety: thread-safe; Prober::Snapshot() and Controller::Snapshot()
 // are.

@@ -1,25 +1,32 @@
 // The controller: keeps the keys under the registrar's prefix equal to the set
 // of healthy targets, and keeps them so through every fault it can survive.
 //
-// One lease for the whole registrar (granted at Start, kept alive every TTL/3
-// on one KeepAliveStream); every key is put with it. Reconcile is
+// One registration lease per registrar process (LeaseKeeper: granted on its
+// own thread after Start, kept alive every TTL/3; a new lease gets a new
+// KeepAliveStream); every registration key is put with it. Membership of the
+// registrar cluster uses a second, shorter session lease (membership.h), and a
+// drain given a duration has a lease of its own (drain_store.h). Reconcile is
 // level-triggered: desired keys (healthy targets → key/value, see keys.h) are
 // compared with the keys observed under our prefix(es) (Range, then a Watch
 // from the Range's revision + 1) and the difference is written as Txns of at
 // most 128 operations; nothing is written when nothing changed. Health
-// changes and watch events only trigger a reconcile; a periodic resync
-// (RegistrationOptions::resync_period) checks etcd against the watched copy
-// (cheaply; a full re-list every few periods) and repairs drift.
+// changes, watch events, lease and membership changes only trigger a
+// reconcile; a periodic resync (RegistrationOptions::resync_period) checks
+// etcd against the watched copy (cheaply; a full re-list every few periods)
+// and repairs drift.
 //
 // Faults: etcd errors back off (exponential, jittered, capped) and keep all
 // state; when the lease is gone (keepalive answers TTL 0, or it expired while
 // etcd was unreachable) a new one is granted and every healthy key is written
-// again. Stop(true) revokes the lease: all keys disappear at once. Dry run:
+// again. Stop(true) revokes the lease (all keys disappear at once) unless
+// other members live: then it hands the keys over first (see Stop). Dry run:
 // no lease, no writes; the plan is logged and shown in Snapshot().
 //
-// Thread-safety: every public method is thread-safe. SetHealthy / RemoveTarget
-// only record and wake the controller thread, so the prober may call them from
-// its observer. The observer is called on the controller thread.
+// Thread-safety: every public method is thread-safe. SetHealthy / OnHealth /
+// RemoveTarget only record and wake the controller thread, so they may be
+// called from the prober's thread (the daemon calls SetHealthy from the
+// RegistrationGate's sink, inside the prober's observer). The observer is
+// called on several threads, see ControllerObserver.
 #pragma once
 
 #include <cstddef>
@@ -48,8 +55,15 @@ enum class ReconcileOutcome {
   kError,    // an etcd call failed; retried after a backoff
 };
 
-// Told what the controller does; metrics/ implements it. Called on the
-// controller thread; must be quick. Every method has a no-op default.
+// Told what the controller does; metrics/ implements it. Most methods are
+// called on the controller thread. OnLease, OnLeaseRegrant and
+// OnKeepAliveFailure (and OnEtcdAlarm after a failed grant) come from the
+// registration lease keeper's thread; OnLease(0, 0) also from the controller
+// thread (a Txn found the lease gone; Stop). OnMembershipChange comes from the
+// membership thread, its session keeper's, or the controller thread as it
+// leaves. Some calls are made with the controller's lock held: an observer
+// must be quick and must not call back into the Controller. Every method has
+// a no-op default.
 class ControllerObserver {
  public:
   virtual ~ControllerObserver() = default;

@@ -18,7 +18,8 @@
 // renewals, retries and expiry happen as the test advances time.
 //
 // Thread-safety: every public method is thread-safe. `events` callbacks run
-// on the keeper's thread and must be quick (record and wake).
+// on the keeper's thread (`lost` also on the thread that calls ReportLost),
+// without the keeper's lock, and must be quick (record and wake).
 #pragma once
 
 #include <condition_variable>

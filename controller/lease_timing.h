@@ -1,9 +1,10 @@
-// When to renew the registrar's lease and when to presume it lost.
+// When to renew a lease and when to presume it lost (for LeaseKeeper: the
+// registration lease and the member session alike).
 //
 // Pure bookkeeping over injected time: a keepalive is due TTL/3 after the last
 // renewal (as etcd's clientv3 does); the lease is presumed lost once the
 // remaining TTL etcd last reported has run out without a renewal. Not
-// thread-safe; owned by the controller thread.
+// thread-safe; owned by one LeaseKeeper, under its lock.
 #pragma once
 
 #include <cstdint>

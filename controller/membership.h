@@ -18,7 +18,8 @@
 // write.
 //
 // Thread-safety: every public method is thread-safe; `on_change` runs on the
-// membership thread (or the session keeper's) and must be quick.
+// membership thread (or the session keeper's, or Stop()'s caller) with the
+// membership lock held: it must be quick and must not call into Membership.
 #pragma once
 
 #include <condition_variable>

@@ -9,9 +9,12 @@
 //
 // It observes the other modules through their observer interfaces (the probe
 // engine, the etcd client, the controller) plus config reload hooks; nothing
-// outside metrics/ depends on it. Observers are called on prober, controller
-// and gRPC threads: every method is thread-safe, and OnResult (once per probe)
-// takes a shared lock and touches only cached series.
+// outside metrics/ but cmd/ depends on it. Observers are called on the
+// prober thread (through cmd/'s ProbeFanout), on the controller's threads
+// (controller, lease keeper, membership) and, as the etcd client's
+// RequestObserver, on every thread that calls etcd: every method is
+// thread-safe, and OnResult (once per probe) takes a shared lock and touches
+// only cached series.
 //
 // Contract with main: call SetTargets() with the same set (before) the
 // Prober gets it. Results and transitions of targets not in the set are
