@@ -34,7 +34,11 @@ Decision Decide(const std::vector<TargetRow>& rows, const ObservedMap& observed,
       if (!row.owned) {
         const bool ours =
             seen != observed.end() && in.lease_id != 0 && seen->second.lease == in.lease_id;
-        if (ours && in.now - row.unowned_since < in.release_after) facts.not_ours.insert(key);
+        if (ours && in.now - row.unowned_since < in.release_after) {
+          facts.not_ours.insert(key);
+          const MonoTime due = row.unowned_since + in.release_after;
+          d.revisit_at = d.revisit_at ? std::min(*d.revisit_at, due) : due;
+        }
         continue;
       }
       std::string value;

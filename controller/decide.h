@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -67,6 +68,9 @@ struct Decision {
   std::map<std::string, std::vector<std::string>> keys_by_target;
   size_t adoptions = 0;  // desired keys taken over as they are
   Plan plan;
+  // When a key kept for a target's new owner is next due for deletion (its
+  // grace ends): deciding again then deletes it if nobody adopted it.
+  std::optional<MonoTime> revisit_at;
 };
 
 Decision Decide(const std::vector<TargetRow>& rows, const ObservedMap& observed,

@@ -90,8 +90,11 @@ TEST_F(DecideTest, OurKeyOfATargetThatMovedAwayStaysForOneLeaseTtl) {
   Add("a", false, Health::kUnknown, {"v"}, in_.now - seconds(9));
   observed_["/s/a/0"] = {"v", kLease, 3};
   EXPECT_TRUE(Run().plan.empty());
+  EXPECT_EQ(Run().revisit_at, in_.now + seconds(1));  // when its grace ends
   rows_.back().unowned_since = in_.now - seconds(10);
-  EXPECT_EQ(Run().plan.deletes, std::vector<std::string>{"/s/a/0"});
+  Decision past = Run();
+  EXPECT_EQ(past.plan.deletes, std::vector<std::string>{"/s/a/0"});
+  EXPECT_FALSE(past.revisit_at);
 }
 
 TEST_F(DecideTest, AKeyOfATargetOwnedElsewhereUnderItsLeaseIsLeftAlone) {
