@@ -10,6 +10,7 @@
 #include "common/json_text.h"
 #include "controller/keys.h"
 #include "etcd/discovery.h"
+#include "etcd/list_watch.h"
 
 namespace registrar::controller {
 namespace {
@@ -97,9 +98,7 @@ absl::Status DrainStore::Undrain(const std::string& target_id) {
 }
 
 absl::StatusOr<std::map<std::string, DrainRecord>> DrainStore::List() {
-  etcd::RangeOptions options;
-  options.prefix = true;
-  auto listed = client_.Range(prefix_, options);
+  auto listed = etcd::ListPrefixes(client_, {prefix_});
   if (!listed.ok()) return listed.status();
   std::map<std::string, DrainRecord> out;
   for (const etcd::KeyValue& kv : listed->kvs) {

@@ -190,9 +190,7 @@ absl::Status Membership::List() {
     std::lock_guard lock(watch_mu_);
     watch_stream_.reset();
   }
-  etcd::RangeOptions range;
-  range.prefix = true;
-  auto listed = client_.Range(options_.members_prefix, range);
+  auto listed = etcd::ListPrefixes(client_, {options_.members_prefix});
   if (!listed.ok()) return listed.status();
   const HeldLease session = session_.Current();
   std::lock_guard lock(mu_);
@@ -220,32 +218,35 @@ absl::Status Membership::List() {
 }
 
 absl::Status Membership::Watch() {
-  etcd::WatchStream* stream;
+  etcd::PrefixWatch* watch;
   {
     std::lock_guard lock(watch_mu_);
     if (!watch_stream_) {
-      etcd::WatchOptions w;
-      w.key = options_.members_prefix;
-      w.prefix = true;
-      w.start_revision = watch_from_;
-      auto opened = client_.OpenWatch(w);
+      auto opened = etcd::PrefixWatch::Open(client_, {{options_.members_prefix}, watch_from_});
       if (!opened.ok()) return opened.status();
       watch_stream_ = std::move(*opened);
     }
-    stream = watch_stream_.get();
+    watch = watch_stream_.get();
   }
-  auto response = stream->Next(options_.watch_poll);
-  if (!response.ok()) {
-    if (response.status().code() == absl::StatusCode::kDeadlineExceeded) return absl::OkStatus();
-    std::lock_guard lock(watch_mu_);
-    watch_stream_.reset();
-    return response.status();
+  etcd::WatchStep step = watch->Next(options_.watch_poll);
+  switch (step.kind) {
+    case etcd::WatchStep::Kind::kEvents:
+      for (const auto& e : step.events) {
+        Apply(e.kv, e.type == etcd::WatchEvent::Type::kDelete, e.kv.mod_revision);
+      }
+      return absl::OkStatus();
+    case etcd::WatchStep::Kind::kQuiet:
+    case etcd::WatchStep::Kind::kProgress:
+      return absl::OkStatus();
+    case etcd::WatchStep::Kind::kCompacted:
+    case etcd::WatchStep::Kind::kCanceled:
+      return List();  // read it all again
+    case etcd::WatchStep::Kind::kBroken:
+      break;
   }
-  if (response->canceled) return List();  // compacted or cancelled: read it all again
-  for (const auto& e : response->events) {
-    Apply(e.kv, e.type == etcd::WatchEvent::Type::kDelete, e.kv.mod_revision);
-  }
-  return absl::OkStatus();
+  std::lock_guard lock(watch_mu_);
+  watch_stream_.reset();
+  return step.status;
 }
 
 void Membership::Apply(const etcd::KeyValue& kv, bool deleted, int64_t revision) {

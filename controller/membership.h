@@ -36,6 +36,7 @@
 #include "controller/backoff.h"
 #include "controller/lease_keeper.h"
 #include "etcd/client.h"
+#include "etcd/list_watch.h"
 
 namespace registrar::controller {
 
@@ -108,7 +109,7 @@ class Membership {
   Backoff backoff_;  // membership thread only
   std::thread thread_;
   int64_t watch_from_ = 0;                           // membership thread only
-  std::unique_ptr<etcd::WatchStream> watch_stream_;  // membership thread only (Cancel: any)
+  std::unique_ptr<etcd::PrefixWatch> watch_stream_;  // membership thread only (Cancel: any)
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

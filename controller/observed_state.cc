@@ -28,36 +28,14 @@ absl::Status ObservedState::Relist(etcd::Client& client, std::vector<std::string
   if (closed_) return absl::CancelledError("controller stopping");
   prefixes = DisjointPrefixes(std::move(prefixes));
 
+  absl::StatusOr<etcd::Listing> listed = etcd::ListPrefixes(client, prefixes, {.page = page});
+  if (!listed.ok()) return listed.status();
   ObservedMap keys;
-  int64_t revision = 0;
-  for (const auto& prefix : prefixes) {
-    std::string from = prefix;
-    while (true) {
-      etcd::RangeOptions options;
-      options.range_end = etcd::PrefixEnd(prefix);
-      options.limit = page;
-      options.revision = revision;  // 0 the first time: latest, then pinned
-      auto result = client.Range(from, options);
-      if (!result.ok()) return result.status();
-      revision = result->revision;
-      for (auto& kv : result->kvs) {
-        keys[kv.key] = ObservedKey{std::move(kv.value), kv.lease, kv.mod_revision};
-      }
-      if (!result->more || result->kvs.empty()) break;
-      from = result->kvs.back().key + std::string(1, '\0');
-    }
+  for (auto& kv : listed->kvs) {
+    keys[kv.key] = ObservedKey{std::move(kv.value), kv.lease, kv.mod_revision};
   }
-
-  std::vector<std::unique_ptr<etcd::WatchStream>> streams;
-  for (const auto& prefix : prefixes) {
-    etcd::WatchOptions options;
-    options.key = prefix;
-    options.prefix = true;
-    options.start_revision = revision + 1;
-    auto stream = client.OpenWatch(options);
-    if (!stream.ok()) return stream.status();
-    streams.push_back(std::move(*stream));
-  }
+  auto watch = etcd::PrefixWatch::Open(client, {prefixes, listed->revision + 1});
+  if (!watch.ok()) return watch.status();
 
   {
     std::lock_guard lock(mu_);
@@ -68,11 +46,11 @@ absl::Status ObservedState::Relist(etcd::Client& client, std::vector<std::string
   {
     std::lock_guard lock(streams_mu_);
     if (closed_) return absl::CancelledError("controller stopping");
-    streams_ = std::move(streams);
+    watch_ = std::move(*watch);
     stop_watch_ = false;
   }
   needs_relist_ = false;
-  watcher_ = std::thread([this, watch_poll] { WatchLoop(watch_poll); });
+  if (!prefixes.empty()) watcher_ = std::thread([this, watch_poll] { WatchLoop(watch_poll); });
   return absl::OkStatus();
 }
 
@@ -120,7 +98,7 @@ void ObservedState::Interrupt() {
   closed_ = true;
   stop_watch_ = true;
   std::lock_guard lock(streams_mu_);
-  for (auto& s : streams_) s->Cancel();
+  if (watch_) watch_->Cancel();
 }
 
 void ObservedState::StopWatching() {
@@ -132,39 +110,36 @@ void ObservedState::StopWatcher() {
   stop_watch_ = true;
   {
     std::lock_guard lock(streams_mu_);
-    for (auto& s : streams_) s->Cancel();
+    if (watch_) watch_->Cancel();
   }
   if (watcher_.joinable()) watcher_.join();
   std::lock_guard lock(streams_mu_);
-  streams_.clear();
+  watch_.reset();
 }
 
 void ObservedState::WatchLoop(Duration poll) {
-  std::vector<etcd::WatchStream*> streams;
+  etcd::PrefixWatch* watch;
   {
     std::lock_guard lock(streams_mu_);
-    for (auto& s : streams_) streams.push_back(s.get());
+    watch = watch_.get();
   }
-  if (streams.empty()) return;
-  const Duration each = poll / static_cast<int64_t>(streams.size());
   while (!stop_watch_) {
-    for (etcd::WatchStream* stream : streams) {
-      auto response = stream->Next(each);
-      if (stop_watch_) return;
-      if (!response.ok()) {
-        if (response.status().code() == absl::StatusCode::kDeadlineExceeded) continue;
-        spdlog::warn("controller: watch broke ({}); listing again", response.status().ToString());
-      } else if (response->canceled || response->compact_revision > 0) {
-        spdlog::warn("controller: watch ended (compacted at {}: {}); listing again",
-                     response->compact_revision, response->cancel_reason);
-      } else {
-        if (OnEvents(response->events)) on_change_();
-        continue;
-      }
-      needs_relist_ = true;
-      on_change_();
-      return;
+    etcd::WatchStep step = watch->Next(poll);
+    if (stop_watch_) return;
+    if (step.kind == etcd::WatchStep::Kind::kEvents) {
+      if (OnEvents(step.events)) on_change_();
+      continue;
     }
+    if (!step.Ended()) continue;
+    if (step.kind == etcd::WatchStep::Kind::kCompacted) {
+      spdlog::warn("controller: watch ended (revision compacted at {}); listing again",
+                   step.compact_revision);
+    } else {
+      spdlog::warn("controller: watch ended ({}); listing again", step.status.ToString());
+    }
+    needs_relist_ = true;
+    on_change_();
+    return;
   }
 }
 

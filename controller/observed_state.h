@@ -1,7 +1,8 @@
 // The keys etcd holds under the registrar's prefixes, kept current.
 //
 // Relist() reads every prefix with paged Ranges at one revision and then
-// watches each prefix from that revision + 1 on a watcher thread, so no event
+// watches each prefix from that revision + 1 on a watcher thread (both
+// etcd/list_watch.h), so no event
 // between the read and the watch is lost. Events that change the map call
 // `on_change` (to wake the controller); when a watch breaks or its revision
 // was compacted, NeedsRelist() turns true and the owner calls Relist() again.
@@ -28,6 +29,7 @@
 #include "common/clock.h"
 #include "controller/reconcile.h"
 #include "etcd/client.h"
+#include "etcd/list_watch.h"
 
 namespace registrar::controller {
 
@@ -77,7 +79,7 @@ class ObservedState {
   std::thread watcher_;  // owner thread only
 
   std::mutex streams_mu_;
-  std::vector<std::unique_ptr<etcd::WatchStream>> streams_;  // guarded by streams_mu_
+  std::unique_ptr<etcd::PrefixWatch> watch_;  // guarded by streams_mu_
 
   mutable std::mutex mu_;
   ObservedMap keys_;                           // guarded by mu_

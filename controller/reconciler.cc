@@ -10,6 +10,7 @@
 #include "controller/ownership.h"
 #include "controller/txn_writer.h"
 #include "etcd/errors.h"
+#include "etcd/list_watch.h"
 #include "spdlog/spdlog.h"
 
 namespace registrar::controller {
@@ -315,6 +316,14 @@ bool Controller::Impl::WaitForWork() {
         if (options_.dry_run || lease_id_ != 0) return true;
       }
       if (synced_ && now >= next_resync_) return true;
+      if (revisit_at_) {
+        if (now >= *revisit_at_) {
+          revisit_at_.reset();
+          MarkDirtyLocked(true);
+          return true;
+        }
+        wake = std::min(wake, *revisit_at_);
+      }
       if (synced_) wake = std::min(wake, next_resync_);
       if (dirty_) {
         if (now >= dirty_since_ + tuning_.batch_window) return true;
@@ -579,6 +588,7 @@ bool Controller::Impl::ReconcileOnce() {
     notify = UpdateOwnershipLocked(view, owned);
     in.parked = &rejected_;
     desired = Decide(RowsLocked(observed), observed, in);
+    revisit_at_ = desired.revisit_at;
   }
   if (notify) notify(std::move(owned));
   const Plan& plan = desired.plan;
@@ -789,22 +799,11 @@ bool Controller::Impl::Fail(std::string_view what, const absl::Status& status, b
 }
 
 absl::StatusOr<size_t> Controller::Impl::KeysUnderOurLease() {
+  auto listed =
+      etcd::ListPrefixes(client_, Groups(), {.page = tuning_.range_page, .keys_only = true});
+  if (!listed.ok()) return listed.status();
   size_t n = 0;
-  for (const auto& prefix : Groups()) {
-    std::string from = prefix;
-    const std::string end = etcd::PrefixEnd(prefix);
-    for (int page = 0; page < 100000; ++page) {  // bounded: 10^5 pages
-      etcd::RangeOptions range;
-      range.range_end = end;
-      range.limit = tuning_.range_page;
-      range.keys_only = true;
-      auto r = client_.Range(from, range);
-      if (!r.ok()) return r.status();
-      for (const auto& kv : r->kvs) n += kv.lease == lease_id_ ? 1 : 0;
-      if (!r->more || r->kvs.empty()) break;
-      from = r->kvs.back().key + '\0';
-    }
-  }
+  for (const auto& kv : listed->kvs) n += kv.lease == lease_id_ ? 1 : 0;
   return n;
 }
 
@@ -821,7 +820,8 @@ Controller::Impl::Farewell Controller::Impl::HandOver() {
   while (true) {
     left = KeysUnderOurLease();
     if ((left.ok() && *left == 0) || clock_.Now() >= deadline) break;
-    std::this_thread::sleep_for(kHandoverPoll);
+    std::unique_lock lock(mu_);  // a poll on the injected clock (Stop() already ran)
+    clock_.WaitUntil(cv_, lock, clock_.Now() + kHandoverPoll);
   }
   if (left.ok() && *left == 0) {
     spdlog::info("controller: every key of ours was adopted; handed over");

@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -185,6 +186,7 @@ class Controller::Impl {
   bool synced_ = false;
   MonoTime next_resync_{};
   MonoTime retry_at_{};
+  std::optional<MonoTime> revisit_at_;  // the decision asked to be made again then
   bool started_ = false;
   bool stop_ = false;
   bool revoke_on_stop_ = false;

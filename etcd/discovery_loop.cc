@@ -7,6 +7,7 @@
 
 #include "etcd/discovery.h"
 #include "etcd/discovery_state.h"
+#include "etcd/list_watch.h"
 #include "spdlog/spdlog.h"
 
 namespace registrar::etcd {
@@ -84,12 +85,8 @@ class Discovery::Impl {
         need_list = false;
       }
       const int64_t from = Revision() + 1;
-      WatchOptions watch;
-      watch.key = options_.prefix;
-      watch.prefix = true;
-      watch.start_revision = from;
-      watch.progress_notify = true;
-      absl::StatusOr<std::unique_ptr<WatchStream>> stream = client_.OpenWatch(watch);
+      absl::StatusOr<std::unique_ptr<PrefixWatch>> stream =
+          PrefixWatch::Open(client_, {{options_.prefix}, from, /*progress_notify=*/true});
       if (!stream.ok()) {
         CountError(stream.status());
         spdlog::warn("discovery {}: watch from revision {} failed: {}", options_.prefix, from,
@@ -129,29 +126,17 @@ class Discovery::Impl {
 
   // Reads the whole prefix at one revision and applies it; false on failure.
   bool ListAndApply() {
-    std::vector<KeyValue> kvs;
-    RangeOptions range;
-    range.range_end = PrefixEnd(options_.prefix);
-    range.limit = options_.page_size;
-    std::string key = options_.prefix;
-    int64_t revision = 0;
-    while (true) {
-      absl::StatusOr<RangeResult> page = client_.Range(key, range);
-      if (!page.ok()) {
-        CountError(page.status());
-        spdlog::warn("discovery {}: list failed: {}", options_.prefix, page.status().ToString());
-        return false;
-      }
-      if (revision == 0) {
-        revision = page->revision;
-        range.revision = revision;  // every later page at the first page's revision
-      }
-      for (KeyValue& kv : page->kvs) kvs.push_back(std::move(kv));
-      if (!page->more || page->kvs.empty()) break;
-      key = kvs.back().key;
-      key.push_back('\0');
+    absl::StatusOr<Listing> listed =
+        ListPrefixes(client_, {options_.prefix},
+                     {.page = options_.page_size, .stopping = [this] { return Stopping(); }});
+    if (!listed.ok()) {
       if (Stopping()) return false;
+      CountError(listed.status());
+      spdlog::warn("discovery {}: list failed: {}", options_.prefix, listed.status().ToString());
+      return false;
     }
+    std::vector<KeyValue>& kvs = listed->kvs;
+    const int64_t revision = listed->revision;
 
     DiscoveryUpdate update;
     {
@@ -179,7 +164,7 @@ class Discovery::Impl {
     return true;
   }
 
-  WatchEnd Watch(WatchStream& stream) {
+  WatchEnd Watch(PrefixWatch& stream) {
     MonoTime last_heard = clock_.Now();
     while (true) {
       if (Stopping()) return WatchEnd::kStopped;
@@ -191,43 +176,47 @@ class Discovery::Impl {
                      ToSeconds(quiet));
         return WatchEnd::kIdle;
       }
-      absl::StatusOr<WatchResponse> response =
+      WatchStep step =
           stream.Next(std::min<Duration>(options_.idle_timeout - quiet, std::chrono::seconds(1)));
-      if (!response.ok()) {
-        if (response.status().code() == absl::StatusCode::kDeadlineExceeded) continue;
-        if (Stopping()) return WatchEnd::kStopped;
-        CountError(response.status());
-        spdlog::warn("discovery {}: watch broke at revision {}: {}", options_.prefix, Revision(),
-                     response.status().ToString());
-        return WatchEnd::kBroken;
-      }
-      last_heard = clock_.Now();
-      if (response->canceled) {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (response->compact_revision > 0) {
+      switch (step.kind) {
+        case WatchStep::Kind::kQuiet:
+          continue;
+        case WatchStep::Kind::kBroken:
+          if (Stopping()) return WatchEnd::kStopped;
+          CountError(step.status);
+          spdlog::warn("discovery {}: watch broke at revision {}: {}", options_.prefix, Revision(),
+                       step.status.ToString());
+          return WatchEnd::kBroken;
+        case WatchStep::Kind::kCompacted: {
+          std::lock_guard<std::mutex> lock(mu_);
           ++stats_.compactions;
           spdlog::info("discovery {}: revision {} compacted (at {}), re-listing", options_.prefix,
-                       set_.revision() + 1, response->compact_revision);
+                       set_.revision() + 1, step.compact_revision);
           return WatchEnd::kCompacted;
         }
-        ++stats_.errors;
-        last_error_ =
-            absl::FailedPreconditionError("etcd cancelled the watch: " + response->cancel_reason);
-        spdlog::warn("discovery {}: watch cancelled by etcd: {}", options_.prefix,
-                     response->cancel_reason);
-        return WatchEnd::kCanceled;
+        case WatchStep::Kind::kCanceled: {
+          std::lock_guard<std::mutex> lock(mu_);
+          ++stats_.errors;
+          last_error_ = step.status;
+          spdlog::warn("discovery {}: {}", options_.prefix, std::string(step.status.message()));
+          return WatchEnd::kCanceled;
+        }
+        case WatchStep::Kind::kEvents:
+        case WatchStep::Kind::kProgress:
+          break;
       }
+      last_heard = clock_.Now();
       backoff_.Reset();
       DiscoveryUpdate update;
       update.kind = DiscoveryUpdate::Kind::kWatch;
       {
         std::lock_guard<std::mutex> lock(mu_);
         last_error_ = absl::OkStatus();
-        if (response->events.empty()) {
+        if (step.kind == WatchStep::Kind::kProgress) {
           // A progress notification: etcd sent every event up to this revision.
-          set_.AdvanceTo(response->header_revision);
+          set_.AdvanceTo(step.revision);
         } else {
-          update.events = set_.Apply(response->events);
+          update.events = set_.Apply(step.events);
         }
         update.revision = set_.revision();
         snapshot_ = nullptr;
@@ -254,7 +243,8 @@ class Discovery::Impl {
 
   void Sleep(Duration d) {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, d, [this] { return stop_; });
+    const MonoTime until = clock_.Now() + d;
+    while (!stop_ && clock_.Now() < until) clock_.WaitUntil(cv_, lock, until);
   }
 
   Client& client_;                  // not owned
@@ -270,7 +260,7 @@ class Discovery::Impl {
   // Guarded by mu_; null when stale (rebuilt by the next Snapshot()).
   mutable std::shared_ptr<const DiscoverySnapshot> snapshot_;
   bool stop_ = false;              // guarded by mu_
-  WatchStream* stream_ = nullptr;  // guarded by mu_; the open watch, for Stop()
+  PrefixWatch* stream_ = nullptr;  // guarded by mu_; the open watch, for Stop()
   Stats stats_;                    // guarded by mu_
   absl::Status last_error_;        // guarded by mu_
   std::thread thread_;

@@ -5,12 +5,14 @@
 // the waits with deadlines that follow it let real time pass.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "etcd/client.h"
+#include "etcd/list_watch.h"
 #include "tests/etcd/test_util.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/memory_etcd.h"
@@ -387,6 +389,74 @@ TEST_P(EtcdSemantics, AQuietWatchWithProgressNotifyGetsAProgressReportAtTheCurre
   EXPECT_TRUE(progress.events.empty());
   EXPECT_FALSE(progress.canceled);
   EXPECT_EQ(progress.header_revision, now);
+}
+
+// etcd/list_watch.h on both backends: a listing is one revision, however
+// many pages and prefixes; the watch that follows it misses nothing and says
+// when it must be listed again.
+TEST_P(EtcdSemantics, AListingIsOneRevisionAcrossPagesAndPrefixes) {
+  for (int i = 0; i < 7; ++i) ASSERT_TRUE(c().Put(K("a/") + std::to_string(i), "v", 0).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(c().Put(K("b/") + std::to_string(i), "v", 0).ok());
+  int pages = 0;
+  // Between pages someone writes under both prefixes: the listing must not see it.
+  auto listed =
+      ListPrefixes(c(), {K("a/"), K("b/")}, {.page = 2, .stopping = [&] {
+                                               if (++pages == 2) {
+                                                 EXPECT_TRUE(c().Put(K("a/late"), "v", 0).ok());
+                                                 EXPECT_TRUE(c().Put(K("b/late"), "v", 0).ok());
+                                               }
+                                               return false;
+                                             }});
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_GE(pages, 6);  // 4 pages of a/, 2 of b/
+  ASSERT_EQ(listed->kvs.size(), 10u);
+  for (const auto& kv : listed->kvs) EXPECT_FALSE(kv.key.ends_with("late")) << kv.key;
+  EXPECT_EQ(listed->revision, Revision() - 2);
+
+  // Watching from the next revision delivers exactly what the listing missed.
+  auto watch = PrefixWatch::Open(c(), {{K("a/"), K("b/")}, listed->revision + 1});
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  std::vector<std::string> seen;
+  ASSERT_TRUE(WaitFor([&] {
+    WatchStep step = (*watch)->Next(milliseconds(100));
+    EXPECT_FALSE(step.Ended()) << step.status;
+    for (const auto& e : step.events) seen.push_back(e.kv.key);
+    backend_->PassTime(milliseconds(100));
+    return seen.size() >= 2;
+  }));
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{K("a/late"), K("b/late")}));
+}
+
+TEST_P(EtcdSemantics, AWatchFromACompactedRevisionSaysListAgain) {
+  ASSERT_TRUE(c().Put(K("k"), "1", 0).ok());
+  const int64_t old = Revision();
+  ASSERT_TRUE(c().Put(K("k"), "2", 0).ok());
+  ASSERT_TRUE(c().Put(K("k"), "3", 0).ok());
+  ASSERT_TRUE(backend_->Compact(Revision()).ok());
+  auto watch = PrefixWatch::Open(c(), {{K("")}, old});
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  WatchStep step;
+  ASSERT_TRUE(WaitFor([&] {
+    step = (*watch)->Next(milliseconds(100));
+    backend_->PassTime(milliseconds(100));
+    return step.Ended();
+  }));
+  EXPECT_EQ(step.kind, WatchStep::Kind::kCompacted) << step.status;
+  EXPECT_GE(step.compact_revision, old);
+}
+
+TEST_P(EtcdSemantics, CancellingAWatchEndsTheNextInProgress) {
+  auto watch = PrefixWatch::Open(c(), {{K("")}, 0});
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(milliseconds(50));  // let Next() start waiting
+    (*watch)->Cancel();
+  });
+  const WatchStep step = (*watch)->Next(seconds(30));
+  canceller.join();
+  EXPECT_EQ(step.kind, WatchStep::Kind::kBroken);
+  EXPECT_TRUE(step.Ended());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EtcdSemantics, ::testing::Values("Memory", "Etcd"),
