@@ -148,7 +148,7 @@ struct RequestState {
 
 class AdminServer::Impl {
  public:
-  Impl(AdminServerOptions options, const StatusProvider& provider)
+  Impl(AdminServerOptions options, const status::StatusProvider& provider)
       : options_(std::move(options)),
         handler_({.collectables = options_.collectables,
                   .drain = options_.drain,
@@ -550,8 +550,8 @@ class AdminServer::Impl {
   std::vector<std::thread> workers_;
 };
 
-absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(AdminServerOptions options,
-                                                                const StatusProvider& provider) {
+absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
+    AdminServerOptions options, const status::StatusProvider& provider) {
   absl::StatusOr<HostPort> where = ParseListenAddress(options.listen_address);
   if (!where.ok()) return where.status();
   int port = 0;

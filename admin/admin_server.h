@@ -32,9 +32,9 @@
 #include "absl/status/statusor.h"
 #include "admin/drain_control.h"
 #include "admin/handler.h"
-#include "admin/status.h"
 #include "admin/web_config.h"
 #include "common/clock.h"
+#include "status/status.h"
 
 namespace prometheus {
 class Collectable;
@@ -65,7 +65,7 @@ class AdminServer final {
   // web config GnuTLS refuses, kUnavailable when the address cannot be
   // bound. `provider` (and options.drain) must outlive the server.
   static absl::StatusOr<std::unique_ptr<AdminServer>> Start(AdminServerOptions options,
-                                                            const StatusProvider& provider);
+                                                            const status::StatusProvider& provider);
   ~AdminServer();
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;

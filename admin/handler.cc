@@ -52,7 +52,7 @@ int HttpStatusOf(const absl::Status& s) {
 
 }  // namespace
 
-AdminHandler::AdminHandler(HandlerOptions options, const StatusProvider& provider)
+AdminHandler::AdminHandler(HandlerOptions options, const status::StatusProvider& provider)
     : options_(std::move(options)),
       provider_(provider),
       clock_(options_.clock != nullptr ? *options_.clock : RealClock()),
@@ -164,7 +164,7 @@ AdminResponse AdminHandler::Route(const AdminRequest& req, const Policy& policy,
   }
   if (req.path == "/healthz") return {200, kTextPlain, "ok\n", {}};
   if (req.path == "/readyz") {
-    const Readiness ready = provider_.Ready();
+    const status::Readiness ready = provider_.Ready();
     if (ready.ready) return {200, kTextPlain, "ok\n", {}};
     return {503, kTextPlain, absl::StrCat("not ready: ", ready.reason, "\n"), {}};
   }

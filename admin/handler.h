@@ -32,10 +32,10 @@
 
 #include "admin/basic_auth.h"
 #include "admin/drain_control.h"
-#include "admin/status.h"
 #include "admin/target_query.h"
 #include "admin/web_config.h"
 #include "common/clock.h"
+#include "status/status.h"
 
 namespace prometheus {
 class Collectable;
@@ -76,7 +76,7 @@ struct HandlerOptions {
 
 class AdminHandler {
  public:
-  AdminHandler(HandlerOptions options, const StatusProvider& provider);
+  AdminHandler(HandlerOptions options, const status::StatusProvider& provider);
   ~AdminHandler();
 
   AdminResponse Handle(const AdminRequest& request) const;
@@ -106,7 +106,7 @@ class AdminHandler {
                       const std::string& user) const;
 
   const HandlerOptions options_;
-  const StatusProvider& provider_;
+  const status::StatusProvider& provider_;
   Clock& clock_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* rejected_ = nullptr;

@@ -6,18 +6,18 @@
 #include <string>
 #include <vector>
 
-#include "admin/status.h"
 #include "admin/target_query.h"
 #include "common/clock.h"
 #include "probes/prober.h"
+#include "status/status.h"
 
 namespace registrar::admin {
 
 struct StatusSnapshot {
   std::vector<probes::TargetStatus> targets;
-  RegistrationView registration;
-  Readiness readiness;
-  ProcessView process;
+  status::RegistrationView registration;
+  status::Readiness readiness;
+  status::ProcessView process;
   std::vector<sources::SourceState> sources;
   WallTime now;                // when the snapshot was taken
   bool drain_enabled = false;  // the drain API is on (shown on the page)

@@ -23,14 +23,14 @@ std::string LeaseIdHex(int64_t lease_id) {
 
 namespace {
 
-nlohmann::json DrainJson(const DrainInfo& d) {
+nlohmann::json DrainJson(const status::DrainInfo& d) {
   return {{"reason", d.reason},
           {"by", d.by},
           {"at", FormatTime(d.at)},
           {"until", d.until ? nlohmann::json(FormatTime(*d.until)) : nlohmann::json(nullptr)}};
 }
 
-nlohmann::json TargetJson(const probes::TargetStatus& t, const RegistrationView& reg) {
+nlohmann::json TargetJson(const probes::TargetStatus& t, const status::RegistrationView& reg) {
   using nlohmann::json;
   json results = json::array();
   for (const probes::ProbeResult& r : t.recent) {
@@ -63,7 +63,7 @@ nlohmann::json TargetJson(const probes::TargetStatus& t, const RegistrationView&
 
 std::string RenderTargetsJson(const StatusSnapshot& s, const TargetQuery& query) {
   using nlohmann::json;
-  const RegistrationView& reg = s.registration;
+  const status::RegistrationView& reg = s.registration;
   int healthy = 0, unhealthy = 0, unknown = 0;
   for (const probes::TargetStatus& t : s.targets) {
     healthy += t.health == probes::Health::kHealthy;
@@ -82,7 +82,7 @@ std::string RenderTargetsJson(const StatusSnapshot& s, const TargetQuery& query)
                         {"drained", v.drained}});
   }
   json members = json::array();
-  for (const MemberView& m : reg.members) {
+  for (const status::MemberView& m : reg.members) {
     members.push_back({{"id", m.id}, {"self", m.self}, {"owned_targets", m.owned_targets}});
   }
   json source_list = json::array();

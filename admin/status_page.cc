@@ -82,7 +82,7 @@ std::string Row(const StatusSnapshot& s, const probes::TargetStatus& t) {
       "</td><td><span class=\"state ", state, "\">", state, "</span>");
   if (auto d = s.registration.drained.find(id); d != s.registration.drained.end()) {
     // The reason is what the next person on call needs: on the page, not in a tooltip.
-    const DrainInfo& drain = d->second;
+    const status::DrainInfo& drain = d->second;
     absl::StrAppend(&row, " <span class=\"drained\">drained</span><span class=\"drain-reason\">",
                     drain.reason.empty() ? "no reason given" : HtmlEscape(drain.reason),
                     " &middot; by ", HtmlEscape(drain.by), " ", HtmlEscape(Ago(s.now, drain.at)),
@@ -175,7 +175,7 @@ std::string Option(const std::string& value, const std::string& label,
 }
 
 void AppendInfo(const StatusSnapshot& s, std::string& page) {
-  const RegistrationView& reg = s.registration;
+  const status::RegistrationView& reg = s.registration;
   absl::StrAppend(&page, "<h2>Registrar</h2><table class=\"kv\" id=\"etcd\">");
   auto row = [&](const char* name, const std::string& html) {
     absl::StrAppend(&page, "<tr><th>", name, "</th><td>", html, "</td></tr>");
@@ -207,7 +207,7 @@ void AppendInfo(const StatusSnapshot& s, std::string& page) {
     row("Last error", absl::StrCat("<span class=\"err\">", HtmlEscape(reg.last_error), "</span>"));
   if (!reg.members.empty()) {
     std::string members;
-    for (const MemberView& m : reg.members) {
+    for (const status::MemberView& m : reg.members) {
       absl::StrAppend(&members, members.empty() ? "" : ", ", "<code>", HtmlEscape(m.id), "</code>",
                       m.self ? " (this one)" : "", " owns ", m.owned_targets);
     }
@@ -359,7 +359,7 @@ std::string RenderStatusPage(const StatusSnapshot& s, const TargetQuery& query,
     if (t.health == probes::Health::kUnhealthy) ++unhealthy;
     if (t.health == probes::Health::kUnknown) ++unknown;
   }
-  const RegistrationView& reg = s.registration;
+  const status::RegistrationView& reg = s.registration;
   const QueryResult result = RunTargetQuery(s.targets, reg, query);
   std::string page = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -42,8 +42,8 @@ const std::string& Lookup(const Map& map, const std::string& id) {
   return it == map.end() ? kEmpty : it->second;
 }
 
-bool Matches(const probes::TargetStatus& t, const std::string& id, const RegistrationView& reg,
-             const TargetQuery& q) {
+bool Matches(const probes::TargetStatus& t, const std::string& id,
+             const status::RegistrationView& reg, const TargetQuery& q) {
   if (!q.service.empty() && t.target.service != q.service) return false;
   const bool registered = reg.keys_by_target.count(id) > 0;
   if (!q.state.empty()) {
@@ -133,7 +133,7 @@ std::string FormatTargetQuery(const TargetQuery& q) {
 }
 
 QueryResult RunTargetQuery(const std::vector<probes::TargetStatus>& targets,
-                           const RegistrationView& reg, const TargetQuery& q) {
+                           const status::RegistrationView& reg, const TargetQuery& q) {
   QueryResult out;
   std::map<std::string, ServiceSummary> services;
   std::vector<std::pair<std::string, const probes::TargetStatus*>> matching;

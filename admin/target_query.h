@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "admin/status.h"
 #include "probes/prober.h"
+#include "status/status.h"
 
 namespace registrar::admin {
 
@@ -49,6 +49,6 @@ struct QueryResult {
 
 // Pointers point into `targets`, which must outlive the result.
 QueryResult RunTargetQuery(const std::vector<probes::TargetStatus>& targets,
-                           const RegistrationView& registration, const TargetQuery& query);
+                           const status::RegistrationView& registration, const TargetQuery& query);
 
 }  // namespace registrar::admin

@@ -15,7 +15,7 @@ namespace {
 using registrar::admin::AdminHandler;
 using registrar::admin::AdminRequest;
 
-class Provider final : public registrar::admin::StatusProvider {
+class Provider final : public registrar::status::StatusProvider {
  public:
   Provider() {
     for (int i = 0; i < 3; ++i) {
@@ -33,12 +33,12 @@ class Provider final : public registrar::admin::StatusProvider {
     view_.keys_by_target["a/127.0.0.1:8080"] = "/services/a/127.0.0.1:8080";
   }
   std::vector<registrar::probes::TargetStatus> Targets() const override { return targets_; }
-  registrar::admin::RegistrationView Registration() const override { return view_; }
-  registrar::admin::Readiness Ready() const override { return {.ready = true}; }
+  registrar::status::RegistrationView Registration() const override { return view_; }
+  registrar::status::Readiness Ready() const override { return {.ready = true}; }
 
  private:
   std::vector<registrar::probes::TargetStatus> targets_;
-  registrar::admin::RegistrationView view_;
+  registrar::status::RegistrationView view_;
 };
 
 std::string_view NextLine(std::string_view& in) {

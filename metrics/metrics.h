@@ -10,7 +10,7 @@
 // It observes the other modules through their observer interfaces (the probe
 // engine, the etcd client, the controller) plus config reload hooks; nothing
 // outside metrics/ but cmd/ depends on it. Observers are called on the
-// prober thread (through cmd/'s ProbeFanout), on the controller's threads
+// prober thread (through probes::ObserverFanout), on the controller's threads
 // (controller, lease keeper, membership) and, as the etcd client's
 // RequestObserver, on every thread that calls etcd: every method is
 // thread-safe, and OnResult (once per probe) takes a shared lock and touches

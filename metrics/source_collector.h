@@ -19,19 +19,19 @@
 
 #include <vector>
 
-#include "admin/status.h"
 #include "prometheus/collectable.h"
+#include "status/status.h"
 
 namespace registrar::metrics {
 
 class SourceCollector final : public prometheus::Collectable {
  public:
   // `provider` must outlive this object.
-  explicit SourceCollector(const admin::StatusProvider& provider) : provider_(provider) {}
+  explicit SourceCollector(const status::StatusProvider& provider) : provider_(provider) {}
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
-  const admin::StatusProvider& provider_;
+  const status::StatusProvider& provider_;
 };
 
 }  // namespace registrar::metrics

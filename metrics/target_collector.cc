@@ -45,7 +45,7 @@ bool PerTarget(PerTargetSeries mode, size_t targets) {
 
 std::vector<MetricFamily> TargetCollector::Collect() const {
   const std::vector<probes::TargetStatus> targets = provider_.Targets();
-  const admin::RegistrationView registration = provider_.Registration();
+  const status::RegistrationView registration = provider_.Registration();
 
   MetricFamily connected = GaugeFamily("registrar_etcd_connected",
                                        "1 while the last etcd call of the registrar succeeded.");

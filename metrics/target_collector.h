@@ -31,8 +31,8 @@
 #include <cstddef>
 #include <vector>
 
-#include "admin/status.h"
 #include "prometheus/collectable.h"
+#include "status/status.h"
 
 namespace registrar::metrics {
 
@@ -45,7 +45,7 @@ inline constexpr size_t kAutoPerTargetLimit = 5000;
 class TargetCollector final : public prometheus::Collectable {
  public:
   // `provider` must outlive this object.
-  TargetCollector(const admin::StatusProvider& provider, PerTargetSeries mode)
+  TargetCollector(const status::StatusProvider& provider, PerTargetSeries mode)
       : provider_(provider), mode_(mode) {}
 
   // Config reload.
@@ -54,7 +54,7 @@ class TargetCollector final : public prometheus::Collectable {
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
-  const admin::StatusProvider& provider_;
+  const status::StatusProvider& provider_;
   std::atomic<PerTargetSeries> mode_;
 };
 

@@ -1,6 +1,6 @@
-#include "admin/live_status.h"
+#include "status/live_status.h"
 
-namespace registrar::admin {
+namespace registrar::status {
 
 std::vector<probes::TargetStatus> LiveStatus::Targets() const { return prober_.Snapshot(); }
 
@@ -52,4 +52,4 @@ Readiness LiveStatus::ReadinessOf(bool config_loaded, const controller::Controll
   return {false, "first reconcile not done"};
 }
 
-}  // namespace registrar::admin
+}  // namespace registrar::status

@@ -18,11 +18,11 @@
 #include <utility>
 #include <vector>
 
-#include "admin/status.h"
 #include "controller/controller.h"
 #include "probes/prober.h"
+#include "status/status.h"
 
-namespace registrar::admin {
+namespace registrar::status {
 
 class LiveStatus final : public StatusProvider {
  public:
@@ -71,4 +71,4 @@ class LiveStatus final : public StatusProvider {
   ProcessView process_;  // guarded by mu_
 };
 
-}  // namespace registrar::admin
+}  // namespace registrar::status

@@ -19,7 +19,7 @@
 #include "probes/prober.h"
 #include "sources/runner.h"
 
-namespace registrar::admin {
+namespace registrar::status {
 
 // An operator took a target out of discovery (drain); it is still probed.
 struct DrainInfo {
@@ -83,4 +83,4 @@ class StatusProvider {
   virtual std::vector<sources::SourceState> Sources() const { return {}; }
 };
 
-}  // namespace registrar::admin
+}  // namespace registrar::status

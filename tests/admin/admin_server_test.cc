@@ -1,5 +1,5 @@
 // AdminServer: endpoints, HTTP hygiene (404, 405, oversized headers) and the
-// JSON / HTML views of a StatusProvider.
+// JSON / HTML views of a status::StatusProvider.
 #include "admin/admin_server.h"
 
 #include <arpa/inet.h>
@@ -204,7 +204,7 @@ TEST_F(AdminServerTest, TargetsApiShowsEveryTargetWithItsResultsAndKey) {
              {Result(true, "status 200", std::chrono::milliseconds(2), 200),
               Result(true, "status 204", std::chrono::milliseconds(3), 204)}),
   });
-  RegistrationView reg;
+  status::RegistrationView reg;
   reg.etcd_endpoint = "127.0.0.1:2379";
   reg.etcd_connected = true;
   reg.lease_id = 0x694d7c1a2b3c4d5e;
@@ -337,7 +337,7 @@ TEST_F(AdminServerTest, StatusPageEscapesEverythingItShows) {
   status_.SetTargets(
       {Status(evil, probes::Health::kUnhealthy,
               {Result(false, "body \"<b>oops</b>\" & more", Duration::zero(), 500)})});
-  RegistrationView reg;
+  status::RegistrationView reg;
   reg.last_error = "<img src=x onerror=alert(2)>";
   status_.SetRegistration(reg);
   auto res = Client().Get("/");

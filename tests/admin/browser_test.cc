@@ -70,7 +70,7 @@ TEST(StatusPage, ChromiumShowsEveryTargetWithItsStateKeyAndTheLease) {
   EXPECT_NE(dom->find("status 503"), std::string::npos) << "the failing reason is shown";
   EXPECT_NE(dom->find("connection refused"), std::string::npos);
   EXPECT_NE(dom->find("/services/web/" + web1.address()), std::string::npos);
-  const RegistrationView reg = stack.status->Registration();
+  const status::RegistrationView reg = stack.status->Registration();
   EXPECT_NE(dom->find(LeaseIdHex(reg.lease_id)), std::string::npos) << "the lease is shown";
   EXPECT_NE(dom->find(stack.etcd.endpoint()), std::string::npos);
 
@@ -123,8 +123,9 @@ TEST(StatusPage, TheDrainedTileWarnsOnlyAboveZeroAndTheReasonIsOnThePage) {
   EXPECT_EQ(*browser.Evaluate("document.querySelector('.card.drained .n').textContent"), "\"0\"");
   EXPECT_EQ(card_colours("drained"), card_colours("total")) << "zero drained looks like any count";
 
-  RegistrationView reg;
-  reg.drained[web.Id()] = DrainInfo{"disk swap", "cli:alice", WallTime::clock::now(), std::nullopt};
+  status::RegistrationView reg;
+  reg.drained[web.Id()] =
+      status::DrainInfo{"disk swap", "cli:alice", WallTime::clock::now(), std::nullopt};
   status.SetRegistration(reg);
   ASSERT_TRUE(browser.Navigate(url).ok());
   EXPECT_EQ(*browser.Evaluate("document.querySelector('.card.drained .n').textContent"), "\"1\"");

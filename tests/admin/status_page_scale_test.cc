@@ -27,7 +27,7 @@ const char* const kServices[] = {"orders", "payments", "search", "web", "users"}
 // registered; every 100th drained.
 void Fill(metrics::testing::FakeStatus& status) {
   std::vector<probes::TargetStatus> targets;
-  RegistrationView reg;
+  status::RegistrationView reg;
   reg.members = {{"registrar-0", true, kTargets / 2}, {"registrar-1", false, kTargets / 2}};
   for (int i = 0; i < kTargets; ++i) {
     probes::TargetStatus t;

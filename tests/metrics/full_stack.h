@@ -11,18 +11,18 @@
 #include <vector>
 
 #include "admin/admin_server.h"
-#include "admin/live_status.h"
 #include "controller/controller.h"
 #include "etcd/client.h"
 #include "metrics/metrics.h"
 #include "probes/prober.h"
+#include "status/live_status.h"
 #include "tests/support/etcd_server.h"
 
 namespace registrar::metrics::testing {
 
 using admin::AdminServer;
 using admin::AdminServerOptions;
-using admin::LiveStatus;
+using status::LiveStatus;
 
 // Sends probe events to Metrics and health transitions to the Controller.
 class Fanout final : public probes::ProbeObserver {

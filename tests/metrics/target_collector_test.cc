@@ -52,10 +52,10 @@ TEST(TargetCollector, KeepsUnknownApartFromUnhealthy) {
   probes::TargetStatus g = Status(good, probes::Health::kHealthy);
   g.recent.push_back(Probe(200, std::chrono::milliseconds(5), 1001));
   status.SetTargets({Status(never, probes::Health::kUnknown), b, g});
-  admin::RegistrationView registration;
+  status::RegistrationView registration;
   registration.etcd_connected = true;
   registration.keys_by_target[good.Id()] = "/services/web/" + good.Address();
-  registration.drained[bad.Id()] = admin::DrainInfo{"disk swap", "cli", WallTime(), std::nullopt};
+  registration.drained[bad.Id()] = status::DrainInfo{"disk swap", "cli", WallTime(), std::nullopt};
   status.SetRegistration(registration);
   TargetCollector collector(status, PerTargetSeries::kAuto);
   const std::string text = Text(collector);

@@ -9,15 +9,15 @@
 #include <string>
 #include <vector>
 
-#include "admin/status.h"
 #include "metrics/metrics.h"
 #include "probes/prober.h"
+#include "status/status.h"
 
 namespace registrar::metrics::testing {
 
-using admin::Readiness;
-using admin::RegistrationView;
-using admin::StatusProvider;
+using status::Readiness;
+using status::RegistrationView;
+using status::StatusProvider;
 
 // A StatusProvider whose answers the test sets.
 class FakeStatus final : public StatusProvider {
