@@ -11,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 
 #include "admin/admin_server.h"
-#include "admin/live_status.h"
 #include "admin/web_config.h"
 #include "cmd/logging.h"
 #include "cmd/wiring.h"
@@ -26,8 +25,10 @@
 #include "metrics/metrics.h"
 #include "metrics/source_collector.h"
 #include "metrics/target_collector.h"
+#include "probes/observer_fanout.h"
 #include "probes/prober.h"
 #include "sources/runner.h"
+#include "status/live_status.h"
 
 namespace registrar {
 namespace {
@@ -73,11 +74,12 @@ class Daemon {
   std::unique_ptr<etcd::Client> client_;
   std::unique_ptr<controller::Controller> controller_;
   std::unique_ptr<controller::RegistrationGate> gate_;
-  std::unique_ptr<ProbeFanout> fanout_;
+  std::unique_ptr<controller::ProbeIntake> intake_;
+  std::unique_ptr<probes::ObserverFanout> fanout_;
   std::unique_ptr<controller::DrainStore> drains_;
   std::unique_ptr<probes::Prober> prober_;
   std::unique_ptr<DrainApi> drain_api_;
-  std::unique_ptr<admin::LiveStatus> status_;
+  std::unique_ptr<status::LiveStatus> status_;
   std::shared_ptr<metrics::TargetCollector> target_collector_;
   std::unique_ptr<admin::AdminServer> admin_;
   std::unique_ptr<sources::Runner> sources_;
@@ -124,7 +126,9 @@ int Daemon::Start() {
                                                          Registrations(config_), metrics_.get());
   gate_ = std::make_unique<controller::RegistrationGate>(
       [this](const probes::Target& t, bool registered) { controller_->SetHealthy(t, registered); });
-  fanout_ = std::make_unique<ProbeFanout>(*metrics_, *controller_, *gate_);
+  intake_ = std::make_unique<controller::ProbeIntake>(*controller_, *gate_);
+  fanout_ = std::make_unique<probes::ObserverFanout>(
+      std::vector<probes::ProbeObserver*>{metrics_.get(), intake_.get()});
   drains_ = std::make_unique<controller::DrainStore>(*client_, RealClock(),
                                                      config::CoordinationPrefix(config_));
   probes::ProberOptions prober_options;
@@ -135,11 +139,11 @@ int Daemon::Start() {
       [gate = gate_.get(), prober = prober_.get()](controller::TargetSet owned) {
         controller::ApplyOwnedTargets(std::move(owned), *gate, *prober);
       });
-  status_ = std::make_unique<admin::LiveStatus>(*prober_, *controller_);
+  status_ = std::make_unique<status::LiveStatus>(*prober_, *controller_);
   status_->SetConfigLoaded(true);
-  status_->SetRegistrationExtras([this](admin::RegistrationView& view) {
+  status_->SetRegistrationExtras([this](status::RegistrationView& view) {
     for (auto& [id, d] : drains_->Drained()) {
-      view.drained[id] = admin::DrainInfo{d.reason, d.by, d.at, d.until};
+      view.drained[id] = status::DrainInfo{d.reason, d.by, d.at, d.until};
     }
     view.fail_open_services = gate_->FailOpenServices();
   });
@@ -150,7 +154,7 @@ int Daemon::Start() {
   collectables.push_back(target_collector_);
   collectables.push_back(std::make_shared<metrics::SourceCollector>(*status_));
 
-  drain_api_ = std::make_unique<DrainApi>(*drains_, *fanout_);
+  drain_api_ = std::make_unique<DrainApi>(*drains_, *intake_);
   status_->SetProcess({.version = absl::StrCat(version_.version, " (", version_.revision, ")"),
                        .config_file = config_.source_path});
   absl::StatusOr<admin::WebConfig> web = admin::LoadWebConfig(config_.server.web_config_file);
@@ -237,9 +241,9 @@ std::shared_ptr<const controller::TargetSet> Daemon::AllTargets(
 void Daemon::PushTargets(const std::shared_ptr<const controller::TargetSet>& targets,
                          const config::Config& config) {
   metrics_->SetTargets(*targets);
-  // The fanout first: from here on a late transition of a removed target is
+  // The intake first: from here on a late transition of a removed target is
   // dropped, and the controller forgets it (its key goes).
-  fanout_->SetTargets(*targets, FailOpenThresholds(config));
+  intake_->SetTargets(*targets, FailOpenThresholds(config));
   // The controller computes what this replica owns and hands that to the prober.
   controller_->SetTargets(targets);
 }
