@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -18,6 +19,8 @@
 #include "controller/drain_store.h"
 #include "controller/keys.h"
 #include "etcd/client.h"
+#include "sources/runner.h"
+#include "sources/source.h"
 
 namespace registrar {
 namespace {
@@ -70,13 +73,6 @@ std::optional<config::Config> LoadFor(const config::Command& command, const Drai
   return std::move(*loaded.config);
 }
 
-bool Configured(const config::Config& c, const std::string& id) {
-  for (const auto& t : c.Targets()) {
-    if (t.Id() == id) return true;
-  }
-  return false;
-}
-
 // "; did you mean \"ID\"?" for the closest of `ids` to `id`, or "".
 std::string DidYouMean(const std::string& id, const std::vector<std::string>& ids) {
   const std::string best =
@@ -84,9 +80,24 @@ std::string DidYouMean(const std::string& id, const std::vector<std::string>& id
   return best.empty() ? "" : "; did you mean \"" + best + "\"?";
 }
 
-std::vector<std::string> TargetIds(const config::Config& c) {
+// The target ids `c` has now: the typed-in ones, and what the sources of
+// `service` list when each is asked once (as the daemon would). A source
+// that cannot be asked is named in `failed`.
+std::vector<std::string> TargetIdsNow(const config::Config& c, const std::string& service,
+                                      std::vector<std::string>& failed) {
+  std::vector<sources::Runner::Listed> listed;
+  for (const sources::SourceSpec& spec : c.SourceSpecs()) {
+    if (spec.service != service) continue;
+    sources::Answer answer = sources::MakeSource(spec)->Fetch();
+    if (!answer.ok()) {
+      failed.push_back(spec.Name() + " (" + std::string(sources::FailureName(answer.failure)) +
+                       ": " + answer.error + ")");
+      continue;
+    }
+    listed.push_back({spec, std::move(answer.endpoints)});
+  }
   std::vector<std::string> ids;
-  for (const auto& t : c.Targets()) ids.push_back(t.Id());
+  for (const auto& t : config::TargetsWithSources(c, listed)) ids.push_back(t.Id());
   return ids;
 }
 
@@ -129,12 +140,25 @@ int RunDrainCommand(const config::Command& command, const DrainCommandOptions& o
   }
   std::optional<config::Config> c = LoadFor(command, o, err);
   if (!c) return config::kExitUsage;
-  if (!o.target.empty() && !command.config_path.empty() && !Configured(*c, o.target) && !undrain) {
-    const std::string hint = DidYouMean(o.target, TargetIds(*c));
-    err << "etcd-registrar: " << o.target << " is not a target of " << command.config_path
-        << (hint.empty() ? " (ids are SERVICE/ADDRESS as /api/v1/targets shows them)" : hint)
-        << "\n";
-    return config::kExitUsage;
+  if (!o.target.empty() && !command.config_path.empty() && !undrain) {
+    std::vector<std::string> failed;
+    const std::vector<std::string> ids =
+        TargetIdsNow(*c, o.target.substr(0, o.target.find('/')), failed);
+    if (std::find(ids.begin(), ids.end(), o.target) == ids.end()) {
+      if (!failed.empty()) {
+        // The inventory cannot say: a drain must still work in an incident.
+        for (const std::string& f : failed) {
+          err << "etcd-registrar: warning: cannot ask source " << f << "; draining " << o.target
+              << " without checking that it lists it\n";
+        }
+      } else {
+        const std::string hint = DidYouMean(o.target, ids);
+        err << "etcd-registrar: " << o.target << " is not a target of " << command.config_path
+            << (hint.empty() ? " (ids are SERVICE/ADDRESS as /api/v1/targets shows them)" : hint)
+            << "\n";
+        return config::kExitUsage;
+      }
+    }
   }
   auto client = etcd::Client::Create(EtcdClientOptions(c->etcd));
   if (!client.ok()) {

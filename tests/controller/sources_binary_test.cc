@@ -352,6 +352,22 @@ TEST_F(RegistrarSources, OneHttpSdAnswerFeedsTwoServicesByTheirLabel) {
   EXPECT_EQ(keys("api").at(Address(3))["weight"], 7);
   EXPECT_EQ(keys("web").at(Address(0))["metadata"]["zone"], "a");
 
+  // `drain --config` knows the targets a source lists (it asks the source),
+  // and still refuses an id nothing lists.
+  std::string out = RunCommand(
+      {REGISTRAR_BINARY, "drain", "--config", path, "web/" + Address(1), "--reason", "r"}, &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_TRUE(WaitFor([&] { return keys("web").size() == 2; }, seconds(20))) << (*p)->Log();
+  out = RunCommand(
+      {"sh", "-c",
+       std::string(REGISTRAR_BINARY) + " drain --config '" + path + "' web/127.0.0.1:1 2>&1"},
+      &code);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("is not a target of"), std::string::npos) << out;
+  out = RunCommand({REGISTRAR_BINARY, "undrain", "--config", path, "web/" + Address(1)}, &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_TRUE(WaitFor([&] { return keys("web").size() == 3; }, seconds(20))) << (*p)->Log();
+
   set_answer(500, {}, {});
   ASSERT_TRUE(WaitFor(
       [&] {
