@@ -20,7 +20,7 @@
 #include "config/watcher.h"
 #include "controller/controller.h"
 #include "controller/drain_store.h"
-#include "controller/registration_gate.h"
+#include "controller/probe_intake.h"
 #include "etcd/client.h"
 #include "metrics/metrics.h"
 #include "metrics/source_collector.h"
@@ -73,7 +73,6 @@ class Daemon {
   std::unique_ptr<metrics::Metrics> metrics_;
   std::unique_ptr<etcd::Client> client_;
   std::unique_ptr<controller::Controller> controller_;
-  std::unique_ptr<controller::RegistrationGate> gate_;
   std::unique_ptr<controller::ProbeIntake> intake_;
   std::unique_ptr<probes::ObserverFanout> fanout_;
   std::unique_ptr<controller::DrainStore> drains_;
@@ -124,9 +123,7 @@ int Daemon::Start() {
   controller_ = std::make_unique<controller::Controller>(*client_, RealClock(), controller_random_,
                                                          config_.registration,
                                                          Registrations(config_), metrics_.get());
-  gate_ = std::make_unique<controller::RegistrationGate>(
-      [this](const probes::Target& t, bool registered) { controller_->SetHealthy(t, registered); });
-  intake_ = std::make_unique<controller::ProbeIntake>(*controller_, *gate_);
+  intake_ = std::make_unique<controller::ProbeIntake>(*controller_);
   fanout_ = std::make_unique<probes::ObserverFanout>(
       std::vector<probes::ProbeObserver*>{metrics_.get(), intake_.get()});
   drains_ = std::make_unique<controller::DrainStore>(*client_, RealClock(),
@@ -135,17 +132,14 @@ int Daemon::Start() {
   prober_options.dns_min_ttl = config_.probes.dns_min_ttl;
   prober_options.dns_servers = config_.probes.dns_servers;
   prober_ = probes::Prober::Create(RealClock(), prober_random_, prober_options, fanout_.get());
-  controller_->SetOwnedTargetsCallback(
-      [gate = gate_.get(), prober = prober_.get()](controller::TargetSet owned) {
-        controller::ApplyOwnedTargets(std::move(owned), *gate, *prober);
-      });
+  intake_->FollowOwnership(*prober_);
   status_ = std::make_unique<status::LiveStatus>(*prober_, *controller_);
   status_->SetConfigLoaded(true);
   status_->SetRegistrationExtras([this](status::RegistrationView& view) {
     for (auto& [id, d] : drains_->Drained()) {
       view.drained[id] = status::DrainInfo{d.reason, d.by, d.at, d.until};
     }
-    view.fail_open_services = gate_->FailOpenServices();
+    view.fail_open_services = intake_->gate().FailOpenServices();
   });
   target_collector_ =
       std::make_shared<metrics::TargetCollector>(*status_, PerTargetMode(config_.metrics));
@@ -176,8 +170,8 @@ int Daemon::Start() {
   PushTargets(targets, config_);
   // Until the drains are known nothing is registered (the gate holds), so a
   // restart never re-registers a drained target even for a moment.
-  if (auto started =
-          drains_->Start([this](const std::set<std::string>& ids) { gate_->SetDrained(ids); });
+  if (auto started = drains_->Start(
+          [this](const std::set<std::string>& ids) { intake_->gate().SetDrained(ids); });
       !started.ok()) {
     spdlog::error("drain watch: {}", started.ToString());
     return config::kExitRuntimeFailure;

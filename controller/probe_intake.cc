@@ -4,6 +4,16 @@
 
 namespace registrar::controller {
 
+ProbeIntake::ProbeIntake(Controller& controller)
+    : controller_(controller), gate_([&controller](const probes::Target& t, bool registered) {
+        controller.SetHealthy(t, registered);
+      }) {}
+
+void ProbeIntake::FollowOwnership(probes::Prober& prober) {
+  controller_.SetOwnedTargetsCallback(
+      [this, &prober](TargetSet owned) { ApplyOwnedTargets(std::move(owned), gate_, prober); });
+}
+
 void ProbeIntake::OnResult(const probes::Target& target, const probes::ProbeResult& result,
                            Duration /*schedule_lag*/) {
   std::lock_guard lock(mu_);

@@ -1,12 +1,14 @@
 // Where probe verdicts enter registration: the prober's observer on the
 // registration side. A verdict of a target in the current target set goes to
-// the RegistrationGate (drains, fail-open; registration_gate.h), whose sink is
-// the controller; a verdict of a target just removed is dropped. A target
-// leaving the set is forgotten by the controller.
+// its RegistrationGate (drains, fail-open; registration_gate.h), whose sink is
+// the controller (Controller::SetHealthy); a verdict of a target just removed
+// is dropped. A target leaving the set is forgotten by the controller. The
+// other way, FollowOwnership() hands what the controller says this replica
+// owns to the gate and the prober (ApplyOwnedTargets).
 //
 // Thread-safety: the ProbeObserver methods run on the prober's thread;
-// SetTargets and Listed from any thread. Lock order: this object's lock, then
-// the gate's, then the controller's.
+// SetTargets, Listed and gate() from any thread. Lock order: this object's
+// lock, then the gate's, then the controller's.
 #pragma once
 
 #include <map>
@@ -23,9 +25,15 @@ namespace registrar::controller {
 
 class ProbeIntake final : public probes::ProbeObserver {
  public:
-  // Both must outlive this object.
-  ProbeIntake(Controller& controller, RegistrationGate& gate)
-      : controller_(controller), gate_(gate) {}
+  // `controller` must outlive this object.
+  explicit ProbeIntake(Controller& controller);
+
+  // The controller tells the gate and `prober` what this replica owns; call
+  // once, before Controller::Start. `prober` must outlive the controller's
+  // thread.
+  void FollowOwnership(probes::Prober& prober);
+  // Drains (SetDrained) and fail-open state (FailOpenServices) live here.
+  RegistrationGate& gate() { return gate_; }
 
   void OnResult(const probes::Target& target, const probes::ProbeResult& result,
                 Duration schedule_lag) override;
@@ -39,7 +47,7 @@ class ProbeIntake final : public probes::ProbeObserver {
 
  private:
   Controller& controller_;
-  RegistrationGate& gate_;
+  RegistrationGate gate_;
   mutable std::mutex mu_;
   std::set<std::string> listed_;  // Target::Id(); guarded by mu_
 };

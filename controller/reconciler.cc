@@ -30,9 +30,6 @@ constexpr Duration kHandoverPoll = std::chrono::milliseconds(100);
 constexpr size_t kKeysLogged = 10;
 // Values are quoted in logs up to about this length (common/utf8.h CutForLog).
 constexpr size_t kValueLogged = 160;
-// Target sets remembered while our newest digest is not yet in our view (a
-// bound for reloads that come faster than etcd hears of them).
-constexpr size_t kMaxPublishedSets = 8;
 
 std::string KeysForLog(const Plan& plan) {
   std::string out;
@@ -47,17 +44,6 @@ std::string KeysForLog(const Plan& plan) {
   }
   if (plan.size() > kKeysLogged) out += ", … (" + std::to_string(plan.size()) + " in all)";
   return out;
-}
-
-// A hash of the configured target ids and of the target sources (entries
-// marked false): what members publish, so that during a rollout that edits
-// the target list only members of the newest config own.
-std::string ConfigHash(const std::map<std::string, bool>& ids) {
-  uint64_t h = 0;
-  for (const auto& entry : ids) h = RendezvousWeight(std::to_string(h), entry.first);
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
 }
 
 }  // namespace
@@ -122,8 +108,6 @@ Controller::Impl::Impl(etcd::Client& client, Clock& clock, Random& random,
     });
   }
   for (auto& s : services) services_[s.service] = std::move(s);
-  config_hash_ = ConfigHash({});
-  RememberPublishedSetLocked(config_hash_, {});
   snapshot_.dry_run = options_.dry_run;
   snapshot_.member_id = cluster_.member_id;
 }
@@ -167,21 +151,7 @@ void Controller::Impl::RemoveTarget(const std::string& id) {
 
 void Controller::Impl::SetTargets(std::shared_ptr<const TargetSet> targets) {
   if (!targets) return;
-  // The digest members publish names the configured target set. Targets of
-  // a source (dnsSd, fileSd, httpSd) change without a config change and two
-  // replicas may briefly read different answers: the digest names the source
-  // instead, so replicas of one config keep agreeing on who owns, and those
-  // targets get plain rendezvous (an owner that depends on nothing but the id
-  // and the members), exact while the answers differ (ownership.h).
-  std::map<std::string, bool> ids;
-  for (const auto& t : *targets) {
-    if (t.dynamic) {
-      ids.try_emplace("source " + t.service + " " + t.source, false);
-    } else {
-      ids[t.Id()] = true;
-    }
-  }
-  const std::string hash = ConfigHash(ids);
+  std::string hash;  // of the target set, published in our member record
   {
     std::lock_guard lock(mu_);
     // Every target still listed keeps its entry (ownership, health, adoption):
@@ -199,34 +169,10 @@ void Controller::Impl::SetTargets(std::shared_ptr<const TargetSet> targets) {
       if (added) it->second.unowned_since = clock_.Now();
     }
     ++targets_version_;
-    config_hash_ = hash;
-    RememberPublishedSetLocked(hash, ids);
+    hash = digests_.Publish(*targets);
     MarkDirtyLocked(true);
   }
   if (membership_) membership_->SetValue(keeper_.Current().id, hash);
-}
-
-void Controller::Impl::RememberPublishedSetLocked(const std::string& hash,
-                                                  const std::map<std::string, bool>& ids) {
-  auto set = std::make_shared<std::vector<std::string>>();
-  for (const auto& [id, configured] : ids) {
-    if (configured) set->push_back(id);
-  }
-  // Bounded: reloads faster than etcd hears of them are forgotten first.
-  while (published_sets_.size() >= kMaxPublishedSets) {
-    auto victim = std::find_if(published_sets_.begin(), published_sets_.end(),
-                               [&](const auto& e) { return e.first != published_self_; });
-    if (victim == published_sets_.end()) break;
-    published_sets_.erase(victim);
-  }
-  published_sets_[hash] = std::move(set);
-}
-
-void Controller::Impl::PrunePublishedSetsLocked(const std::string& self_in_view) {
-  published_self_ = self_in_view;
-  // Settled (the view shows what we publish now): older sets cannot be needed.
-  if (self_in_view != config_hash_) return;
-  std::erase_if(published_sets_, [&](const auto& e) { return e.first != config_hash_; });
 }
 
 void Controller::Impl::SetOwnedTargetsCallback(std::function<void(TargetSet)> callback) {
@@ -349,7 +295,7 @@ bool Controller::Impl::FollowLease() {
     if (lease.id != 0)
       membership_->SetValue(lease.id, [&] {
         std::lock_guard lock(mu_);
-        return config_hash_;
+        return digests_.current();
       }());
     std::lock_guard lock(mu_);
     snapshot_.lease_id = lease.id;
@@ -469,7 +415,7 @@ std::function<void(TargetSet)> Controller::Impl::UpdateOwnershipLocked(const Mem
       const Member* newest = nullptr;
       for (const auto& m : view.members) {
         if (!newest || m.create_revision > newest->create_revision) newest = &m;
-        if (m.id == cluster_.member_id) PrunePublishedSetsLocked(m.config);
+        if (m.id == cluster_.member_id) digests_.SeenInView(m.config);
       }
       for (const auto& m : view.members) {
         if (newest && m.config == newest->config) eligible.push_back(m.id);
@@ -477,9 +423,9 @@ std::function<void(TargetSet)> Controller::Impl::UpdateOwnershipLocked(const Mem
       // Bounded loads only over the set behind the owners' digest, which
       // every owner then passes too (ownership.h); else pure rendezvous.
       if (newest) {
-        if (auto set = published_sets_.find(newest->config); set != published_sets_.end()) {
-          const std::vector<std::string> owners = AssignOwners(*set->second, eligible);
-          for (size_t i = 0; i < owners.size(); ++i) bounded[(*set->second)[i]] = owners[i];
+        if (auto set = digests_.SetBehind(newest->config)) {
+          const std::vector<std::string> owners = AssignOwners(*set, eligible);
+          for (size_t i = 0; i < owners.size(); ++i) bounded[(*set)[i]] = owners[i];
         }
       }
     }

@@ -36,6 +36,7 @@
 #include "controller/lease_keeper.h"
 #include "controller/membership.h"
 #include "controller/observed_state.h"
+#include "controller/published_digests.h"
 #include "controller/reconcile.h"
 
 namespace registrar::controller {
@@ -90,12 +91,6 @@ class Controller::Impl {
 
   void Wake(bool immediate);
   void MarkDirtyLocked(bool immediate);
-  // The target ids behind a config digest we published, for bounded loads.
-  void RememberPublishedSetLocked(const std::string& hash, const std::map<std::string, bool>& ids);
-  // Forgets sets no member can still be computing over once `self_in_view`
-  // (our digest as the view shows it) is the one we publish now.
-  void PrunePublishedSetsLocked(const std::string& self_in_view);
-
   // ---- controller thread ----
   void Run();
   bool WaitForWork();
@@ -173,11 +168,7 @@ class Controller::Impl {
   size_t targets_version_ = 0;                  // bumped when the set of targets changes
   std::map<std::string, ServiceRegistration> services_;
   uint64_t services_version_ = 0;  // bumped by SetServices
-  std::string config_hash_;
-  // Digest → the sorted configured target ids it was computed from: the one
-  // we publish now and any the view may still show for us (reload pending).
-  std::map<std::string, std::shared_ptr<const std::vector<std::string>>> published_sets_;
-  std::string published_self_;  // our digest as the last view showed it
+  PublishedDigests digests_;       // our digest and the target sets behind it
   std::function<void(TargetSet)> on_owned_;
   std::map<std::string, std::pair<std::string, std::string>> rejected_;  // key → value, why
   bool dirty_ = false;
