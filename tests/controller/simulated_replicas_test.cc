@@ -76,11 +76,14 @@ class SimulatedReplicasTest : public SimulatedControllerTest {
     SimulatedControllerTest::TearDown();
   }
 
+  // Replica "a" draws from the fixture's Random, "b" from its own (a Random
+  // is one controller's).
   std::unique_ptr<Controller> Replica(etcd::Client& client, const std::string& id) {
     RegistrationOptions options = options_;
     options.cluster.member_id = id;
     options.cluster.session_ttl = seconds(2);
-    auto c = NewTestController(client, clock_, random_, options, {}, nullptr);
+    auto c = NewTestController(client, clock_, id == "a" ? random_ : random_b_, options, {},
+                               nullptr);
     c->SetTargets(targets_);
     for (const auto& t : *targets_) c->SetHealthy(t, true);
     return c;
@@ -98,6 +101,7 @@ class SimulatedReplicasTest : public SimulatedControllerTest {
     for (int i = 0; i < 12; ++i) set->push_back(MakeTarget("web", 8000 + i));
     return set;
   }();
+  SystemRandom random_b_{2};
   std::unique_ptr<Controller> b_;
 };
 
