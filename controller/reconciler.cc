@@ -125,54 +125,73 @@ void Controller::Impl::SetServices(std::vector<ServiceRegistration> services) {
 
 void Controller::Impl::SetHealth(const probes::Target& target, probes::Health health) {
   std::lock_guard lock(mu_);
-  auto [it, added] = targets_.try_emplace(target.Id());
-  TargetEntry& entry = it->second;
-  if (added) {
-    ++targets_version_;
-    entry.unowned_since = clock_.Now();
-  }
-  const bool healthy = health == probes::Health::kHealthy;
-  if (healthy && (added || entry.health != probes::Health::kHealthy)) {
-    entry.registered_at = clock_.WallNow();
-  }
-  if (!added && entry.health == health && entry.target == target) return;
-  entry.target = target;
-  entry.health = health;
+  inbox_.push_back({.kind = TableChange::Kind::kHealth,
+                    .target = target,
+                    .health = health,
+                    .now = clock_.Now(),
+                    .wall_now = clock_.WallNow()});
   MarkDirtyLocked(false);
 }
 
 void Controller::Impl::RemoveTarget(const std::string& id) {
   std::lock_guard lock(mu_);
-  if (targets_.erase(id) > 0) {
-    ++targets_version_;
-    MarkDirtyLocked(false);
-  }
+  inbox_.push_back({.kind = TableChange::Kind::kRemove, .id = id});
+  MarkDirtyLocked(false);
 }
 
 void Controller::Impl::SetTargets(std::shared_ptr<const TargetSet> targets) {
   if (!targets) return;
-  std::string hash;  // of the target set, published in our member record
+  std::string hash;  // of the target set, published in our member record now
   {
     std::lock_guard lock(mu_);
-    // Every target still listed keeps its entry (ownership, health, adoption):
-    // source targets are not in `ids`, so look them up by their own id.
-    std::set<std::string> listed;
-    for (const auto& t : *targets) listed.insert(t.Id());
-    for (auto it = targets_.begin(); it != targets_.end();) {
-      it = listed.contains(it->first) ? std::next(it) : targets_.erase(it);
-    }
-    for (const auto& t : *targets) {
-      auto [it, added] = targets_.try_emplace(t.Id());
-      it->second.target = t;
-      // Not ours until the next ownership pass, and not for a lease TTL yet:
-      // a key of ours for it is left alone meanwhile, never "released".
-      if (added) it->second.unowned_since = clock_.Now();
-    }
-    ++targets_version_;
+    inbox_.push_back({.kind = TableChange::Kind::kSet, .targets = targets, .now = clock_.Now()});
     hash = digests_.Publish(*targets);
     MarkDirtyLocked(true);
   }
   if (membership_) membership_->SetValue(keeper_.Current().id, hash);
+}
+
+void Controller::Impl::ApplyInboxLocked() {
+  std::vector<TableChange> changes;
+  changes.swap(inbox_);
+  for (TableChange& c : changes) {
+    switch (c.kind) {
+      case TableChange::Kind::kHealth: {
+        auto [it, added] = targets_.try_emplace(c.target.Id());
+        TargetEntry& entry = it->second;
+        if (added) {
+          ++targets_version_;
+          entry.unowned_since = c.now;
+        }
+        if (c.health == probes::Health::kHealthy &&
+            (added || entry.health != probes::Health::kHealthy)) {
+          entry.registered_at = c.wall_now;
+        }
+        entry.target = std::move(c.target);
+        entry.health = c.health;
+        break;
+      }
+      case TableChange::Kind::kRemove:
+        if (targets_.erase(c.id) > 0) ++targets_version_;
+        break;
+      case TableChange::Kind::kSet: {
+        // Every target still listed keeps its entry (ownership, health,
+        // adoption); a new one is not ours until the next ownership pass, and
+        // not for a lease TTL yet: a key of ours for it is left alone
+        // meanwhile, never "released".
+        std::set<std::string> listed;
+        for (const auto& t : *c.targets) listed.insert(t.Id());
+        std::erase_if(targets_, [&](const auto& e) { return !listed.contains(e.first); });
+        for (const auto& t : *c.targets) {
+          auto [it, added] = targets_.try_emplace(t.Id());
+          it->second.target = t;
+          if (added) it->second.unowned_since = c.now;
+        }
+        ++targets_version_;
+        break;
+      }
+    }
+  }
 }
 
 void Controller::Impl::SetOwnedTargetsCallback(std::function<void(TargetSet)> callback) {
@@ -253,6 +272,9 @@ void Controller::Impl::Run() {
 bool Controller::Impl::WaitForWork() {
   std::unique_lock lock(mu_);
   while (!stop_) {
+    // Every wake-up takes in what was posted, also while backing off: the
+    // inbox stays as short as the changes between two wake-ups.
+    ApplyInboxLocked();
     const MonoTime now = clock_.Now();
     MonoTime wake = now + kControllerMaxSleep;
     if (now < retry_at_) {
@@ -313,6 +335,10 @@ bool Controller::Impl::FollowLease() {
 }
 
 void Controller::Impl::Step() {
+  {
+    std::lock_guard lock(mu_);
+    ApplyInboxLocked();
+  }
   if (!FollowLease()) return;
   bool relist;
   bool tick;

@@ -4,9 +4,11 @@
 // (LeaseKeeper, its own thread), the member session and the membership view
 // (Membership: its own keeper and watch thread), the observed keys
 // (ObservedState: its watch thread). This object owns them and runs the one
-// remaining job on its thread: compute the desired keys of the targets this
-// replica owns, diff them with the observed keys, and write the difference as
-// fenced Txns (txn_writer.h); then publish the status snapshot.
+// remaining job on its thread: take in the target changes other threads
+// posted (the target table is this thread's alone), decide the keys of the
+// targets this replica owns against the observed keys (decide.h), and write
+// the difference as fenced Txns (txn_writer.h); then publish the status
+// snapshot.
 //
 // Ownership of a target is rendezvous hashing over the live members that run
 // the newest config (see ownership.h, docs in deploy/README.md), with bounded
@@ -89,6 +91,21 @@ class Controller::Impl {
     uint64_t keys_version = ~uint64_t{0};
   };
 
+  // A change to the target table posted by another thread (SetHealth,
+  // RemoveTarget, SetTargets); the controller thread applies them in order
+  // whenever it wakes, so it alone reads and writes the table.
+  struct TableChange {
+    enum class Kind { kHealth, kRemove, kSet };
+    Kind kind = Kind::kHealth;
+    probes::Target target;                             // kHealth
+    probes::Health health = probes::Health::kUnknown;  // kHealth
+    std::string id;                                    // kRemove
+    std::shared_ptr<const TargetSet> targets;          // kSet
+    MonoTime now{};                                    // when it was posted
+    WallTime wall_now{};
+  };
+  void ApplyInboxLocked();  // controller thread, mu_ held
+
   void Wake(bool immediate);
   void MarkDirtyLocked(bool immediate);
   // ---- controller thread ----
@@ -148,6 +165,9 @@ class Controller::Impl {
   ObservedState observed_;
 
   // Owned by the controller thread.
+  // The target table, by Target::Id(); changed only by ApplyInbox.
+  std::map<std::string, TargetEntry> targets_;
+  size_t targets_version_ = 0;  // bumped when the set of targets changes
   Backoff backoff_;
   int64_t lease_id_ = 0;
   uint64_t lease_generation_ = 0;
@@ -164,8 +184,7 @@ class Controller::Impl {
   // Guarded by mu_.
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::map<std::string, TargetEntry> targets_;  // by Target::Id()
-  size_t targets_version_ = 0;                  // bumped when the set of targets changes
+  std::vector<TableChange> inbox_;
   std::map<std::string, ServiceRegistration> services_;
   uint64_t services_version_ = 0;  // bumped by SetServices
   PublishedDigests digests_;       // our digest and the target sets behind it
