@@ -313,12 +313,23 @@ TEST_F(GrpcTest, RunningOutOfDescriptorsIsALocalErrorNotATargetFailure) {
     return true;
   }));
   std::vector<int> hog;
-  for (;;) {  // take every free descriptor below the limit
-    int fd = dup(0);
-    if (fd < 0) break;
-    hog.push_back(fd);
-  }
-  bool hit = WaitFor([&] { return observer_.LocalErrors("emfile") >= 10; }, 20s);
+  // Take every free descriptor below the limit, and again at each poll: a
+  // probe that ends frees its descriptors, and on a slow machine the next
+  // probe would otherwise find them free and never meet EMFILE.
+  auto take_free_descriptors = [&] {
+    for (;;) {
+      int fd = dup(0);
+      if (fd < 0) break;
+      hog.push_back(fd);
+    }
+  };
+  take_free_descriptors();
+  bool hit = WaitFor(
+      [&] {
+        take_free_descriptors();
+        return observer_.LocalErrors("emfile") >= 10;
+      },
+      20s);
   for (int fd : hog) close(fd);
   ASSERT_TRUE(hit) << "local errors: " << observer_.LocalErrors()
                    << "; a failure: " << FirstFailure(observer_, many);
