@@ -67,6 +67,15 @@ class RefusingClient final : public etcd::Client {
 
 class SimulatedReplicasTest : public SimulatedControllerTest {
  protected:
+  // Sessions end well before registrations (2 s vs 4 s), as the defaults
+  // have it (5 s vs 10 s): a survivor sees a member leave while its keys are
+  // still there to adopt. (With both at 2 s the keys can expire first, and
+  // here no prober judges the targets again.)
+  void SetUp() override {
+    SimulatedControllerTest::SetUp();
+    options_.lease_ttl = seconds(4);
+  }
+
   // Both stop without a hand-over: it would wait for adoptions in simulated
   // time that nobody advances any more.
   void TearDown() override {
