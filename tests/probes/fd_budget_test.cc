@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tests/probes/prober_fixture.h"
+#include "tests/support/descriptor_hog.h"
 #include "tests/support/wait.h"
 
 namespace registrar::probes {
@@ -110,13 +111,13 @@ class FdBudgetTest : public ProberTest {
   }
   void TearDown() override {
     if (prober_) prober_->Stop();
-    for (int fd : hog_) close(fd);
+    hog_.Release();
     setrlimit(RLIMIT_NOFILE, &saved_);
   }
 
   static constexpr rlim_t kLimit = 512;
   rlimit saved_{};
-  std::vector<int> hog_;  // descriptors taken to starve the prober
+  testing::DescriptorHog hog_;  // descriptors taken to starve the prober
 };
 
 // 1200 healthy targets, a 512-descriptor limit: every probe succeeds.
@@ -161,25 +162,17 @@ TEST_P(FdBudgetTest, RunningOutOfDescriptorsIsALocalErrorNotATargetFailure) {
   // Take every free descriptor (bounded by the limit), and again at each
   // poll: a probe that ends frees its socket, and on a slow machine the next
   // probe would otherwise find it free and never meet EMFILE.
-  auto take_free_descriptors = [&] {
-    for (;;) {
-      int fd = dup(0);
-      if (fd < 0) break;
-      hog_.push_back(fd);
-    }
-  };
-  take_free_descriptors();
+  hog_.TakeFree();
   ASSERT_TRUE(testing::WaitFor(
       [&] {
-        take_free_descriptors();
+        hog_.TakeFree();
         return observer_.LocalErrors("emfile") >= 20;
       },
       std::chrono::seconds(30)))
       << observer_.LocalErrors("emfile") << " EMFILE errors";
   size_t before = 0;
   for (const auto& t : targets) before += observer_.ResultCount(t.Id());
-  for (int fd : hog_) close(fd);
-  hog_.clear();
+  hog_.Release();
   EXPECT_TRUE(testing::WaitFor(
       [&] {
         size_t after = 0;

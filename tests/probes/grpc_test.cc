@@ -16,6 +16,7 @@
 
 #include "tests/probes/hostile_fixture.h"
 #include "tests/probes/test_certs.h"
+#include "tests/support/descriptor_hog.h"
 #include "tests/support/ports.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -312,25 +313,18 @@ TEST_F(GrpcTest, RunningOutOfDescriptorsIsALocalErrorNotATargetFailure) {
     }
     return true;
   }));
-  std::vector<int> hog;
   // Take every free descriptor below the limit, and again at each poll: a
   // probe that ends frees its descriptors, and on a slow machine the next
   // probe would otherwise find them free and never meet EMFILE.
-  auto take_free_descriptors = [&] {
-    for (;;) {
-      int fd = dup(0);
-      if (fd < 0) break;
-      hog.push_back(fd);
-    }
-  };
-  take_free_descriptors();
+  registrar::testing::DescriptorHog hog;
+  hog.TakeFree();
   bool hit = WaitFor(
       [&] {
-        take_free_descriptors();
+        hog.TakeFree();
         return observer_.LocalErrors("emfile") >= 10;
       },
       20s);
-  for (int fd : hog) close(fd);
+  hog.Release();
   ASSERT_TRUE(hit) << "local errors: " << observer_.LocalErrors()
                    << "; a failure: " << FirstFailure(observer_, many);
   size_t before = 0;
