@@ -57,9 +57,7 @@ class Daemon {
  private:
   int Start();
   void Reload(const char* why);
-  // `config` gives the services' fail-open thresholds.
-  void PushTargets(const std::shared_ptr<const controller::TargetSet>& targets,
-                   const config::Config& config);
+  void PushTargets(const std::shared_ptr<const controller::TargetSet>& targets);
   void Shutdown();
   // The config's targets and what its sources list now.
   std::shared_ptr<const controller::TargetSet> AllTargets(const config::Config& config) const;
@@ -139,7 +137,6 @@ int Daemon::Start() {
     for (auto& [id, d] : drains_->Drained()) {
       view.drained[id] = status::DrainInfo{d.reason, d.by, d.at, d.until};
     }
-    view.fail_open_services = intake_->gate().FailOpenServices();
   });
   target_collector_ =
       std::make_shared<metrics::TargetCollector>(*status_, PerTargetMode(config_.metrics));
@@ -148,7 +145,7 @@ int Daemon::Start() {
   collectables.push_back(target_collector_);
   collectables.push_back(std::make_shared<metrics::SourceCollector>(*status_));
 
-  drain_api_ = std::make_unique<DrainApi>(*drains_, *intake_);
+  drain_api_ = std::make_unique<DrainApi>(*drains_, *controller_);
   status_->SetProcess({.version = absl::StrCat(version_.version, " (", version_.revision, ")"),
                        .config_file = config_.source_path});
   absl::StatusOr<admin::WebConfig> web = admin::LoadWebConfig(config_.server.web_config_file);
@@ -167,11 +164,12 @@ int Daemon::Start() {
   }
   admin_ = std::move(*admin);
 
-  PushTargets(targets, config_);
-  // Until the drains are known nothing is registered (the gate holds), so a
-  // restart never re-registers a drained target even for a moment.
+  PushTargets(targets);
+  // Until the drains are known nothing is registered, so a restart never
+  // re-registers a drained target even for a moment.
+  controller_->AwaitDrains();
   if (auto started = drains_->Start(
-          [this](const std::set<std::string>& ids) { intake_->gate().SetDrained(ids); });
+          [this](const std::set<std::string>& ids) { controller_->SetDrained(ids); });
       !started.ok()) {
     spdlog::error("drain watch: {}", started.ToString());
     return config::kExitRuntimeFailure;
@@ -216,7 +214,7 @@ void Daemon::Reload(const char* why) {
   controller_->SetServices(Registrations(next));
   sources_->SetSpecs(next.SourceSpecs());
   sources_changed_.store(false);
-  PushTargets(AllTargets(next), next);
+  PushTargets(AllTargets(next));
   watcher_->SetFiles(next.WatchedFiles());
   target_collector_->SetMode(PerTargetMode(next.metrics));
   // Settings that need a restart stay as they were.
@@ -232,13 +230,11 @@ std::shared_ptr<const controller::TargetSet> Daemon::AllTargets(
       config::TargetsWithSources(config, sources_->Endpoints()));
 }
 
-void Daemon::PushTargets(const std::shared_ptr<const controller::TargetSet>& targets,
-                         const config::Config& config) {
+void Daemon::PushTargets(const std::shared_ptr<const controller::TargetSet>& targets) {
   metrics_->SetTargets(*targets);
-  // The intake first: from here on a late transition of a removed target is
-  // dropped, and the controller forgets it (its key goes).
-  intake_->SetTargets(*targets, FailOpenThresholds(config));
-  // The controller computes what this replica owns and hands that to the prober.
+  // The controller forgets targets not in the set (their keys go; a late
+  // transition of one is dropped), computes what this replica owns and
+  // hands that to the prober.
   controller_->SetTargets(targets);
 }
 
@@ -272,7 +268,7 @@ int Daemon::Run() {
       Reload("file changed");
       heap_trimmer_.AfterBurst();
     } else if (sources_changed_.exchange(false)) {
-      PushTargets(AllTargets(config_), config_);
+      PushTargets(AllTargets(config_));
     } else {
       heap_trimmer_.Tick();
     }

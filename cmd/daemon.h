@@ -2,9 +2,10 @@
 //
 // Builds the modules from a validated Config and wires them (cmd/wiring.h):
 // the prober's results and transitions go to the metrics and to the
-// RegistrationGate, which tells the controller what to register; the
-// controller hands the prober the targets this replica owns; the admin server
-// reads the prober and the controller through a StatusProvider. Runs until
+// controller's target table (ProbeIntake), drains from the DrainStore too;
+// the controller judges what to register and hands the prober the targets
+// this replica owns; the admin server reads the prober and the controller
+// through status::LiveStatus. Runs until
 // SIGTERM/SIGINT (stop probing, hand the keys over to other members or revoke
 // the lease, exit 0); SIGHUP or a change of the config file on disk reloads
 // the config: an invalid one is logged and counted, and the old one stays in

@@ -4,27 +4,22 @@ namespace registrar {
 
 std::vector<controller::ServiceRegistration> Registrations(const config::Config& config) {
   std::vector<controller::ServiceRegistration> out;
-  for (const auto& s : config.services) out.push_back(s.registration);
+  for (const auto& s : config.services) {
+    out.push_back(s.registration);
+    out.back().fail_open_below_percent = s.fail_open_below_percent;
+  }
   return out;
 }
 
 absl::Status DrainApi::Drain(const std::string& target_id, const std::string& reason,
                              std::optional<Duration> duration, const std::string& who) {
-  if (!intake_.Listed(target_id)) return absl::NotFoundError("no target " + target_id);
+  if (!controller_.Listed(target_id)) return absl::NotFoundError("no target " + target_id);
   return store_.Drain(target_id, reason, duration.value_or(Duration::zero()), who);
 }
 
 absl::Status DrainApi::Undrain(const std::string& target_id, const std::string& /*who*/) {
   absl::Status s = store_.Undrain(target_id);
   return s.code() == absl::StatusCode::kNotFound ? absl::OkStatus() : s;
-}
-
-std::map<std::string, int> FailOpenThresholds(const config::Config& config) {
-  std::map<std::string, int> out;
-  for (const auto& s : config.services) {
-    if (s.fail_open_below_percent) out[s.registration.service] = *s.fail_open_below_percent;
-  }
-  return out;
 }
 
 etcd::ClientOptions EtcdClientOptions(const config::EtcdConfig& c,

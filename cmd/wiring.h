@@ -10,7 +10,6 @@
 #include "config/config.h"
 #include "controller/controller.h"
 #include "controller/drain_store.h"
-#include "controller/probe_intake.h"
 #include "etcd/client.h"
 
 namespace registrar {
@@ -20,21 +19,19 @@ namespace registrar {
 // drained is OK.
 class DrainApi final : public admin::DrainControl {
  public:
-  DrainApi(controller::DrainStore& store, const controller::ProbeIntake& intake)
-      : store_(store), intake_(intake) {}
+  DrainApi(controller::DrainStore& store, const controller::Controller& controller)
+      : store_(store), controller_(controller) {}
   absl::Status Drain(const std::string& target_id, const std::string& reason,
                      std::optional<Duration> duration, const std::string& who) override;
   absl::Status Undrain(const std::string& target_id, const std::string& who) override;
 
  private:
   controller::DrainStore& store_;
-  const controller::ProbeIntake& intake_;
+  const controller::Controller& controller_;
 };
 
 // The per-service registration settings of a config.
 std::vector<controller::ServiceRegistration> Registrations(const config::Config& config);
-// Service → failOpen.belowHealthyPercent, for services that set it.
-std::map<std::string, int> FailOpenThresholds(const config::Config& config);
 // The etcd client settings of a config.
 etcd::ClientOptions EtcdClientOptions(const config::EtcdConfig& c,
                                       etcd::RequestObserver* observer = nullptr);

@@ -80,11 +80,20 @@ void Controller::SetServices(std::vector<ServiceRegistration> services) {
   impl_->SetServices(std::move(services));
 }
 void Controller::SetHealthy(const probes::Target& target, bool healthy) {
-  impl_->SetHealth(target, healthy ? probes::Health::kHealthy : probes::Health::kUnhealthy);
+  impl_->SetHealth(target, healthy ? probes::Health::kHealthy : probes::Health::kUnhealthy, false);
 }
 void Controller::OnHealth(const probes::Target& target, probes::Health health) {
-  impl_->SetHealth(target, health);
+  impl_->SetHealth(target, health, false);
 }
+void Controller::OnResult(const std::string& target_id, bool ok) { impl_->OnResult(target_id, ok); }
+void Controller::OfferHealth(const probes::Target& target, probes::Health health) {
+  impl_->SetHealth(target, health, true);
+}
+void Controller::AwaitDrains() { impl_->AwaitDrains(); }
+void Controller::SetDrained(std::set<std::string> drained_ids) {
+  impl_->SetDrained(std::move(drained_ids));
+}
+bool Controller::Listed(const std::string& target_id) const { return impl_->Listed(target_id); }
 void Controller::RemoveTarget(const std::string& target_id) { impl_->RemoveTarget(target_id); }
 void Controller::SetTargets(std::shared_ptr<const TargetSet> targets) {
   impl_->SetTargets(std::move(targets));

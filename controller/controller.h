@@ -22,11 +22,12 @@
 // other members live: then it hands the keys over first (see Stop). Dry run:
 // no lease, no writes; the plan is logged and shown in Snapshot().
 //
-// Thread-safety: every public method is thread-safe. SetHealthy / OnHealth /
-// RemoveTarget only record and wake the controller thread, so they may be
-// called from the prober's thread (the daemon calls SetHealthy from the
-// RegistrationGate's sink, inside the prober's observer). The observer is
-// called on several threads, see ControllerObserver.
+// Thread-safety: every public method is thread-safe. OnHealth / OnResult /
+// RemoveTarget / SetTargets / SetDrained only record and wake the controller
+// thread, so they may be called from the prober's thread (ProbeIntake calls
+// them from the prober's observer). The target table is the controller
+// thread's alone. The observer is called on several threads, see
+// ControllerObserver.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +35,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -155,6 +157,7 @@ struct ControllerSnapshot {
   std::vector<MemberSnapshot> members;                 // by id
   std::map<std::string, std::string> owner_by_target;  // Target::Id() → member id
   std::map<std::string, std::string> rejected_keys;    // key → why etcd refused it
+  std::vector<std::string> fail_open_services;         // keeping registrations (judge.h)
   size_t fenced_writes = 0;
 };
 
@@ -177,11 +180,29 @@ class Controller {
 
   // Replaces the per-service settings (config reload); keys follow.
   void SetServices(std::vector<ServiceRegistration> services);
-  // Records whether `target` is healthy; a healthy target gets a key. Cheap.
-  void SetHealthy(const probes::Target& target, bool healthy);
-  // The same, from a probe health (only kHealthy registers; kUnknown keeps
-  // an adopted key until the probes decide).
+  // Our probes' verdict of `target` (a transition). Whether it gets a key is
+  // judged with drains and fail-open (judge.h): kHealthy registers unless
+  // drained, kUnhealthy unregisters unless its service is in fail-open. A
+  // verdict of a target outside the target set, or owned by another member,
+  // is dropped. Cheap: records and wakes the controller thread.
   void OnHealth(const probes::Target& target, probes::Health health);
+  void SetHealthy(const probes::Target& target, bool healthy);  // the same, as a bool
+  // The latest probe result of a target (its service's fail-open share).
+  // Cheap: recorded, taken in at the controller's next wake.
+  void OnResult(const std::string& target_id, bool ok);
+  // The prober's health now of a target this replica owns, taken only while
+  // the target has no verdict since it became ours (it came back before the
+  // prober dropped it: no transition will come). See ApplyOwnedTargets.
+  void OfferHealth(const probes::Target& target, probes::Health health);
+  // Nothing is registered until the first SetDrained (call before Start):
+  // until the drains are known, a drained target must not get a key even
+  // briefly. Without it the controller starts with no drains.
+  void AwaitDrains();
+  // The full set of drained target ids: they lose their keys at once and get
+  // none until undrained (and healthy).
+  void SetDrained(std::set<std::string> drained_ids);
+  // Whether `target_id` is in the target set last given (SetTargets).
+  bool Listed(const std::string& target_id) const;
   // Forgets a target (no longer configured): its key goes.
   void RemoveTarget(const std::string& target_id);
   // The configured targets (config load and reload). Targets missing from

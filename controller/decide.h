@@ -5,7 +5,7 @@
 //
 // One row per known target (configured or from a source), as the controller
 // thread sees it at one instant: whether this replica owns it, our probes'
-// verdict (already passed through drains and fail-open, registration_gate.h),
+// verdict (already passed through drains and fail-open, judge.h),
 // its keys rendered in every layout, and since when it is not ours.
 //
 // The rules, in one place:

@@ -1,24 +1,15 @@
 // Where probe verdicts enter registration: the prober's observer on the
-// registration side. A verdict of a target in the current target set goes to
-// its RegistrationGate (drains, fail-open; registration_gate.h), whose sink is
-// the controller (Controller::SetHealthy); a verdict of a target just removed
-// is dropped. A target leaving the set is forgotten by the controller. The
-// other way, FollowOwnership() hands what the controller says this replica
-// owns to the gate and the prober (ApplyOwnedTargets).
+// registration side. Results and transitions go to the controller's target
+// table as they are (Controller::OnResult / OnHealth); the controller judges
+// them with drains and fail-open (judge.h) on its own thread. The other way,
+// FollowOwnership() hands what the controller says this replica owns to the
+// prober (ApplyOwnedTargets).
 //
 // Thread-safety: the ProbeObserver methods run on the prober's thread;
-// SetTargets, Listed and gate() from any thread. Lock order: this object's
-// lock, then the gate's, then the controller's.
+// FollowOwnership before Controller::Start.
 #pragma once
 
-#include <map>
-#include <mutex>
-#include <set>
-#include <string>
-#include <vector>
-
 #include "controller/controller.h"
-#include "controller/registration_gate.h"
 #include "probes/prober.h"
 
 namespace registrar::controller {
@@ -26,30 +17,25 @@ namespace registrar::controller {
 class ProbeIntake final : public probes::ProbeObserver {
  public:
   // `controller` must outlive this object.
-  explicit ProbeIntake(Controller& controller);
+  explicit ProbeIntake(Controller& controller) : controller_(controller) {}
 
-  // The controller tells the gate and `prober` what this replica owns; call
-  // once, before Controller::Start. `prober` must outlive the controller's
-  // thread.
+  // The controller tells `prober` what this replica owns; call once, before
+  // Controller::Start. `prober` must outlive the controller's thread.
   void FollowOwnership(probes::Prober& prober);
-  // Drains (SetDrained) and fail-open state (FailOpenServices) live here.
-  RegistrationGate& gate() { return gate_; }
 
   void OnResult(const probes::Target& target, const probes::ProbeResult& result,
                 Duration schedule_lag) override;
   void OnTransition(const probes::Target& target, const probes::Transition& transition) override;
 
-  // Replaces the target set (and the services' fail-open thresholds, percent).
-  void SetTargets(const std::vector<probes::Target>& targets,
-                  const std::map<std::string, int>& fail_open_below_percent);
-  // Whether `target_id` is in the target set now.
-  bool Listed(const std::string& target_id) const;
-
  private:
   Controller& controller_;
-  RegistrationGate gate_;
-  mutable std::mutex mu_;
-  std::set<std::string> listed_;  // Target::Id(); guarded by mu_
 };
+
+// The controller's owned set handed to the prober (on the controller's
+// thread). A target that came back before the prober dropped it keeps its
+// session and gets no new transition, so the controller is offered the
+// health the prober has of every owned target (taken only where the
+// controller has no verdict since the target became ours).
+void ApplyOwnedTargets(TargetSet owned, Controller& controller, probes::Prober& prober);
 
 }  // namespace registrar::controller

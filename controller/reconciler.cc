@@ -123,14 +123,34 @@ void Controller::Impl::SetServices(std::vector<ServiceRegistration> services) {
   MarkDirtyLocked(true);
 }
 
-void Controller::Impl::SetHealth(const probes::Target& target, probes::Health health) {
+void Controller::Impl::SetHealth(const probes::Target& target, probes::Health health, bool offer) {
   std::lock_guard lock(mu_);
   inbox_.push_back({.kind = TableChange::Kind::kHealth,
                     .target = target,
                     .health = health,
-                    .now = clock_.Now(),
-                    .wall_now = clock_.WallNow()});
+                    .offer = offer,
+                    .now = clock_.Now()});
   MarkDirtyLocked(false);
+}
+
+void Controller::Impl::OnResult(const std::string& id, bool ok) {
+  // No wake: a result changes a fail-open share only, and the transitions it
+  // causes wake the controller (which takes every result before them in).
+  std::lock_guard lock(mu_);
+  results_.insert_or_assign(id, ok);
+}
+
+void Controller::Impl::SetDrained(std::set<std::string> ids) {
+  std::lock_guard lock(mu_);
+  inbox_.push_back({.kind = TableChange::Kind::kDrained,
+                    .drained = std::make_shared<const std::set<std::string>>(std::move(ids))});
+  MarkDirtyLocked(true);
+}
+
+bool Controller::Impl::Listed(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto set = digests_.SetBehind(digests_.current());
+  return set && std::binary_search(set->begin(), set->end(), id);
 }
 
 void Controller::Impl::RemoveTarget(const std::string& id) {
@@ -152,25 +172,25 @@ void Controller::Impl::SetTargets(std::shared_ptr<const TargetSet> targets) {
 }
 
 void Controller::Impl::ApplyInboxLocked() {
+  // Results first: they were all posted before the transitions they caused.
+  bool shares_changed = false;
+  for (const auto& [id, ok] : results_) {
+    auto it = targets_.find(id);
+    if (it == targets_.end() || (!it->second.owned && !it->second.owner.empty())) continue;
+    const int result = ok ? 1 : 0;
+    if (it->second.last_result == result) continue;
+    it->second.last_result = result;
+    shares_changed = true;
+  }
+  results_.clear();
+  if (shares_changed) MarkDirtyLocked(false);
   std::vector<TableChange> changes;
   changes.swap(inbox_);
   for (TableChange& c : changes) {
     switch (c.kind) {
-      case TableChange::Kind::kHealth: {
-        auto [it, added] = targets_.try_emplace(c.target.Id());
-        TargetEntry& entry = it->second;
-        if (added) {
-          ++targets_version_;
-          entry.unowned_since = c.now;
-        }
-        if (c.health == probes::Health::kHealthy &&
-            (added || entry.health != probes::Health::kHealthy)) {
-          entry.registered_at = c.wall_now;
-        }
-        entry.target = std::move(c.target);
-        entry.health = c.health;
+      case TableChange::Kind::kHealth:
+        ApplyHealth(c);
         break;
-      }
       case TableChange::Kind::kRemove:
         if (targets_.erase(c.id) > 0) ++targets_version_;
         break;
@@ -188,10 +208,75 @@ void Controller::Impl::ApplyInboxLocked() {
           if (added) it->second.unowned_since = c.now;
         }
         ++targets_version_;
+        target_set_given_ = true;
         break;
       }
+      case TableChange::Kind::kDrained:
+        drained_ = *c.drained;
+        drains_known_ = true;
+        break;
     }
   }
+}
+
+// A verdict of our probes. Dropped for a target outside the target set (a
+// late transition of one just removed) and for one another member owns.
+void Controller::Impl::ApplyHealth(TableChange& c) {
+  auto it = targets_.find(c.target.Id());
+  if (it == targets_.end()) {
+    if (target_set_given_) return;
+    it = targets_.try_emplace(c.target.Id()).first;  // no set given: the verdicts make it
+    it->second.target = c.target;
+    it->second.unowned_since = c.now;
+    ++targets_version_;
+  }
+  TargetEntry& entry = it->second;
+  if (!entry.owned && !entry.owner.empty()) return;
+  if (c.offer && entry.probe != probes::Health::kUnknown) return;
+  entry.probe = c.health;
+}
+
+void Controller::Impl::JudgeLocked() {
+  std::vector<JudgeRow> rows;
+  rows.reserve(targets_.size());
+  std::map<std::string, int> below_percent;
+  for (const auto& [name, s] : services_) {
+    if (s.fail_open_below_percent) below_percent[name] = *s.fail_open_below_percent;
+  }
+  for (const auto& [id, e] : targets_) {
+    rows.push_back({.service = &e.target.service,
+                    .owned = e.owned,
+                    .probe = e.probe,
+                    .last_result = e.last_result,
+                    .drained = drained_.contains(id),
+                    .registered = e.health});
+  }
+  Judgement j = Judge(rows, below_percent, drains_known_);
+  const WallTime wall_now = clock_.WallNow();
+  size_t i = 0;
+  for (auto& [id, e] : targets_) {
+    const probes::Health verdict = j.registered[i++];
+    if (verdict == probes::Health::kHealthy && e.health != probes::Health::kHealthy) {
+      e.registered_at = wall_now;  // first registration since it turned healthy
+    }
+    e.health = verdict;
+  }
+  for (const auto& [service, s] : j.fail_open) {
+    if (fail_open_.contains(service)) continue;
+    spdlog::warn(
+        "fail-open: service {}: only {} of {} targets passed their last probe (below {}%); "
+        "keeping its registrations until the share recovers",
+        service, s.passed, s.with_result, s.below_percent);
+  }
+  for (const auto& [service, s] : fail_open_) {
+    if (!j.fail_open.contains(service)) {
+      spdlog::info("fail-open: service {}: enough targets pass again; judging health normally",
+                   service);
+    }
+  }
+  fail_open_ = std::move(j.fail_open);
+  snapshot_.fail_open_services.clear();
+  for (const auto& [service, s] : fail_open_) snapshot_.fail_open_services.push_back(service);
 }
 
 void Controller::Impl::SetOwnedTargetsCallback(std::function<void(TargetSet)> callback) {
@@ -460,16 +545,19 @@ std::function<void(TargetSet)> Controller::Impl::UpdateOwnershipLocked(const Mem
     std::map<std::string, size_t> owned_by;
     for (auto& [id, entry] : targets_) {
       auto b = bounded.find(id);
+      const bool first_owner = entry.owner.empty();
       entry.owner = b != bounded.end() ? b->second : OwnerOf(id, eligible);
       const bool mine = view.joined && entry.owner == cluster_.member_id;
       ++owned_by[entry.owner];
+      if (!mine && (entry.owned || first_owner)) {
+        // Judged afresh if it comes back: what we knew of it is stale then.
+        entry.probe = entry.health = probes::Health::kUnknown;
+        entry.last_result = -1;
+      }
       if (mine != entry.owned) {
         changed = true;
         entry.owned = mine;
-        if (!mine) {
-          entry.health = probes::Health::kUnknown;  // judged again if it comes back
-          entry.unowned_since = now;
-        }
+        if (!mine) entry.unowned_since = now;
       }
       if (mine) owned.push_back(entry.target);
     }
@@ -558,6 +646,7 @@ bool Controller::Impl::ReconcileOnce() {
   {
     std::lock_guard lock(mu_);
     notify = UpdateOwnershipLocked(view, owned);
+    JudgeLocked();
     in.parked = &rejected_;
     desired = Decide(RowsLocked(observed), observed, in);
     revisit_at_ = desired.revisit_at;

@@ -34,6 +34,7 @@
 
 #include "controller/controller.h"
 #include "controller/decide.h"
+#include "controller/judge.h"
 #include "controller/keys.h"
 #include "controller/lease_keeper.h"
 #include "controller/membership.h"
@@ -65,7 +66,11 @@ class Controller::Impl {
   ~Impl();
 
   void SetServices(std::vector<ServiceRegistration> services);
-  void SetHealth(const probes::Target& target, probes::Health health);
+  void SetHealth(const probes::Target& target, probes::Health health, bool offer);
+  void OnResult(const std::string& id, bool ok);
+  void SetDrained(std::set<std::string> ids);
+  void AwaitDrains() { drains_known_ = false; }
+  bool Listed(const std::string& id) const;
   void RemoveTarget(const std::string& id);
   void SetTargets(std::shared_ptr<const TargetSet> targets);
   void SetOwnedTargetsCallback(std::function<void(TargetSet)> callback);
@@ -77,6 +82,11 @@ class Controller::Impl {
  private:
   struct TargetEntry {
     probes::Target target;
+    // Since it became ours: our probes' verdict and latest result (-1 none,
+    // 0 failed, 1 passed).
+    probes::Health probe = probes::Health::kUnknown;
+    int last_result = -1;
+    // The judgement (judge.h): kHealthy registered, kUnknown adopt as is.
     probes::Health health = probes::Health::kUnknown;
     WallTime registered_at;  // first registration since it last turned healthy
     bool owned = false;
@@ -92,19 +102,23 @@ class Controller::Impl {
   };
 
   // A change to the target table posted by another thread (SetHealth,
-  // RemoveTarget, SetTargets); the controller thread applies them in order
-  // whenever it wakes, so it alone reads and writes the table.
+  // RemoveTarget, SetTargets, SetDrained); the controller thread applies them
+  // in order whenever it wakes, so it alone reads and writes the table.
   struct TableChange {
-    enum class Kind { kHealth, kRemove, kSet };
+    enum class Kind { kHealth, kRemove, kSet, kDrained };
     Kind kind = Kind::kHealth;
     probes::Target target;                             // kHealth
     probes::Health health = probes::Health::kUnknown;  // kHealth
-    std::string id;                                    // kRemove
-    std::shared_ptr<const TargetSet> targets;          // kSet
-    MonoTime now{};                                    // when it was posted
-    WallTime wall_now{};
+    bool offer = false;  // kHealth: taken only while the target has no verdict
+    std::string id;      // kRemove
+    std::shared_ptr<const TargetSet> targets;              // kSet
+    std::shared_ptr<const std::set<std::string>> drained;  // kDrained
+    MonoTime now{};                                        // when it was posted
   };
   void ApplyInboxLocked();  // controller thread, mu_ held
+  void ApplyHealth(TableChange& c);
+  // Judges the table (judge.h): drains, fail-open. Requires mu_.
+  void JudgeLocked();
 
   void Wake(bool immediate);
   void MarkDirtyLocked(bool immediate);
@@ -167,7 +181,11 @@ class Controller::Impl {
   // Owned by the controller thread.
   // The target table, by Target::Id(); changed only by ApplyInbox.
   std::map<std::string, TargetEntry> targets_;
-  size_t targets_version_ = 0;  // bumped when the set of targets changes
+  size_t targets_version_ = 0;     // bumped when the set of targets changes
+  bool target_set_given_ = false;  // verdicts of targets outside the set are dropped
+  std::set<std::string> drained_;
+  bool drains_known_ = true;  // false from AwaitDrains until the first SetDrained
+  std::map<std::string, FailOpenShare> fail_open_;  // the services in fail-open
   Backoff backoff_;
   int64_t lease_id_ = 0;
   uint64_t lease_generation_ = 0;
@@ -185,6 +203,9 @@ class Controller::Impl {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<TableChange> inbox_;
+  // Probe results since the last wake (id → passed), taken in at the next
+  // (at most a second later; a transition wakes at once and takes them in).
+  std::map<std::string, bool> results_;
   std::map<std::string, ServiceRegistration> services_;
   uint64_t services_version_ = 0;  // bumped by SetServices
   PublishedDigests digests_;       // our digest and the target sets behind it

@@ -32,6 +32,7 @@ RegistrationView LiveStatus::FromSnapshot(const controller::ControllerSnapshot& 
   }
   v.owner_by_target = s.owner_by_target;
   v.rejected_keys = s.rejected_keys;
+  v.fail_open_services = s.fail_open_services;
   return v;
 }
 

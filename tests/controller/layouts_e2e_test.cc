@@ -1,5 +1,5 @@
 // Every layout against a real etcd: targets turn healthy and unhealthy, are
-// drained (the real RegistrationGate), lose their lease and change owner; at
+// drained, lose their lease and change owner; at
 // each step the consumer's own decoding (tests/controller/consumers.h, which
 // cites its source) sees exactly the healthy, undrained targets. Several
 // layouts at once: a target's keys in every layout appear and go in one
@@ -13,7 +13,6 @@
 #include "controller/controller.h"
 #include "controller/keys.h"
 #include "controller/layouts.h"
-#include "controller/registration_gate.h"
 #include "tests/controller/consumers.h"
 #include "tests/controller/controller_fixture.h"
 
@@ -135,21 +134,17 @@ TEST_P(EachLayout, TheConsumerSeesExactlyTheHealthyTargetsThroughDrainAndLeaseLo
   const ValueFormat format = GetParam();
   ServiceRegistration svc = WithTemplate({.service = "orders", .format = format});
   Controller& c = MakeController({svc});
-  RegistrationGate gate(
-      [&](const probes::Target& t, bool registered) { c.SetHealthy(t, registered); });
-  gate.SetTargets(targets_, {});
-  gate.SetDrained({});
-  gate.SetOwned(targets_);
-  for (const auto& t : targets_) gate.OnHealth(t, true);
+  c.SetTargets(std::make_shared<const TargetSet>(targets_));
+  for (const auto& t : targets_) c.SetHealthy(t, true);
   c.Start();
   const std::vector<ValueFormat> one = {format};
   ASSERT_TRUE(EveryConsumerSees(one, AllOf({0, 1, 2}))) << ValueFormatName(format);
-  gate.OnHealth(targets_[1], false);
+  c.SetHealthy(targets_[1], false);
   ASSERT_TRUE(EveryConsumerSees(one, AllOf({0, 2})));
-  gate.SetDrained({targets_[2].Id()});
+  c.SetDrained({targets_[2].Id()});
   ASSERT_TRUE(EveryConsumerSees(one, AllOf({0})));
-  gate.SetDrained({});
-  gate.OnHealth(targets_[1], true);
+  c.SetDrained({});
+  c.SetHealthy(targets_[1], true);
   ASSERT_TRUE(EveryConsumerSees(one, AllOf({0, 1, 2})));
   // The lease is revoked behind the registrar's back: every key goes, and
   // comes back under a new lease.

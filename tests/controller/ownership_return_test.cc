@@ -1,10 +1,9 @@
 // A target whose ownership moves to another replica and back is judged afresh
 // by this replica: the controller forgot its verdict when the target left, so
-// the registration gate must forward the first verdict of the returning
-// target whatever it forwarded before. Replica "a" is wired as the daemon
-// wires it (real prober probing real backends → gate → controller, the
-// controller's owned set → gate and prober); replica "b" is a bare controller
-// the test judges for.
+// the first verdict of the returning target counts whatever was decided
+// before. Replica "a" is wired as the daemon wires it (real prober probing
+// real backends → ProbeIntake → controller, the controller's owned set →
+// prober); replica "b" is a bare controller the test judges for.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -13,7 +12,7 @@
 #include <vector>
 
 #include "controller/controller.h"
-#include "controller/registration_gate.h"
+#include "controller/probe_intake.h"
 #include "probes/prober.h"
 #include "tests/controller/controller_fixture.h"
 #include "tests/support/http_backend.h"
@@ -24,23 +23,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using testing::WaitFor;
-
-// The prober's observer as the daemon installs it: results and transitions to
-// the gate.
-class ToGate final : public probes::ProbeObserver {
- public:
-  explicit ToGate(RegistrationGate& gate) : gate_(gate) {}
-  void OnResult(const probes::Target& target, const probes::ProbeResult& result,
-                Duration) override {
-    gate_.OnResult(target, result.ok);
-  }
-  void OnTransition(const probes::Target& target, const probes::Transition& t) override {
-    gate_.OnHealth(target, t.to == probes::Health::kHealthy);
-  }
-
- private:
-  RegistrationGate& gate_;
-};
 
 class OwnershipReturn : public ControllerTest {
  protected:
@@ -69,14 +51,9 @@ class OwnershipReturn : public ControllerTest {
   void StartA() {
     options_.cluster.member_id = "a";
     Controller& a = MakeController();
-    gate_ = std::make_unique<RegistrationGate>(
-        [&a](const probes::Target& t, bool registered) { a.SetHealthy(t, registered); });
-    to_gate_ = std::make_unique<ToGate>(*gate_);
-    prober_ = probes::Prober::Create(RealClock(), prober_random_, {}, to_gate_.get());
-    a.SetOwnedTargetsCallback(
-        [this](TargetSet owned) { ApplyOwnedTargets(std::move(owned), *gate_, *prober_); });
-    gate_->SetTargets(targets_, {});
-    gate_->SetDrained({});
+    intake_ = std::make_unique<ProbeIntake>(a);
+    prober_ = probes::Prober::Create(RealClock(), prober_random_, {}, intake_.get());
+    intake_->FollowOwnership(*prober_);
     a.SetTargets(std::make_shared<const TargetSet>(targets_));
     a.Start();
     prober_->Start();
@@ -115,8 +92,7 @@ class OwnershipReturn : public ControllerTest {
   std::vector<probes::Target> targets_;
   SystemRandom prober_random_{2};
   SystemRandom b_random_{3};
-  std::unique_ptr<RegistrationGate> gate_;
-  std::unique_ptr<ToGate> to_gate_;
+  std::unique_ptr<ProbeIntake> intake_;
   std::unique_ptr<probes::Prober> prober_;
   std::unique_ptr<etcd::Client> b_client_;
   std::unique_ptr<Controller> b_;
