@@ -277,4 +277,18 @@ void Membership::Apply(const etcd::KeyValue& kv, bool deleted, int64_t revision)
   Changed();
 }
 
+OwningMembers OwningMembersOf(const MembershipView& view) {
+  OwningMembers out;
+  const Member* newest = nullptr;
+  for (const auto& m : view.members) {
+    if (!newest || m.create_revision > newest->create_revision) newest = &m;
+  }
+  if (!newest) return out;
+  out.digest = newest->config;
+  for (const auto& m : view.members) {
+    if (m.config == newest->config) out.ids.push_back(m.id);
+  }
+  return out;
+}
+
 }  // namespace registrar::controller

@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,6 +64,15 @@ struct MembershipView {
   uint64_t epoch = 0;           // changes whenever anything above changes
   std::vector<Member> members;  // by id; includes us once joined
 };
+
+// The members that own targets in `view`: those that run the newest config
+// (the config digest of the most recently joined member, `digest`); the
+// others keep their keys until those are adopted. Pure.
+struct OwningMembers {
+  std::vector<std::string> ids;
+  std::optional<std::string> digest;  // none when the view has no member
+};
+OwningMembers OwningMembersOf(const MembershipView& view);
 
 class Membership {
  public:

@@ -1,6 +1,7 @@
 #include "controller/ownership.h"
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 
 namespace registrar::controller {
@@ -83,6 +84,23 @@ std::vector<std::string> AssignOwners(const std::vector<std::string>& target_ids
     owners[i] = members[best];
   }
   return owners;
+}
+
+std::vector<std::string> OwnersOf(const std::vector<std::string>& target_ids,
+                                  const std::vector<std::string>& members,
+                                  const std::vector<std::string>* bounded_set) {
+  std::map<std::string_view, std::string> bounded;
+  if (bounded_set) {
+    std::vector<std::string> owners = AssignOwners(*bounded_set, members);
+    for (size_t i = 0; i < owners.size(); ++i) bounded[(*bounded_set)[i]] = std::move(owners[i]);
+  }
+  std::vector<std::string> out;
+  out.reserve(target_ids.size());
+  for (const std::string& id : target_ids) {
+    auto b = bounded.find(id);
+    out.push_back(b != bounded.end() ? b->second : OwnerOf(id, members));
+  }
+  return out;
 }
 
 }  // namespace registrar::controller

@@ -52,4 +52,12 @@ size_t BoundedLoadCapacity(size_t targets, size_t members);
 std::vector<std::string> AssignOwners(const std::vector<std::string>& target_ids,
                                       const std::vector<std::string>& members);
 
+// The owner of each of `target_ids` (same order) among `members`: bounded
+// loads over `bounded_set` (sorted ids; the set behind the owners' published
+// digest, null when this replica does not know it) for the targets in it,
+// plain rendezvous for every other target.
+std::vector<std::string> OwnersOf(const std::vector<std::string>& target_ids,
+                                  const std::vector<std::string>& members,
+                                  const std::vector<std::string>* bounded_set);
+
 }  // namespace registrar::controller

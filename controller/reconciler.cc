@@ -516,37 +516,31 @@ std::function<void(TargetSet)> Controller::Impl::UpdateOwnershipLocked(const Mem
     const bool targets_changed = targets_version_ != ownership_targets_version_;
     ownership_epoch_ = view.epoch;
     ownership_targets_version_ = targets_version_;
-    // Members of the newest config (that of the most recently joined member)
-    // own; the others keep their keys until those are adopted.
-    std::vector<std::string> eligible;
-    std::map<std::string, std::string> bounded;  // target → owner under bounded loads
+    // Members of the newest config own (membership.h OwningMembersOf); bounded
+    // loads only over the set behind their digest, which every owner then
+    // passes too, else plain rendezvous (ownership.h OwnersOf).
+    OwningMembers owning;
     if (!membership_) {
-      eligible.push_back(cluster_.member_id);
+      owning.ids.push_back(cluster_.member_id);
     } else {
-      const Member* newest = nullptr;
+      owning = OwningMembersOf(view);
       for (const auto& m : view.members) {
-        if (!newest || m.create_revision > newest->create_revision) newest = &m;
         if (m.id == cluster_.member_id) digests_.SeenInView(m.config);
       }
-      for (const auto& m : view.members) {
-        if (newest && m.config == newest->config) eligible.push_back(m.id);
-      }
-      // Bounded loads only over the set behind the owners' digest, which
-      // every owner then passes too (ownership.h); else pure rendezvous.
-      if (newest) {
-        if (auto set = digests_.SetBehind(newest->config)) {
-          const std::vector<std::string> owners = AssignOwners(*set, eligible);
-          for (size_t i = 0; i < owners.size(); ++i) bounded[(*set)[i]] = owners[i];
-        }
-      }
     }
+    std::shared_ptr<const std::vector<std::string>> bounded_set;
+    if (owning.digest) bounded_set = digests_.SetBehind(*owning.digest);
+    std::vector<std::string> ids;
+    ids.reserve(targets_.size());
+    for (const auto& [id, entry] : targets_) ids.push_back(id);
+    std::vector<std::string> owners = OwnersOf(ids, owning.ids, bounded_set.get());
     bool changed = false;
     const MonoTime now = clock_.Now();
     std::map<std::string, size_t> owned_by;
+    size_t i = 0;
     for (auto& [id, entry] : targets_) {
-      auto b = bounded.find(id);
       const bool first_owner = entry.owner.empty();
-      entry.owner = b != bounded.end() ? b->second : OwnerOf(id, eligible);
+      entry.owner = std::move(owners[i++]);
       const bool mine = view.joined && entry.owner == cluster_.member_id;
       ++owned_by[entry.owner];
       if (!mine && (entry.owned || first_owner)) {

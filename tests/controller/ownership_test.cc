@@ -3,6 +3,7 @@
 // Bounded loads: every share within ±10 % at 3 × 300 whatever the ids, at the
 // cost of a few more moves when a member is full.
 #include "controller/ownership.h"
+#include "controller/membership.h"
 
 #include <gtest/gtest.h>
 
@@ -183,6 +184,37 @@ TEST(BoundedLoads, EveryTargetHasAnOwnerAndNoMembersMeansNone) {
   for (const auto& owner : AssignOwners(ids, {})) EXPECT_EQ(owner, "");
   EXPECT_EQ(BoundedLoadCapacity(300, 3), 105u);
   EXPECT_EQ(BoundedLoadCapacity(10, 3), 4u);
+}
+
+// The owners of one replica's table: bounded loads over the set behind the
+// owners' digest, plain rendezvous for targets outside it (a source target,
+// or every target when the set is not known).
+TEST(OwnersOf, BoundedLoadsForTheSetBehindTheDigestRendezvousForTheRest) {
+  const std::vector<std::string> members = {"a", "b", "c"};
+  const std::vector<std::string> all = RandomTargetIds(300, 7);
+  const std::vector<std::string> set(all.begin(), all.begin() + 200);
+  const std::map<std::string, std::string> bounded = Bounded(set, members);
+  size_t spilled = 0;
+  for (const auto& [id, owner] : bounded) spilled += owner != OwnerOf(id, members) ? 1 : 0;
+  ASSERT_GT(spilled, 0u) << "the set must show bounded loads at work";
+  const std::vector<std::string> owners = OwnersOf(all, members, &set);
+  ASSERT_EQ(owners.size(), all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    auto b = bounded.find(all[i]);
+    EXPECT_EQ(owners[i], b != bounded.end() ? b->second : OwnerOf(all[i], members)) << all[i];
+  }
+  const std::vector<std::string> plain = OwnersOf(all, members, nullptr);
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(plain[i], OwnerOf(all[i], members));
+}
+
+TEST(OwningMembers, OnlyTheMembersOfTheNewestJoinersConfigOwn) {
+  MembershipView view;
+  view.members = {{"a", 5, 0, "old"}, {"b", 9, 0, "new"}, {"c", 7, 0, "new"}, {"d", 3, 0, "x"}};
+  const OwningMembers owning = OwningMembersOf(view);
+  EXPECT_EQ(owning.ids, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(owning.digest, "new");
+  EXPECT_FALSE(OwningMembersOf(MembershipView{}).digest);
+  EXPECT_TRUE(OwningMembersOf(MembershipView{}).ids.empty());
 }
 
 }  // namespace
