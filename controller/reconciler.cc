@@ -173,110 +173,30 @@ void Controller::Impl::SetTargets(std::shared_ptr<const TargetSet> targets) {
 
 void Controller::Impl::ApplyInboxLocked() {
   // Results first: they were all posted before the transitions they caused.
-  bool shares_changed = false;
-  for (const auto& [id, ok] : results_) {
-    auto it = targets_.find(id);
-    if (it == targets_.end() || (!it->second.owned && !it->second.owner.empty())) continue;
-    const int result = ok ? 1 : 0;
-    if (it->second.last_result == result) continue;
-    it->second.last_result = result;
-    shares_changed = true;
-  }
+  if (table_.TakeResults(results_)) MarkDirtyLocked(false);
   results_.clear();
-  if (shares_changed) MarkDirtyLocked(false);
   std::vector<TableChange> changes;
   changes.swap(inbox_);
-  for (TableChange& c : changes) {
-    switch (c.kind) {
-      case TableChange::Kind::kHealth:
-        ApplyHealth(c);
-        break;
-      case TableChange::Kind::kRemove:
-        if (targets_.erase(c.id) > 0) ++targets_version_;
-        break;
-      case TableChange::Kind::kSet: {
-        // Every target still listed keeps its entry (ownership, health,
-        // adoption); a new one is not ours until the next ownership pass, and
-        // not for a lease TTL yet: a key of ours for it is left alone
-        // meanwhile, never "released".
-        std::set<std::string> listed;
-        for (const auto& t : *c.targets) listed.insert(t.Id());
-        std::erase_if(targets_, [&](const auto& e) { return !listed.contains(e.first); });
-        for (const auto& t : *c.targets) {
-          auto [it, added] = targets_.try_emplace(t.Id());
-          it->second.target = t;
-          if (added) it->second.unowned_since = c.now;
-        }
-        ++targets_version_;
-        target_set_given_ = true;
-        break;
-      }
-      case TableChange::Kind::kDrained:
-        drained_ = *c.drained;
-        drains_known_ = true;
-        break;
-    }
-  }
-}
-
-// A verdict of our probes. Dropped for a target outside the target set (a
-// late transition of one just removed) and for one another member owns.
-void Controller::Impl::ApplyHealth(TableChange& c) {
-  auto it = targets_.find(c.target.Id());
-  if (it == targets_.end()) {
-    if (target_set_given_) return;
-    it = targets_.try_emplace(c.target.Id()).first;  // no set given: the verdicts make it
-    it->second.target = c.target;
-    it->second.unowned_since = c.now;
-    ++targets_version_;
-  }
-  TargetEntry& entry = it->second;
-  if (!entry.owned && !entry.owner.empty()) return;
-  if (c.offer && entry.probe != probes::Health::kUnknown) return;
-  entry.probe = c.health;
+  for (TableChange& c : changes) table_.Apply(c);
 }
 
 void Controller::Impl::JudgeLocked() {
-  std::vector<JudgeRow> rows;
-  rows.reserve(targets_.size());
   std::map<std::string, int> below_percent;
   for (const auto& [name, s] : services_) {
     if (s.fail_open_below_percent) below_percent[name] = *s.fail_open_below_percent;
   }
-  for (const auto& [id, e] : targets_) {
-    rows.push_back({.service = &e.target.service,
-                    .owned = e.owned,
-                    .probe = e.probe,
-                    .last_result = e.last_result,
-                    .drained = drained_.contains(id),
-                    .registered = e.health});
-  }
-  Judgement j = Judge(rows, below_percent, drains_known_);
-  const WallTime wall_now = clock_.WallNow();
-  size_t i = 0;
-  for (auto& [id, e] : targets_) {
-    const probes::Health verdict = j.registered[i++];
-    if (verdict == probes::Health::kHealthy && e.health != probes::Health::kHealthy) {
-      e.registered_at = wall_now;  // first registration since it turned healthy
-    }
-    e.health = verdict;
-  }
-  for (const auto& [service, s] : j.fail_open) {
-    if (fail_open_.contains(service)) continue;
+  const TargetTable::FailOpenChange change = table_.Judge(below_percent, clock_.WallNow());
+  for (const auto& [service, s] : change.entered) {
     spdlog::warn(
         "fail-open: service {}: only {} of {} targets passed their last probe (below {}%); "
         "keeping its registrations until the share recovers",
         service, s.passed, s.with_result, s.below_percent);
   }
-  for (const auto& [service, s] : fail_open_) {
-    if (!j.fail_open.contains(service)) {
-      spdlog::info("fail-open: service {}: enough targets pass again; judging health normally",
-                   service);
-    }
+  for (const std::string& service : change.left) {
+    spdlog::info("fail-open: service {}: enough targets pass again; judging health normally",
+                 service);
   }
-  fail_open_ = std::move(j.fail_open);
-  snapshot_.fail_open_services.clear();
-  for (const auto& [service, s] : fail_open_) snapshot_.fail_open_services.push_back(service);
+  snapshot_.fail_open_services = table_.FailOpenServices();
 }
 
 void Controller::Impl::SetOwnedTargetsCallback(std::function<void(TargetSet)> callback) {
@@ -508,14 +428,14 @@ std::function<void(TargetSet)> Controller::Impl::UpdateOwnershipLocked(const Mem
                                                                        TargetSet& owned) {
   std::function<void(TargetSet)> notify;
   {
-    if (view.epoch == ownership_epoch_ && targets_version_ == ownership_targets_version_) {
+    if (view.epoch == ownership_epoch_ && table_.version() == ownership_targets_version_) {
       return notify;
     }
     // A new target set may change a spec without changing what we own: the
     // prober still needs the new specs.
-    const bool targets_changed = targets_version_ != ownership_targets_version_;
+    const bool targets_changed = table_.version() != ownership_targets_version_;
     ownership_epoch_ = view.epoch;
-    ownership_targets_version_ = targets_version_;
+    ownership_targets_version_ = table_.version();
     // Members of the newest config own (membership.h OwningMembersOf); bounded
     // loads only over the set behind their digest, which every owner then
     // passes too, else plain rendezvous (ownership.h OwnersOf).
@@ -530,31 +450,10 @@ std::function<void(TargetSet)> Controller::Impl::UpdateOwnershipLocked(const Mem
     }
     std::shared_ptr<const std::vector<std::string>> bounded_set;
     if (owning.digest) bounded_set = digests_.SetBehind(*owning.digest);
-    std::vector<std::string> ids;
-    ids.reserve(targets_.size());
-    for (const auto& [id, entry] : targets_) ids.push_back(id);
-    std::vector<std::string> owners = OwnersOf(ids, owning.ids, bounded_set.get());
-    bool changed = false;
-    const MonoTime now = clock_.Now();
+    std::vector<std::string> owners = OwnersOf(table_.Ids(), owning.ids, bounded_set.get());
     std::map<std::string, size_t> owned_by;
-    size_t i = 0;
-    for (auto& [id, entry] : targets_) {
-      const bool first_owner = entry.owner.empty();
-      entry.owner = std::move(owners[i++]);
-      const bool mine = view.joined && entry.owner == cluster_.member_id;
-      ++owned_by[entry.owner];
-      if (!mine && (entry.owned || first_owner)) {
-        // Judged afresh if it comes back: what we knew of it is stale then.
-        entry.probe = entry.health = probes::Health::kUnknown;
-        entry.last_result = -1;
-      }
-      if (mine != entry.owned) {
-        changed = true;
-        entry.owned = mine;
-        if (!mine) entry.unowned_since = now;
-      }
-      if (mine) owned.push_back(entry.target);
-    }
+    const bool changed = table_.SetOwners(std::move(owners), cluster_.member_id, view.joined,
+                                          clock_.Now(), owned, owned_by);
     snapshot_.members.clear();
     for (const auto& m : view.members) {
       snapshot_.members.push_back({m.id, m.id == cluster_.member_id, owned_by[m.id]});
@@ -570,8 +469,8 @@ std::function<void(TargetSet)> Controller::Impl::UpdateOwnershipLocked(const Mem
 
 std::vector<TargetRow> Controller::Impl::RowsLocked(const ObservedMap& observed) {
   std::vector<TargetRow> rows;
-  rows.reserve(targets_.size());
-  for (auto& [id, entry] : targets_) {
+  rows.reserve(table_.entries().size());
+  for (auto& [id, entry] : table_.entries()) {
     auto it = services_.find(entry.target.service);
     ServiceRegistration fallback;
     fallback.service = entry.target.service;
@@ -588,7 +487,7 @@ std::vector<TargetRow> Controller::Impl::RowsLocked(const ObservedMap& observed)
 // writer: when a key of the target already holds a value rendered at another
 // registration time (another owner's, or ours before a restart), that time is
 // kept, so adoption rewrites no value.
-void Controller::Impl::KeepRegisteredAt(TargetEntry& entry, const ServiceRegistration& svc,
+void Controller::Impl::KeepRegisteredAt(TargetTable::Entry& entry, const ServiceRegistration& svc,
                                         const ObservedMap& observed) {
   for (const LayoutKey& k : KeysOfLocked(entry, svc)) {
     auto seen = observed.find(k.key);
@@ -601,7 +500,7 @@ void Controller::Impl::KeepRegisteredAt(TargetEntry& entry, const ServiceRegistr
   }
 }
 
-const std::vector<LayoutKey>& Controller::Impl::KeysOfLocked(TargetEntry& entry,
+const std::vector<LayoutKey>& Controller::Impl::KeysOfLocked(TargetTable::Entry& entry,
                                                              const ServiceRegistration& svc) {
   if (entry.keys_version != services_version_ || entry.keys_at != entry.registered_at ||
       !(entry.keys_for == entry.target)) {
@@ -770,7 +669,7 @@ void Controller::Impl::Published(const Decision& desired, const ObservedMap& obs
     if (!keys.empty()) snapshot_.keys_by_target[id] = keys.front();
   }
   snapshot_.owner_by_target.clear();
-  for (const auto& [id, entry] : targets_) snapshot_.owner_by_target[id] = entry.owner;
+  for (const auto& [id, entry] : table_.entries()) snapshot_.owner_by_target[id] = entry.owner;
   snapshot_.ready = options_.dry_run
                         ? synced_
                         : lease_id_ != 0 && view.joined && OwnedShareSettled(desired, observed);
@@ -780,7 +679,7 @@ void Controller::Impl::Published(const Decision& desired, const ObservedMap& obs
 // (adopted as it was): until then a rollout must not count on this replica.
 bool Controller::Impl::OwnedShareSettled(const Decision& desired,
                                          const ObservedMap& observed) const {
-  for (const auto& [id, entry] : targets_) {
+  for (const auto& [id, entry] : table_.entries()) {
     if (!entry.owned || entry.health != probes::Health::kUnknown) continue;
     auto keys = desired.keys_by_target.find(id);
     if (keys == desired.keys_by_target.end() || keys->second.empty()) return false;

@@ -34,13 +34,13 @@
 
 #include "controller/controller.h"
 #include "controller/decide.h"
-#include "controller/judge.h"
 #include "controller/keys.h"
 #include "controller/lease_keeper.h"
 #include "controller/membership.h"
 #include "controller/observed_state.h"
 #include "controller/published_digests.h"
 #include "controller/reconcile.h"
+#include "controller/target_table.h"
 
 namespace registrar::controller {
 
@@ -69,7 +69,7 @@ class Controller::Impl {
   void SetHealth(const probes::Target& target, probes::Health health, bool offer);
   void OnResult(const std::string& id, bool ok);
   void SetDrained(std::set<std::string> ids);
-  void AwaitDrains() { drains_known_ = false; }
+  void AwaitDrains() { table_.AwaitDrains(); }  // before Start
   bool Listed(const std::string& id) const;
   void RemoveTarget(const std::string& id);
   void SetTargets(std::shared_ptr<const TargetSet> targets);
@@ -80,43 +80,8 @@ class Controller::Impl {
   bool Ready() const;
 
  private:
-  struct TargetEntry {
-    probes::Target target;
-    // Since it became ours: our probes' verdict and latest result (-1 none,
-    // 0 failed, 1 passed).
-    probes::Health probe = probes::Health::kUnknown;
-    int last_result = -1;
-    // The judgement (judge.h): kHealthy registered, kUnknown adopt as is.
-    probes::Health health = probes::Health::kUnknown;
-    WallTime registered_at;  // first registration since it last turned healthy
-    bool owned = false;
-    std::string owner;
-    MonoTime unowned_since{};  // when it stopped being ours
-    // Its keys in every layout, rendered for `keys_for` at `keys_at` under
-    // services version `keys_version` (rendering is the costly part of a
-    // reconcile; most targets do not change between two).
-    std::vector<LayoutKey> keys;
-    probes::Target keys_for;
-    WallTime keys_at{};
-    uint64_t keys_version = ~uint64_t{0};
-  };
-
-  // A change to the target table posted by another thread (SetHealth,
-  // RemoveTarget, SetTargets, SetDrained); the controller thread applies them
-  // in order whenever it wakes, so it alone reads and writes the table.
-  struct TableChange {
-    enum class Kind { kHealth, kRemove, kSet, kDrained };
-    Kind kind = Kind::kHealth;
-    probes::Target target;                             // kHealth
-    probes::Health health = probes::Health::kUnknown;  // kHealth
-    bool offer = false;  // kHealth: taken only while the target has no verdict
-    std::string id;      // kRemove
-    std::shared_ptr<const TargetSet> targets;              // kSet
-    std::shared_ptr<const std::set<std::string>> drained;  // kDrained
-    MonoTime now{};                                        // when it was posted
-  };
-  void ApplyInboxLocked();  // controller thread, mu_ held
-  void ApplyHealth(TableChange& c);
+  using TableChange = TargetTable::Change;
+  void ApplyInboxLocked();  // controller thread, mu_ held: results, then changes in order
   // Judges the table (judge.h): drains, fail-open. Requires mu_.
   void JudgeLocked();
 
@@ -138,8 +103,9 @@ class Controller::Impl {
   // entries the rows point into: valid while mu_ is held).
   std::vector<TargetRow> RowsLocked(const ObservedMap& observed);
   // The target's keys (cached in the entry). Requires mu_.
-  const std::vector<LayoutKey>& KeysOfLocked(TargetEntry& entry, const ServiceRegistration& svc);
-  void KeepRegisteredAt(TargetEntry& entry, const ServiceRegistration& svc,
+  const std::vector<LayoutKey>& KeysOfLocked(TargetTable::Entry& entry,
+                                             const ServiceRegistration& svc);
+  void KeepRegisteredAt(TargetTable::Entry& entry, const ServiceRegistration& svc,
                         const ObservedMap& observed);
   bool ReconcileOnce();
   void Remember(const Plan& done);
@@ -179,13 +145,8 @@ class Controller::Impl {
   ObservedState observed_;
 
   // Owned by the controller thread.
-  // The target table, by Target::Id(); changed only by ApplyInbox.
-  std::map<std::string, TargetEntry> targets_;
-  size_t targets_version_ = 0;     // bumped when the set of targets changes
-  bool target_set_given_ = false;  // verdicts of targets outside the set are dropped
-  std::set<std::string> drained_;
-  bool drains_known_ = true;  // false from AwaitDrains until the first SetDrained
-  std::map<std::string, FailOpenShare> fail_open_;  // the services in fail-open
+  // The target table; changed only by ApplyInbox and the reconcile pass.
+  TargetTable table_;
   Backoff backoff_;
   int64_t lease_id_ = 0;
   uint64_t lease_generation_ = 0;
