@@ -6,13 +6,13 @@
 #include <thread>
 
 #include "cmd/daemon.h"
+#include "cmd/discover_cli.h"
 #include "cmd/drain_cli.h"
 #include "cmd/logging.h"
 #include "cmd/version.h"
 #include "config/cli.h"
 #include "config/config.h"
 #include "config/keys.h"
-#include "etcd/discovery_cli.h"
 
 namespace {
 

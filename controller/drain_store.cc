@@ -9,7 +9,7 @@
 
 #include "common/json_text.h"
 #include "controller/keys.h"
-#include "etcd/discovery.h"
+#include "discovery/discovery.h"
 #include "etcd/list_watch.h"
 
 namespace registrar::controller {

@@ -17,7 +17,7 @@
 //
 // DrainStore writes drains (Drain, Undrain, List: for the CLI and the admin
 // API) and, once Start()ed, watches the drain prefix (snapshot + watch from
-// the snapshot's revision, re-listed after compaction; etcd/discovery.h) and
+// the snapshot's revision, re-listed after compaction; discovery/discovery.h) and
 // tells its listener the full set of drained target ids after every change.
 //
 // Thread-safety: thread-safe. The listener runs on the watch thread, one call

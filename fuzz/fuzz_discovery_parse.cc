@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "etcd/discovery.h"
+#include "discovery/discovery.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1 || size > 64 * 1024) return 0;

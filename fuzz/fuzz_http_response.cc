@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "probes/http_response.h"
+#include "probes/transports/http_response.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // Fuzzes etcd key and value layout (controller/keys.h) against the reader
-// side (etcd/discovery.h): for any target the config could hold, the key the
+// side (discovery/discovery.h): for any target the config could hold, the key the
 // registrar writes lies under the format's prefix, its skydns id is a DNS
 // label, and a discovery client parses the key and value back to the same
 // address (and, for json / grpc-naming, the same metadata).
@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "controller/keys.h"
-#include "etcd/discovery.h"
+#include "discovery/discovery.h"
 
 namespace {
 

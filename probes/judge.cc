@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "probes/http_response.h"
+#include "probes/transports/http_response.h"
 
 namespace registrar::probes {
 

@@ -3,14 +3,14 @@
 // One `Prober` runs one event loop thread (one epoll set + a timer heap):
 // thousands of probes in flight, and a dead or slow target never delays
 // another. Each probe kind runs on one transport behind one interface
-// (probes/transport.h, routed by one table): HTTP, HTTPS and TCP probes to IP
+// (probes/transports/transport.h, routed by one table): HTTP, HTTPS and TCP probes to IP
 // addresses on the loop's own sockets (one send and one recv per kept-alive
 // probe; HTTPS with OpenSSL on the same sockets, fresh connections resuming
 // the target's last TLS session), host names included (resolved on the loop
 // by c-ares, cached for their TTL; a name that does not resolve fails with a
 // "dns: …" reason); redirects to follow through libcurl's multi interface on
 // the same loop; exec probes as commands run without a shell
-// (probes/exec_transport.h); tlsSocket probes (handshake and verification,
+// (probes/transports/exec_transport.h); tlsSocket probes (handshake and verification,
 // no request) to IP addresses on the loop's own sockets with OpenSSL, to
 // names through libcurl; grpc probes (grpc.health.v1.Health/Check: SERVING
 // is healthy) as asynchronous calls on one gRPC completion queue drained by

@@ -10,7 +10,8 @@
 #           A crash, leak, timeout or out-of-memory fails the pass; the input is
 #           kept in build-asan/fuzz-artifacts/.
 #   tsan:   build-tsan/: ThreadSanitizer build of the threaded suites only
-#           (prober, controller, etcd client, discovery, admin server), run.
+#           (prober, controller, etcd client, discovery and the discover command,
+#           admin server), run.
 # Any sanitizer report fails its test. Suppressions (scripts/sanitizers/) hold
 # only findings in code that is not ours, each with the reason.
 # Usage: scripts/sanitize.sh [asan|corpus|fuzz|tsan]...   (default: asan fuzz tsan)
@@ -142,8 +143,8 @@ tsan() {
   stage_start tsan
   configure build-tsan thread OFF || return 1
   local suites=(probes_prober_test probes_hostile_test controller_test etcd_client_test
-    discovery_test admin_server_test controller_simulated_test etcd_memory_semantics_test
-    sources_unit_test sources_file_test)
+    discovery_test cmd_discover_test admin_server_test controller_simulated_test
+    etcd_memory_semantics_test sources_unit_test sources_file_test)
   cmake --build build-tsan -j"$jobs" --target "${suites[@]}" || return 1
   # Two suites at a time, one per core.
   local failed=0 exe pids=() names=()

@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "etcd/discovery.h"
+#include "discovery/discovery.h"
 #include "spdlog/spdlog.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/resident_memory.h"

@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "probes/spec.h"
-#include "probes/tls_connection.h"
-#include "probes/trust_stores.h"
+#include "probes/transports/tls_connection.h"
+#include "probes/transports/trust_stores.h"
 
 namespace registrar::bench {
 namespace {

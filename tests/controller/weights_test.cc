@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "controller/keys.h"
-#include "etcd/discovery.h"
+#include "discovery/discovery.h"
 #include "nlohmann/json.hpp"
 
 namespace registrar::controller {

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <thread>
 
-#include "etcd/discovery.h"
+#include "discovery/discovery.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/fault_relay.h"
 #include "tests/support/wait.h"

@@ -2,7 +2,7 @@
 
 #include "controller/keys.h"
 #include "controller/layouts.h"
-#include "etcd/discovery.h"
+#include "discovery/discovery.h"
 
 namespace registrar::etcd {
 namespace {

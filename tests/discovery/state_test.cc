@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "etcd/discovery_state.h"
+#include "discovery/discovery_state.h"
 
 namespace registrar::etcd::discovery_internal {
 namespace {

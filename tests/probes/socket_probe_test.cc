@@ -1,5 +1,5 @@
 // Which targets the direct path takes; the rest stay on libcurl.
-#include "probes/socket_probe.h"
+#include "probes/transports/socket_probe.h"
 
 #include <gtest/gtest.h>
 
@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "probes/curl_transport.h"
 #include "probes/event_loop.h"
-#include "probes/keep_alive.h"
-#include "probes/tls_connection.h"
-#include "probes/transport.h"
-#include "probes/trust_stores.h"
+#include "probes/transports/curl_transport.h"
+#include "probes/transports/keep_alive.h"
+#include "probes/transports/tls_connection.h"
+#include "probes/transports/transport.h"
+#include "probes/transports/trust_stores.h"
 
 namespace registrar::probes {
 namespace {

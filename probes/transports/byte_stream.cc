@@ -1,4 +1,4 @@
-#include "probes/byte_stream.h"
+#include "probes/transports/byte_stream.h"
 
 #include <sys/socket.h>
 

@@ -1,4 +1,4 @@
-#include "probes/grpc_probe.h"
+#include "probes/transports/grpc_probe.h"
 
 #include <grpc/grpc_security_constants.h>
 #include <grpcpp/grpcpp.h>
@@ -18,7 +18,7 @@
 
 #include "absl/status/status.h"
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "probes/certificate.h"
+#include "probes/transports/certificate.h"
 
 namespace registrar::probes {
 

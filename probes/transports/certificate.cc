@@ -1,4 +1,4 @@
-#include "probes/certificate.h"
+#include "probes/transports/certificate.h"
 
 #include <openssl/asn1.h>
 #include <openssl/pem.h>

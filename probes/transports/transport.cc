@@ -1,13 +1,13 @@
 // The routing table: which transport runs which target's probes.
-#include "probes/transport.h"
+#include "probes/transports/transport.h"
 
 #include <array>
 
-#include "probes/curl_transport.h"
-#include "probes/exec_transport.h"
-#include "probes/grpc_probe.h"
-#include "probes/socket_probe.h"
-#include "probes/tls_socket_probe.h"
+#include "probes/transports/curl_transport.h"
+#include "probes/transports/exec_transport.h"
+#include "probes/transports/grpc_probe.h"
+#include "probes/transports/socket_probe.h"
+#include "probes/transports/tls_socket_probe.h"
 
 namespace registrar::probes {
 namespace {

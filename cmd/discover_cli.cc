@@ -1,4 +1,4 @@
-#include "etcd/discovery_cli.h"
+#include "cmd/discover_cli.h"
 
 #include <CLI/CLI.hpp>
 
@@ -10,7 +10,7 @@
 
 #include "common/duration.h"
 #include "common/json_text.h"
-#include "etcd/discovery.h"
+#include "discovery/discovery.h"
 #include "nlohmann/json.hpp"
 
 namespace registrar::etcd {
@@ -78,6 +78,8 @@ std::string EventLine(const EndpointEvent& event, bool json) {
 // Lines made on the discovery thread, written by the caller's thread.
 class LineQueue {
  public:
+  explicit LineQueue(Clock& clock) : clock_(clock) {}
+
   void Push(std::string text) {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -88,7 +90,7 @@ class LineQueue {
   // Waits up to `timeout` for text; returns everything queued.
   std::string Take(Duration timeout) {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, timeout, [this] { return !pending_.empty(); });
+    clock_.WaitFor(cv_, lock, timeout, [this] { return !pending_.empty(); });
     std::string out;
     for (std::string& s : pending_) out += s;
     pending_.clear();
@@ -96,6 +98,7 @@ class LineQueue {
   }
 
  private:
+  Clock& clock_;  // not owned
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> pending_;  // guarded by mu_
@@ -202,11 +205,13 @@ int RunDiscover(const DiscoverOptions& opts, std::ostream& out, std::ostream& er
     return kExitUsage;
   }
 
+  Clock& clock = opts.clock != nullptr ? *opts.clock : RealClock();
   DiscoveryOptions options;
   options.prefix = opts.prefix;
   options.format = *format;
   options.idle_timeout = opts.idle_timeout;
-  LineQueue lines;
+  options.clock = &clock;
+  LineQueue lines(clock);
   Discovery::Callback callback;
   if (!opts.once) {
     callback = [&lines, json](const DiscoveryUpdate& update) {
@@ -231,7 +236,7 @@ int RunDiscover(const DiscoverOptions& opts, std::ostream& out, std::ostream& er
   }
 
   // The first list: --once gives up after a bounded wait, a watch keeps trying.
-  const MonoTime give_up = RealClock().Now() + opts.dial_timeout + opts.request_timeout;
+  const MonoTime give_up = clock.Now() + opts.dial_timeout + opts.request_timeout;
   while (!(*discovery)->WaitSynced(std::chrono::milliseconds(100))) {
     if (stop) return kExitOk;
     const absl::Status error = (*discovery)->LastError();
@@ -240,7 +245,7 @@ int RunDiscover(const DiscoverOptions& opts, std::ostream& out, std::ostream& er
       err << "discover: " << error.message() << "\n";
       return kExitFailure;  // retrying will not fix credentials
     }
-    if (opts.once && RealClock().Now() >= give_up) {
+    if (opts.once && clock.Now() >= give_up) {
       err << "discover: could not list " << opts.prefix << " from etcd in time\n";
       return kExitFailure;
     }

@@ -21,7 +21,7 @@
 #include "common/clock.h"
 #include "probes/failure_class.h"
 #include "probes/spec.h"
-#include "probes/trust_stores.h"
+#include "probes/transports/trust_stores.h"
 
 using SSL = struct ssl_st;
 using SSL_CTX = struct ssl_ctx_st;

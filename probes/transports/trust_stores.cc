@@ -1,4 +1,4 @@
-#include "probes/trust_stores.h"
+#include "probes/transports/trust_stores.h"
 
 #include <openssl/x509_vfy.h>
 

@@ -1,4 +1,4 @@
-#include "probes/http_response.h"
+#include "probes/transports/http_response.h"
 
 #include <algorithm>
 #include <cctype>

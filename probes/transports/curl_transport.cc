@@ -1,4 +1,4 @@
-#include "probes/curl_transport.h"
+#include "probes/transports/curl_transport.h"
 
 #include <functional>
 #include <string>

@@ -19,10 +19,10 @@
 #include <optional>
 #include <string>
 
-#include "probes/http_response.h"
 #include "probes/judge.h"
 #include "probes/spec.h"
-#include "probes/trust_stores.h"
+#include "probes/transports/http_response.h"
+#include "probes/transports/trust_stores.h"
 
 namespace registrar::probes {
 

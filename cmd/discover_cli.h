@@ -51,6 +51,8 @@ struct DiscoverOptions {
   std::string username;
   std::string password_file;  // first line is the password
   std::string password;       // SECRET: used when password_file is empty
+  // Every wait of the command and of its Discovery; not owned; null: RealClock().
+  Clock* clock = nullptr;
 };
 
 // Adds the options above to `app` (the `discover` subcommand), bound to `opts`.

@@ -1,4 +1,4 @@
-#include "probes/resolver.h"
+#include "probes/transports/resolver.h"
 
 #include <arpa/inet.h>
 #include <sys/epoll.h>

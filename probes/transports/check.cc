@@ -1,4 +1,4 @@
-#include "probes/check.h"
+#include "probes/transports/check.h"
 
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "probes/certificate.h"
+#include "probes/transports/certificate.h"
 
 namespace registrar::probes {
 namespace {

@@ -18,8 +18,8 @@
 
 #include "probes/event_loop.h"
 #include "probes/spec.h"
-#include "probes/tls_connection.h"
-#include "probes/transport.h"
+#include "probes/transports/tls_connection.h"
+#include "probes/transports/transport.h"
 
 namespace registrar::probes {
 

@@ -15,7 +15,7 @@
 #include <string>
 
 #include "common/clock.h"
-#include "probes/tls_connection.h"
+#include "probes/transports/tls_connection.h"
 
 namespace registrar::probes {
 

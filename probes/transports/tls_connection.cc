@@ -1,4 +1,4 @@
-#include "probes/tls_connection.h"
+#include "probes/transports/tls_connection.h"
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
@@ -7,7 +7,7 @@
 
 #include <cerrno>
 
-#include "probes/certificate.h"
+#include "probes/transports/certificate.h"
 
 namespace registrar::probes {
 namespace {

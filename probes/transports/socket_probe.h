@@ -39,14 +39,14 @@
 #include <memory>
 #include <string>
 
-#include "probes/byte_stream.h"
 #include "probes/event_loop.h"
-#include "probes/http_response.h"
 #include "probes/judge.h"
-#include "probes/keep_alive.h"
-#include "probes/resolver.h"
 #include "probes/spec.h"
-#include "probes/transport.h"
+#include "probes/transports/byte_stream.h"
+#include "probes/transports/http_response.h"
+#include "probes/transports/keep_alive.h"
+#include "probes/transports/resolver.h"
+#include "probes/transports/transport.h"
 
 namespace registrar::probes {
 

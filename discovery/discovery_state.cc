@@ -1,4 +1,4 @@
-#include "etcd/discovery_state.h"
+#include "discovery/discovery_state.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "probes/socket_probe.h"
+#include "probes/transports/socket_probe.h"
 
 #include <arpa/inet.h>
 #include <sys/epoll.h>

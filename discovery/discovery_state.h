@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "discovery/discovery.h"
 #include "etcd/client.h"
-#include "etcd/discovery.h"
 
 namespace registrar::etcd::discovery_internal {
 

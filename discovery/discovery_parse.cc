@@ -1,10 +1,10 @@
 // Value parsing for every registration layout (see controller/layouts.cc for
-// the writer side and etcd/discovery.h for the contract).
+// the writer side and discovery/discovery.h for the contract).
 #include <charconv>
 #include <string>
 #include <vector>
 
-#include "etcd/discovery.h"
+#include "discovery/discovery.h"
 #include "nlohmann/json.hpp"
 
 namespace registrar::etcd {

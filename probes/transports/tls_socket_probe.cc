@@ -1,4 +1,4 @@
-#include "probes/tls_socket_probe.h"
+#include "probes/transports/tls_socket_probe.h"
 
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "probes/socket_probe.h"
+#include "probes/transports/socket_probe.h"
 
 namespace registrar::probes {
 namespace {

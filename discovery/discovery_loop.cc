@@ -1,12 +1,12 @@
 // Discovery's background loop: list (paged, one revision), watch from the
-// next revision, resume or re-list on failure. Contract in etcd/discovery.h.
+// next revision, resume or re-list on failure. Contract in discovery/discovery.h.
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
-#include "etcd/discovery.h"
-#include "etcd/discovery_state.h"
+#include "discovery/discovery.h"
+#include "discovery/discovery_state.h"
 #include "etcd/list_watch.h"
 #include "spdlog/spdlog.h"
 
@@ -58,7 +58,8 @@ class Discovery::Impl {
 
   bool WaitSynced(Duration timeout) const {
     std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, timeout, [this] { return set_.listed() || stop_; }) && set_.listed();
+    return clock_.WaitFor(cv_, lock, timeout, [this] { return set_.listed() || stop_; }) &&
+           set_.listed();
   }
 
   Stats stats() const {

@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "probes/event_loop.h"
-#include "probes/transport.h"
+#include "probes/transports/transport.h"
 
 namespace registrar::probes {
 

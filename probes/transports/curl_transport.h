@@ -15,8 +15,8 @@
 #include <memory>
 #include <vector>
 
-#include "probes/check.h"
-#include "probes/transport.h"
+#include "probes/transports/check.h"
+#include "probes/transports/transport.h"
 
 namespace registrar::probes {
 

@@ -9,7 +9,7 @@
 #include <streambuf>
 #include <thread>
 
-#include "etcd/discovery_cli.h"
+#include "cmd/discover_cli.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/etcd_server.h"
 #include "tests/support/temp_dir.h"

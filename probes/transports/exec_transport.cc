@@ -1,4 +1,4 @@
-#include "probes/exec_transport.h"
+#include "probes/transports/exec_transport.h"
 
 #include <fcntl.h>
 #include <signal.h>

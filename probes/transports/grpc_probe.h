@@ -30,9 +30,9 @@
 
 #include "probes/event_loop.h"
 #include "probes/judge.h"
-#include "probes/keep_alive.h"
 #include "probes/spec.h"
-#include "probes/transport.h"
+#include "probes/transports/keep_alive.h"
+#include "probes/transports/transport.h"
 
 namespace registrar::probes {
 

@@ -1,4 +1,4 @@
-#include "probes/keep_alive.h"
+#include "probes/transports/keep_alive.h"
 
 namespace registrar::probes {
 
