@@ -19,7 +19,6 @@
 #include "config/reloader.h"
 #include "config/watcher.h"
 #include "controller/controller.h"
-#include "controller/drain_store.h"
 #include "controller/probe_intake.h"
 #include "etcd/client.h"
 #include "metrics/metrics.h"
@@ -27,6 +26,7 @@
 #include "metrics/target_collector.h"
 #include "probes/observer_fanout.h"
 #include "probes/prober.h"
+#include "registration/drain_store.h"
 #include "sources/runner.h"
 #include "status/live_status.h"
 

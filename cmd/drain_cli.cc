@@ -16,9 +16,9 @@
 #include "absl/status/status.h"
 #include "cmd/wiring.h"
 #include "config/config.h"
-#include "controller/drain_store.h"
-#include "controller/keys.h"
 #include "etcd/client.h"
+#include "registration/drain_store.h"
+#include "registration/keys.h"
 #include "sources/runner.h"
 #include "sources/source.h"
 

@@ -9,8 +9,8 @@
 #include "admin/drain_control.h"
 #include "config/config.h"
 #include "controller/controller.h"
-#include "controller/drain_store.h"
 #include "etcd/client.h"
+#include "registration/drain_store.h"
 
 namespace registrar {
 

@@ -1,6 +1,6 @@
 // The layouts (`format`) of a registration: the one table of their names,
 // shared by the config parser, the controller that writes keys and values
-// (controller/layouts.h holds each layout's key and value templates) and the
+// (registration/layouts.h holds each layout's key and value templates) and the
 // discovery client that reads them.
 #pragma once
 

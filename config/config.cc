@@ -8,7 +8,7 @@
 
 #include "config/services.h"
 #include "controller/controller.h"
-#include "controller/keys.h"
+#include "registration/keys.h"
 
 namespace registrar::config {
 

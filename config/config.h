@@ -27,8 +27,8 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "common/duration.h"
-#include "controller/registration.h"
 #include "probes/spec.h"
+#include "registration/registration.h"
 #include "sources/runner.h"
 #include "sources/spec.h"
 

@@ -6,8 +6,8 @@
 
 #include "config/keys.h"
 #include "config/values.h"
-#include "controller/keys.h"
-#include "controller/layouts.h"
+#include "registration/keys.h"
+#include "registration/layouts.h"
 
 namespace registrar::config::internal {
 namespace {

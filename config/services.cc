@@ -9,7 +9,7 @@
 #include "config/keys.h"
 #include "config/layout.h"
 #include "config/values.h"
-#include "controller/keys.h"
+#include "registration/keys.h"
 
 namespace registrar::config::internal {
 namespace {

@@ -41,12 +41,12 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "cluster/backoff.h"
 #include "common/clock.h"
-#include "controller/backoff.h"
-#include "controller/registration.h"
 #include "etcd/client.h"
 #include "probes/health_state.h"
 #include "probes/spec.h"
+#include "registration/registration.h"
 
 namespace registrar::controller {
 

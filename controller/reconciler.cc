@@ -4,13 +4,13 @@
 #include <cstdio>
 #include <utility>
 
+#include "cluster/ownership.h"
 #include "common/utf8.h"
-#include "controller/decide.h"
-#include "controller/keys.h"
-#include "controller/ownership.h"
-#include "controller/txn_writer.h"
 #include "etcd/errors.h"
 #include "etcd/list_watch.h"
+#include "registration/decide.h"
+#include "registration/keys.h"
+#include "registration/txn_writer.h"
 #include "spdlog/spdlog.h"
 
 namespace registrar::controller {

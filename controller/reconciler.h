@@ -32,15 +32,15 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/lease_keeper.h"
+#include "cluster/membership.h"
+#include "cluster/published_digests.h"
 #include "controller/controller.h"
-#include "controller/decide.h"
-#include "controller/keys.h"
-#include "controller/lease_keeper.h"
-#include "controller/membership.h"
-#include "controller/observed_state.h"
-#include "controller/published_digests.h"
-#include "controller/reconcile.h"
 #include "controller/target_table.h"
+#include "registration/decide.h"
+#include "registration/keys.h"
+#include "registration/observed_state.h"
+#include "registration/reconcile.h"
 
 namespace registrar::controller {
 

@@ -26,10 +26,10 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "controller/judge.h"
-#include "controller/keys.h"
 #include "probes/health_state.h"
 #include "probes/spec.h"
+#include "registration/judge.h"
+#include "registration/keys.h"
 
 namespace registrar::controller {
 

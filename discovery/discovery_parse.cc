@@ -1,4 +1,4 @@
-// Value parsing for every registration layout (see controller/layouts.cc for
+// Value parsing for every registration layout (see registration/layouts.cc for
 // the writer side and discovery/discovery.h for the contract).
 #include <charconv>
 #include <string>

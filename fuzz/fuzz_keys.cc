@@ -1,4 +1,4 @@
-// Fuzzes etcd key and value layout (controller/keys.h) against the reader
+// Fuzzes etcd key and value layout (registration/keys.h) against the reader
 // side (discovery/discovery.h): for any target the config could hold, the key the
 // registrar writes lies under the format's prefix, its skydns id is a DNS
 // label, and a discovery client parses the key and value back to the same
@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "controller/keys.h"
 #include "discovery/discovery.h"
+#include "registration/keys.h"
 
 namespace {
 

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "controller/controller.h"
-#include "controller/keys.h"
 #include "etcd/client.h"
+#include "registration/keys.h"
 #include "spdlog/spdlog.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/wait.h"

@@ -1,8 +1,8 @@
-#include "controller/backoff.h"
+#include "cluster/backoff.h"
 
 #include <gtest/gtest.h>
 
-#include "controller/lease_timing.h"
+#include "cluster/lease_timing.h"
 
 namespace registrar::controller {
 namespace {

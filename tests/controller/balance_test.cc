@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "cluster/ownership.h"
 #include "controller/controller.h"
-#include "controller/ownership.h"
 #include "tests/controller/controller_fixture.h"
 
 namespace registrar::controller {

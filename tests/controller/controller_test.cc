@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "controller/observed_state.h"
+#include "registration/observed_state.h"
 #include "tests/controller/controller_fixture.h"
 
 namespace registrar::controller {

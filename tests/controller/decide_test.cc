@@ -1,5 +1,5 @@
 // The registration decision's rules, one by one, without etcd or a clock.
-#include "controller/decide.h"
+#include "registration/decide.h"
 
 #include <gtest/gtest.h>
 

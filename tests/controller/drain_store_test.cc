@@ -1,7 +1,7 @@
 // DrainStore against a real etcd: records under the coordination prefix, the
 // watch reports every change, --for expiry by etcd's lease, a new store (a
 // restarted registrar) sees earlier drains.
-#include "controller/drain_store.h"
+#include "registration/drain_store.h"
 
 #include <gtest/gtest.h>
 

@@ -9,9 +9,9 @@
 #include <memory>
 #include <string>
 
-#include "controller/membership.h"
-#include "controller/txn_writer.h"
+#include "cluster/membership.h"
 #include "etcd/client.h"
+#include "registration/txn_writer.h"
 #include "tests/controller/test_client.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/memory_etcd.h"

@@ -1,7 +1,7 @@
 // Judge: drains and fail-open decide which owned targets are registered.
 // A small table stands in for the controller's: each Judge() writes its
 // verdicts back, as the controller thread does before every decision.
-#include "controller/judge.h"
+#include "registration/judge.h"
 
 #include <gtest/gtest.h>
 

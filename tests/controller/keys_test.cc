@@ -1,4 +1,4 @@
-#include "controller/keys.h"
+#include "registration/keys.h"
 
 #include <gtest/gtest.h>
 

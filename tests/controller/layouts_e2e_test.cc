@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "controller/controller.h"
-#include "controller/keys.h"
-#include "controller/layouts.h"
+#include "registration/keys.h"
+#include "registration/layouts.h"
 #include "tests/controller/consumers.h"
 #include "tests/controller/controller_fixture.h"
 

@@ -1,12 +1,12 @@
 // Every layout's key and value, read back with its consumer's own decoding
 // (tests/controller/consumers.h cites the source file and version of each),
 // and the template mechanism that renders them all.
-#include "controller/layouts.h"
+#include "registration/layouts.h"
 
 #include <gtest/gtest.h>
 
-#include "controller/keys.h"
-#include "controller/reconcile.h"
+#include "registration/keys.h"
+#include "registration/reconcile.h"
 #include "tests/controller/consumers.h"
 
 namespace registrar::controller {

@@ -1,6 +1,6 @@
 // The LeaseKeeper in simulated time against an etcd in memory: its waits are
 // the clock's, so minutes of renewals take milliseconds.
-#include "controller/lease_keeper.h"
+#include "cluster/lease_keeper.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // it is given up. etcd extends leases across a leader change, so after a slow
 // election the lease is often still alive; here a second client keeps it
 // alive while the keeper's path is cut, as etcd's new leader would.
-#include "controller/lease_keeper.h"
+#include "cluster/lease_keeper.h"
 
 #include <gtest/gtest.h>
 

@@ -2,8 +2,8 @@
 // and a join or leave moves about 1/n of the targets (nothing else moves).
 // Bounded loads: every share within ±10 % at 3 × 300 whatever the ids, at the
 // cost of a few more moves when a member is full.
-#include "controller/ownership.h"
-#include "controller/membership.h"
+#include "cluster/ownership.h"
+#include "cluster/membership.h"
 
 #include <gtest/gtest.h>
 

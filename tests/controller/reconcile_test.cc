@@ -1,4 +1,4 @@
-#include "controller/reconcile.h"
+#include "registration/reconcile.h"
 
 #include <gtest/gtest.h>
 

@@ -15,7 +15,7 @@
 #include <set>
 #include <thread>
 
-#include "controller/ownership.h"
+#include "cluster/ownership.h"
 #include "tests/controller/binary_fixture.h"
 #include "tests/support/dnsmasq.h"
 #include "tests/support/http_backend.h"

@@ -2,9 +2,9 @@
 // discovery parser (what a consumer of that format sees).
 #include <gtest/gtest.h>
 
-#include "controller/keys.h"
 #include "discovery/discovery.h"
 #include "nlohmann/json.hpp"
+#include "registration/keys.h"
 
 namespace registrar::controller {
 namespace {

@@ -9,7 +9,7 @@ doc="$root/docs/architecture.md"
 fail=0
 cd "$root" || exit 1
 
-# Files: words like controller/decide.cc, tests/support/memory_etcd.h.
+# Files: words like registration/decide.cc, tests/support/memory_etcd.h.
 while read -r path; do
   [[ -e "$path" ]] || { echo "FAIL: docs/architecture.md names $path, which does not exist"; fail=1; }
 done < <(grep -oE '\b[a-z_]+(/[a-z_.]+)+\.(cc|h|md|sh)\b' "$doc" | sort -u)

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "controller/keys.h"
-#include "controller/layouts.h"
 #include "discovery/discovery.h"
+#include "registration/keys.h"
+#include "registration/layouts.h"
 
 namespace registrar::etcd {
 namespace {

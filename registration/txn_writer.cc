@@ -1,4 +1,4 @@
-#include "controller/txn_writer.h"
+#include "registration/txn_writer.h"
 
 #include <utility>
 

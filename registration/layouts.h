@@ -27,9 +27,9 @@
 
 #include "absl/status/status.h"
 #include "common/clock.h"
-#include "controller/registration.h"
 #include "nlohmann/json.hpp"
 #include "probes/spec.h"
+#include "registration/registration.h"
 
 namespace registrar::controller {
 

@@ -27,9 +27,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
-#include "controller/reconcile.h"
 #include "etcd/client.h"
 #include "etcd/list_watch.h"
+#include "registration/reconcile.h"
 
 namespace registrar::controller {
 

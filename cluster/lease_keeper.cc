@@ -1,4 +1,4 @@
-#include "controller/lease_keeper.h"
+#include "cluster/lease_keeper.h"
 
 #include <algorithm>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "controller/ownership.h"
+#include "cluster/ownership.h"
 
 #include <algorithm>
 #include <map>

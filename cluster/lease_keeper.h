@@ -30,9 +30,9 @@
 #include <string>
 #include <thread>
 
+#include "cluster/backoff.h"
+#include "cluster/lease_timing.h"
 #include "common/clock.h"
-#include "controller/backoff.h"
-#include "controller/lease_timing.h"
 #include "etcd/client.h"
 
 namespace registrar::controller {

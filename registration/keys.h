@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "controller/registration.h"
 #include "probes/spec.h"
+#include "registration/registration.h"
 
 namespace registrar::controller {
 

@@ -2,7 +2,7 @@
 //
 // Plain values produced by config/ and consumed by the controller. A service
 // is written in one or more layouts (`formats`); each layout's key and value
-// are rendered from its row in controller/layouts.h: for plain, json and
+// are rendered from its row in registration/layouts.h: for plain, json and
 // grpc-naming `<prefix><service>/<host:port>`, for skydns
 // `<skydns_prefix><domain labels reversed>/<service>/<id>` as CoreDNS's etcd
 // plugin reads it, and the consumer's own shape for the framework presets.
@@ -56,7 +56,7 @@ struct ServiceRegistration {
 };
 
 // Several replicas on one registration prefix form a cluster (see
-// controller/membership.h). Empty fields take defaults derived from the
+// cluster/membership.h). Empty fields take defaults derived from the
 // registration prefix, so replicas started with the same config coordinate.
 struct ClusterOptions {
   std::string name;                 // default: the registration prefix without '/' ("services")

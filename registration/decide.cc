@@ -1,4 +1,4 @@
-#include "controller/decide.h"
+#include "registration/decide.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "controller/layouts.h"
+#include "registration/layouts.h"
 
 #include <array>
 #include <cctype>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "common/json_text.h"
-#include "controller/keys.h"
+#include "registration/keys.h"
 
 namespace registrar::controller {
 namespace {

@@ -33,9 +33,9 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/backoff.h"
+#include "cluster/lease_keeper.h"
 #include "common/clock.h"
-#include "controller/backoff.h"
-#include "controller/lease_keeper.h"
 #include "etcd/client.h"
 #include "etcd/list_watch.h"
 

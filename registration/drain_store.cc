@@ -1,4 +1,4 @@
-#include "controller/drain_store.h"
+#include "registration/drain_store.h"
 
 #include <spdlog/spdlog.h>
 
@@ -8,9 +8,9 @@
 #include <utility>
 
 #include "common/json_text.h"
-#include "controller/keys.h"
 #include "discovery/discovery.h"
 #include "etcd/list_watch.h"
+#include "registration/keys.h"
 
 namespace registrar::controller {
 namespace {
@@ -114,6 +114,7 @@ absl::Status DrainStore::Start(Listener listener) {
   etcd::DiscoveryOptions options;
   options.prefix = prefix_;
   options.format = etcd::EndpointFormat::kPlain;  // only the raw value is read
+  options.clock = &clock_;                        // its backoff waits on our clock
   auto watch = etcd::Discovery::Start(
       client_, options, [this, listener = std::move(listener)](const etcd::DiscoveryUpdate& u) {
         std::set<std::string> ids;

@@ -1,4 +1,4 @@
-#include "controller/backoff.h"
+#include "cluster/backoff.h"
 
 #include <algorithm>
 

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "controller/reconcile.h"
 #include "etcd/client.h"
+#include "registration/reconcile.h"
 
 namespace registrar::controller {
 

@@ -1,4 +1,4 @@
-#include "controller/observed_state.h"
+#include "registration/observed_state.h"
 
 #include <algorithm>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "controller/membership.h"
+#include "cluster/membership.h"
 
 #include <algorithm>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "controller/judge.h"
+#include "registration/judge.h"
 
 namespace registrar::controller {
 

@@ -1,4 +1,4 @@
-#include "controller/keys.h"
+#include "registration/keys.h"
 
 #include <array>
 #include <cctype>
@@ -6,8 +6,8 @@
 #include <ctime>
 #include <functional>
 
-#include "controller/layouts.h"
 #include "nlohmann/json.hpp"
+#include "registration/layouts.h"
 
 namespace registrar::controller {
 namespace {

@@ -36,9 +36,9 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "controller/keys.h"
-#include "controller/reconcile.h"
 #include "probes/health_state.h"
+#include "registration/keys.h"
+#include "registration/reconcile.h"
 
 namespace registrar::controller {
 

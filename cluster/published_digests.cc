@@ -1,9 +1,9 @@
-#include "controller/published_digests.h"
+#include "cluster/published_digests.h"
 
 #include <algorithm>
 #include <cstdio>
 
-#include "controller/ownership.h"
+#include "cluster/ownership.h"
 
 namespace registrar::controller {
 namespace {

@@ -1,4 +1,4 @@
-#include "controller/lease_timing.h"
+#include "cluster/lease_timing.h"
 
 namespace registrar::controller {
 
