@@ -573,7 +573,6 @@ bool Controller::Impl::ReconcileOnce() {
                                 }
                               }
                               observed_.Apply(done, lease_id_, revision);
-                              last_txn_revision_ = revision;
                               if (observer_) observer_->OnTxn(ops.size());
                             });
   Remember(w.done);

@@ -153,7 +153,6 @@ class Controller::Impl {
   uint64_t ownership_epoch_ = ~uint64_t{0};
   size_t ownership_targets_version_ = 0;
   bool owned_sent_ = false;  // the prober was told what we own at least once
-  int64_t last_txn_revision_ = 0;
   std::map<std::string, std::string> written_;  // key → value we last put
   size_t last_dry_run_size_ = 0;
   bool retry_parked_ = false;  // the next reconcile tries the keys in rejected_ again
