@@ -94,7 +94,6 @@ void Controller::SetDrained(std::set<std::string> drained_ids) {
   impl_->SetDrained(std::move(drained_ids));
 }
 bool Controller::Listed(const std::string& target_id) const { return impl_->Listed(target_id); }
-void Controller::RemoveTarget(const std::string& target_id) { impl_->RemoveTarget(target_id); }
 void Controller::SetTargets(std::shared_ptr<const TargetSet> targets) {
   impl_->SetTargets(std::move(targets));
 }

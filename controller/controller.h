@@ -23,7 +23,7 @@
 // no lease, no writes; the plan is logged and shown in Snapshot().
 //
 // Thread-safety: every public method is thread-safe. OnHealth / OnResult /
-// RemoveTarget / SetTargets / SetDrained only record and wake the controller
+// SetTargets / SetDrained only record and wake the controller
 // thread, so they may be called from the prober's thread (ProbeIntake calls
 // them from the prober's observer). The target table is the controller
 // thread's alone. The observer is called on several threads, see
@@ -203,8 +203,6 @@ class Controller {
   void SetDrained(std::set<std::string> drained_ids);
   // Whether `target_id` is in the target set last given (SetTargets).
   bool Listed(const std::string& target_id) const;
-  // Forgets a target (no longer configured): its key goes.
-  void RemoveTarget(const std::string& target_id);
   // The configured targets (config load and reload). Targets missing from
   // the set are forgotten; ownership is computed over this set.
   void SetTargets(std::shared_ptr<const TargetSet> targets);

@@ -153,12 +153,6 @@ bool Controller::Impl::Listed(const std::string& id) const {
   return set && std::binary_search(set->begin(), set->end(), id);
 }
 
-void Controller::Impl::RemoveTarget(const std::string& id) {
-  std::lock_guard lock(mu_);
-  inbox_.push_back({.kind = TableChange::Kind::kRemove, .id = id});
-  MarkDirtyLocked(false);
-}
-
 void Controller::Impl::SetTargets(std::shared_ptr<const TargetSet> targets) {
   if (!targets) return;
   std::string hash;  // of the target set, published in our member record now

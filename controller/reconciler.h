@@ -71,7 +71,6 @@ class Controller::Impl {
   void SetDrained(std::set<std::string> ids);
   void AwaitDrains() { table_.AwaitDrains(); }  // before Start
   bool Listed(const std::string& id) const;
-  void RemoveTarget(const std::string& id);
   void SetTargets(std::shared_ptr<const TargetSet> targets);
   void SetOwnedTargetsCallback(std::function<void(TargetSet)> callback);
   void Start();
@@ -152,7 +151,7 @@ class Controller::Impl {
   uint64_t lease_generation_ = 0;
   uint64_t ownership_epoch_ = ~uint64_t{0};
   size_t ownership_targets_version_ = 0;
-  bool owned_sent_ = false;  // the prober was told what we own at least once
+  bool owned_sent_ = false;                     // the prober was told what we own at least once
   std::map<std::string, std::string> written_;  // key → value we last put
   size_t last_dry_run_size_ = 0;
   bool retry_parked_ = false;  // the next reconcile tries the keys in rejected_ again

@@ -27,9 +27,6 @@ void TargetTable::Apply(Change& c) {
     case Change::Kind::kHealth:
       ApplyHealth(c);
       break;
-    case Change::Kind::kRemove:
-      if (entries_.erase(c.id) > 0) ++version_;
-      break;
     case Change::Kind::kSet: {
       // A new target is not ours until the next ownership pass, and not for
       // a lease TTL yet: a key of ours for it is left alone meanwhile.

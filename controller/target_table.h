@@ -58,12 +58,11 @@ class TargetTable {
 
   // A change posted by another thread.
   struct Change {
-    enum class Kind { kHealth, kRemove, kSet, kDrained };
+    enum class Kind { kHealth, kSet, kDrained };
     Kind kind = Kind::kHealth;
     probes::Target target;                             // kHealth
     probes::Health health = probes::Health::kUnknown;  // kHealth
     bool offer = false;  // kHealth: taken only while the target has no verdict
-    std::string id;      // kRemove
     std::shared_ptr<const std::vector<probes::Target>> targets;  // kSet
     std::shared_ptr<const std::set<std::string>> drained;        // kDrained
     MonoTime now{};                                              // when it was posted

@@ -65,7 +65,7 @@ TEST_F(ControllerTest, UnhealthyTargetLosesItsKeyAndGetsItBackWhenHealthyAgain) 
   ASSERT_TRUE(WaitFor([&] { return KeyCountIs(0); }));
   c.SetHealthy(target, true);
   ASSERT_TRUE(WaitFor([&] { return HasKey("/services/web/127.0.0.1:8081"); }));
-  c.RemoveTarget(target.Id());
+  c.SetTargets(std::make_shared<const TargetSet>());  // no longer listed: forgotten
   ASSERT_TRUE(WaitFor([&] { return KeyCountIs(0); }));
 }
 
