@@ -4,10 +4,7 @@ namespace registrar {
 
 std::vector<controller::ServiceRegistration> Registrations(const config::Config& config) {
   std::vector<controller::ServiceRegistration> out;
-  for (const auto& s : config.services) {
-    out.push_back(s.registration);
-    out.back().fail_open_below_percent = s.fail_open_below_percent;
-  }
+  for (const auto& s : config.services) out.push_back(s.registration);
   return out;
 }
 

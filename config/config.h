@@ -90,8 +90,6 @@ struct ServiceConfig {
   probes::ProbeSpec probe;                       // defaults already merged
   std::vector<std::string> endpoints;            // literal entries, as written
   std::string endpoints_file;                    // absolute path, or empty
-  // failOpen.belowHealthyPercent (1-100); empty: never fail open.
-  std::optional<int> fail_open_below_percent;
   // dnsSd, fileSd, httpSd (sources/spec.h); their targets join `targets` at
   // run time (TargetsWithSources).
   std::vector<sources::SourceSpec> sources;

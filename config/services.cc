@@ -268,7 +268,7 @@ std::optional<ServiceConfig> ParseService(const Field& field, const ServiceConte
       if (auto p = fail_open.Get("belowHealthyPercent")) {
         if (auto v = ReadInt(*p, errors, KeyAt("service.failOpen", "belowHealthyPercent"),
                              "an integer percentage 1-100")) {
-          service.fail_open_below_percent = static_cast<int>(*v);
+          service.registration.fail_open_below_percent = static_cast<int>(*v);
         }
       } else {
         fail_open.Missing("belowHealthyPercent");

@@ -44,8 +44,9 @@ struct ServiceRegistration {
   std::map<std::string, std::string> metadata;  // layouts with metadata only
   std::string dns_domain = "cluster.local";     // skydns only, e.g. "svc.example.com"
   int dns_ttl_seconds = 30;                     // skydns only: the TTL CoreDNS serves
-  // Fail-open (judge.h): below this share of passing targets (percent,
-  // 1-100) no key of the service is deleted for health. None: never.
+  // Fail-open (judge.h; failOpen.belowHealthyPercent): below this share of
+  // passing targets (percent, 1-100) no key of the service is deleted for
+  // health. None: never.
   std::optional<int> fail_open_below_percent;
   bool operator==(const ServiceRegistration&) const = default;
 

@@ -67,8 +67,8 @@ TEST(OperatorConfig, FailOpenIsOffByDefaultAndTakesAPercentage) {
     endpoints: [10.0.0.1:1]
 )");
   ASSERT_TRUE(r.config) << Messages(r);
-  EXPECT_FALSE(r.config->services[0].fail_open_below_percent);
-  EXPECT_EQ(r.config->services[1].fail_open_below_percent, 50);
+  EXPECT_FALSE(r.config->services[0].registration.fail_open_below_percent);
+  EXPECT_EQ(r.config->services[1].registration.fail_open_below_percent, 50);
 
   LoadResult bad = Parse(std::string(kHead) + R"(services:
   - name: b
