@@ -97,7 +97,7 @@ bool Controller::Listed(const std::string& target_id) const { return impl_->List
 void Controller::SetTargets(std::shared_ptr<const TargetSet> targets) {
   impl_->SetTargets(std::move(targets));
 }
-void Controller::SetOwnedTargetsCallback(std::function<void(TargetSet)> callback) {
+void Controller::SetOwnedTargetsCallback(std::function<void(OwnedTargets)> callback) {
   impl_->SetOwnedTargetsCallback(std::move(callback));
 }
 void Controller::Start() { impl_->Start(); }

@@ -164,6 +164,12 @@ struct ControllerSnapshot {
 // The configured targets: one immutable value shared by every holder.
 using TargetSet = std::vector<probes::Target>;
 
+// What this replica owns, handed on (to the prober) whenever it changes.
+struct OwnedTargets {
+  TargetSet targets;                  // every target it owns
+  std::set<std::string> newly_owned;  // ids that became its own in this change
+};
+
 class Controller {
  public:
   // `options` must pass ValidateRegistrationOptions (a shorter TTL is raised
@@ -206,9 +212,10 @@ class Controller {
   // The configured targets (config load and reload). Targets missing from
   // the set are forgotten; ownership is computed over this set.
   void SetTargets(std::shared_ptr<const TargetSet> targets);
-  // Called (on the controller thread) with the targets this replica owns
-  // whenever that changes: what the prober must probe. Set before Start().
-  void SetOwnedTargetsCallback(std::function<void(TargetSet)> callback);
+  // Called (on the controller thread, without the controller's lock) with the
+  // targets this replica owns whenever that changes, or their specs do: what
+  // the prober must probe. Set before Start().
+  void SetOwnedTargetsCallback(std::function<void(OwnedTargets)> callback);
 
   // Starts the controller thread; idempotent.
   void Start();

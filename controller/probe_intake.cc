@@ -5,7 +5,7 @@
 namespace registrar::controller {
 
 void ProbeIntake::FollowOwnership(probes::Prober& prober) {
-  controller_.SetOwnedTargetsCallback([this, &prober](TargetSet owned) {
+  controller_.SetOwnedTargetsCallback([this, &prober](OwnedTargets owned) {
     ApplyOwnedTargets(std::move(owned), controller_, prober);
   });
 }
@@ -19,10 +19,13 @@ void ProbeIntake::OnTransition(const probes::Target& target, const probes::Trans
   controller_.OnHealth(target, transition.to);
 }
 
-void ApplyOwnedTargets(TargetSet owned, Controller& controller, probes::Prober& prober) {
-  prober.SetTargets(std::move(owned));
+void ApplyOwnedTargets(OwnedTargets owned, Controller& controller, probes::Prober& prober) {
+  prober.SetTargets(std::move(owned.targets));
+  if (owned.newly_owned.empty()) return;
   for (const probes::TargetStatus& s : prober.Snapshot()) {
-    if (s.health != probes::Health::kUnknown) controller.OfferHealth(s.target, s.health);
+    if (s.health != probes::Health::kUnknown && owned.newly_owned.contains(s.target.Id())) {
+      controller.OfferHealth(s.target, s.health);
+    }
   }
 }
 

@@ -34,8 +34,8 @@ class ProbeIntake final : public probes::ProbeObserver {
 // The controller's owned set handed to the prober (on the controller's
 // thread). A target that came back before the prober dropped it keeps its
 // session and gets no new transition, so the controller is offered the
-// health the prober has of every owned target (taken only where the
+// health the prober has of each newly owned target (taken only where the
 // controller has no verdict since the target became ours).
-void ApplyOwnedTargets(TargetSet owned, Controller& controller, probes::Prober& prober);
+void ApplyOwnedTargets(OwnedTargets owned, Controller& controller, probes::Prober& prober);
 
 }  // namespace registrar::controller

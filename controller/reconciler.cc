@@ -193,7 +193,7 @@ void Controller::Impl::JudgeLocked() {
   snapshot_.fail_open_services = table_.FailOpenServices();
 }
 
-void Controller::Impl::SetOwnedTargetsCallback(std::function<void(TargetSet)> callback) {
+void Controller::Impl::SetOwnedTargetsCallback(std::function<void(OwnedTargets)> callback) {
   std::lock_guard lock(mu_);
   on_owned_ = std::move(callback);
 }
@@ -418,9 +418,9 @@ MembershipView Controller::Impl::CurrentView() const {
   return solo;
 }
 
-std::function<void(TargetSet)> Controller::Impl::UpdateOwnershipLocked(const MembershipView& view,
-                                                                       TargetSet& owned) {
-  std::function<void(TargetSet)> notify;
+std::function<void(OwnedTargets)> Controller::Impl::UpdateOwnershipLocked(
+    const MembershipView& view, OwnedTargets& owned) {
+  std::function<void(OwnedTargets)> notify;
   {
     if (view.epoch == ownership_epoch_ && table_.version() == ownership_targets_version_) {
       return notify;
@@ -447,13 +447,13 @@ std::function<void(TargetSet)> Controller::Impl::UpdateOwnershipLocked(const Mem
     std::vector<std::string> owners = OwnersOf(table_.Ids(), owning.ids, bounded_set.get());
     std::map<std::string, size_t> owned_by;
     const bool changed = table_.SetOwners(std::move(owners), cluster_.member_id, view.joined,
-                                          clock_.Now(), owned, owned_by);
+                                          clock_.Now(), owned.targets, owned.newly_owned, owned_by);
     snapshot_.members.clear();
     for (const auto& m : view.members) {
       snapshot_.members.push_back({m.id, m.id == cluster_.member_id, owned_by[m.id]});
     }
     snapshot_.joined = view.joined;
-    if (observer_) observer_->OnMembers(view.members.size(), owned.size());
+    if (observer_) observer_->OnMembers(view.members.size(), owned.targets.size());
     if (changed || targets_changed || !owned_sent_) notify = on_owned_;
     owned_sent_ = true;
     MarkDirtyLocked(true);
@@ -527,8 +527,8 @@ bool Controller::Impl::ReconcileOnce() {
   ObservedMap observed = observed_.Copy();
   // Ownership and the decision see one state of the target table: a target
   // set pushed meanwhile waits for the next pass.
-  std::function<void(TargetSet)> notify;
-  TargetSet owned;
+  std::function<void(OwnedTargets)> notify;
+  OwnedTargets owned;
   Decision desired;
   {
     std::lock_guard lock(mu_);

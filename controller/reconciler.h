@@ -72,7 +72,7 @@ class Controller::Impl {
   void AwaitDrains() { table_.AwaitDrains(); }  // before Start
   bool Listed(const std::string& id) const;
   void SetTargets(std::shared_ptr<const TargetSet> targets);
-  void SetOwnedTargetsCallback(std::function<void(TargetSet)> callback);
+  void SetOwnedTargetsCallback(std::function<void(OwnedTargets)> callback);
   void Start();
   void Stop(bool revoke);
   ControllerSnapshot Snapshot() const;
@@ -96,8 +96,8 @@ class Controller::Impl {
   MembershipView CurrentView() const;
   // Recomputes who owns what for `view`; when ours changed, returns the
   // callback to tell the prober (called without mu_) and fills `owned`.
-  std::function<void(TargetSet)> UpdateOwnershipLocked(const MembershipView& view,
-                                                       TargetSet& owned);
+  std::function<void(OwnedTargets)> UpdateOwnershipLocked(const MembershipView& view,
+                                                          OwnedTargets& owned);
   // The decision's view of every target (keys rendered, cached in the
   // entries the rows point into: valid while mu_ is held).
   std::vector<TargetRow> RowsLocked(const ObservedMap& observed);
@@ -168,7 +168,7 @@ class Controller::Impl {
   std::map<std::string, ServiceRegistration> services_;
   uint64_t services_version_ = 0;  // bumped by SetServices
   PublishedDigests digests_;       // our digest and the target sets behind it
-  std::function<void(TargetSet)> on_owned_;
+  std::function<void(OwnedTargets)> on_owned_;
   std::map<std::string, std::pair<std::string, std::string>> rejected_;  // key → value, why
   bool dirty_ = false;
   MonoTime dirty_since_{};

@@ -73,6 +73,7 @@ std::vector<std::string> TargetTable::Ids() const {
 
 bool TargetTable::SetOwners(std::vector<std::string> owners, const std::string& self, bool joined,
                             MonoTime now, std::vector<probes::Target>& owned,
+                            std::set<std::string>& newly_owned,
                             std::map<std::string, size_t>& owned_by) {
   bool changed = false;
   size_t i = 0;
@@ -89,7 +90,11 @@ bool TargetTable::SetOwners(std::vector<std::string> owners, const std::string& 
     if (mine != entry.owned) {
       changed = true;
       entry.owned = mine;
-      if (!mine) entry.unowned_since = now;
+      if (mine) {
+        newly_owned.insert(id);
+      } else {
+        entry.unowned_since = now;
+      }
     }
     if (mine) owned.push_back(entry.target);
   }

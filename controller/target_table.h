@@ -77,11 +77,12 @@ class TargetTable {
 
   // The target ids, in the table's order (that of SetOwners' `owners`).
   std::vector<std::string> Ids() const;
-  // Writes each target's owner. Fills `owned` with ours and `owned_by` with
-  // each owner's count; returns whether the set we own changed.
+  // Writes each target's owner. Fills `owned` with ours, `newly_owned` with
+  // the ids of those that were not ours before, and `owned_by` with each
+  // owner's count; returns whether the set we own changed.
   bool SetOwners(std::vector<std::string> owners, const std::string& self, bool joined,
                  MonoTime now, std::vector<probes::Target>& owned,
-                 std::map<std::string, size_t>& owned_by);
+                 std::set<std::string>& newly_owned, std::map<std::string, size_t>& owned_by);
 
   struct FailOpenChange {
     std::map<std::string, FailOpenShare> entered;

@@ -69,9 +69,9 @@ class OwnershipReturn : public ControllerTest {
     options.cluster.member_id = "b";
     b_ = std::make_unique<Controller>(*b_client_, RealClock(), b_random_, options,
                                       std::vector<ServiceRegistration>{}, nullptr);
-    b_->SetOwnedTargetsCallback([this](TargetSet owned) {
+    b_->SetOwnedTargetsCallback([this](OwnedTargets owned) {
       std::lock_guard lock(mu_);
-      b_owned_ = std::move(owned);
+      b_owned_ = std::move(owned.targets);
     });
     b_->SetTargets(std::make_shared<const TargetSet>(targets_));
     b_->Start();

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "controller/controller.h"
+#include "controller/probe_intake.h"
 #include "tests/controller/simulated_fixture.h"
 
 namespace registrar::controller {
@@ -69,6 +70,36 @@ TEST_F(SimulatedJudgeTest, TheProbersHealthIsTakenOnlyWhileTheTargetHasNoVerdict
   c.OfferHealth(a_, probes::Health::kHealthy);  // a verdict exists: ignored
   ASSERT_TRUE(DecidedUpTo(c, b_, true));
   EXPECT_FALSE(HasKey(Key(a_)));
+}
+
+// The prober as ApplyOwnedTargets sees it: the targets it was given and the
+// statuses it reports (set by the test).
+class StubProber final : public probes::Prober {
+ public:
+  void SetTargets(std::vector<probes::Target> targets) override { targets_ = std::move(targets); }
+  void Start() override {}
+  void Stop() override {}
+  std::vector<probes::TargetStatus> Snapshot() const override { return statuses_; }
+
+  std::vector<probes::Target> targets_;
+  std::vector<probes::TargetStatus> statuses_;
+};
+
+// A target that came back before the prober dropped it keeps its session and
+// gets no transition: the prober's health of it is offered. Targets that did
+// not just become ours are not offered (no prober snapshot is read for them).
+TEST_F(SimulatedJudgeTest, TheProbersHealthIsOfferedForNewlyOwnedTargetsOnly) {
+  Controller& c = MakeController();
+  c.SetTargets(std::make_shared<const TargetSet>(TargetSet{a_, b_, marker_}));
+  c.Start();
+  StubProber prober;
+  prober.statuses_ = {{.target = a_, .health = probes::Health::kHealthy},
+                      {.target = b_, .health = probes::Health::kHealthy}};
+  ApplyOwnedTargets({.targets = {a_, b_, marker_}, .newly_owned = {a_.Id()}}, c, prober);
+  EXPECT_EQ(prober.targets_.size(), 3u);
+  ASSERT_TRUE(Eventually([&] { return HasKey(Key(a_)); }));
+  ASSERT_TRUE(DecidedUpTo(c, marker_, true));
+  EXPECT_FALSE(HasKey(Key(b_))) << "not newly owned: its health comes by transition";
 }
 
 TEST_F(SimulatedJudgeTest, FailOpenKeepsTheKeysWhenEveryResultFailsAndEndsWhenEnoughPass) {

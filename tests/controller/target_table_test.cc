@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,12 +36,15 @@ class TargetTableTest : public ::testing::Test {
     table_.Apply(c);
   }
   // Each target owned by the member the map names; this replica is "me".
-  void Own(const std::map<std::string, std::string>& owner_by_id) {
+  // Returns the ids that became ours.
+  std::set<std::string> Own(const std::map<std::string, std::string>& owner_by_id) {
     std::vector<std::string> owners;
     for (const std::string& id : table_.Ids()) owners.push_back(owner_by_id.at(id));
     std::vector<probes::Target> owned;
+    std::set<std::string> newly;
     std::map<std::string, size_t> counts;
-    table_.SetOwners(std::move(owners), "me", true, MonoTime{}, owned, counts);
+    table_.SetOwners(std::move(owners), "me", true, MonoTime{}, owned, newly, counts);
+    return newly;
   }
   const TargetTable::Entry& E(const probes::Target& t) { return table_.entries().at(t.Id()); }
 
@@ -66,17 +70,17 @@ TEST_F(TargetTableTest, AVerdictOfATargetOutsideTheSetOrOwnedElsewhereIsDropped)
 }
 
 TEST_F(TargetTableTest, ATargetThatLeavesForgetsWhatWeKnewAndAnOfferCountsOnlyWithoutAVerdict) {
-  Set({a_});
-  Own({{a_.Id(), "me"}});
+  Set({a_, b_});
+  EXPECT_EQ(Own({{a_.Id(), "me"}, {b_.Id(), "me"}}), (std::set<std::string>{a_.Id(), b_.Id()}));
   Verdict(a_, Health::kHealthy);
   table_.TakeResults({{a_.Id(), true}});
   table_.Judge({}, WallTime{});
   ASSERT_EQ(E(a_).health, Health::kHealthy);
-  Own({{a_.Id(), "other"}});
+  EXPECT_TRUE(Own({{a_.Id(), "other"}, {b_.Id(), "me"}}).empty());
   EXPECT_EQ(E(a_).probe, Health::kUnknown);
   EXPECT_EQ(E(a_).health, Health::kUnknown);
   EXPECT_EQ(E(a_).last_result, -1);
-  Own({{a_.Id(), "me"}});
+  EXPECT_EQ(Own({{a_.Id(), "me"}, {b_.Id(), "me"}}), std::set<std::string>{a_.Id()});
   Verdict(a_, Health::kHealthy, /*offer=*/true);  // the prober kept its session
   EXPECT_EQ(E(a_).probe, Health::kHealthy);
   Verdict(a_, Health::kUnhealthy);
