@@ -136,7 +136,8 @@ void Controller::Impl::SetHealth(const probes::Target& target, probes::Health he
 void Controller::Impl::OnResult(const std::string& id, bool ok) {
   // No wake: a result changes a fail-open share only, and the transitions it
   // causes wake the controller (which takes every result before them in).
-  std::lock_guard lock(mu_);
+  // Its own lock: the prober's thread never waits for a reconcile pass here.
+  std::lock_guard lock(results_mu_);
   results_.insert_or_assign(id, ok);
 }
 
@@ -167,8 +168,12 @@ void Controller::Impl::SetTargets(std::shared_ptr<const TargetSet> targets) {
 
 void Controller::Impl::ApplyInboxLocked() {
   // Results first: they were all posted before the transitions they caused.
-  if (table_.TakeResults(results_)) MarkDirtyLocked(false);
-  results_.clear();
+  std::map<std::string, bool> results;
+  {
+    std::lock_guard lock(results_mu_);  // after mu_, never before
+    results.swap(results_);
+  }
+  if (table_.TakeResults(results)) MarkDirtyLocked(false);
   std::vector<TableChange> changes;
   changes.swap(inbox_);
   for (TableChange& c : changes) table_.Apply(c);

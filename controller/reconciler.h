@@ -158,13 +158,16 @@ class Controller::Impl {
   int64_t resync_ticks_ = 0;
   std::thread thread_;
 
+  // Probe results since the last wake (id → passed), taken in at the next
+  // (at most a second later; a transition wakes at once and takes them in).
+  // Guarded by results_mu_, taken after mu_ when both are held.
+  std::mutex results_mu_;
+  std::map<std::string, bool> results_;
+
   // Guarded by mu_.
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<TableChange> inbox_;
-  // Probe results since the last wake (id → passed), taken in at the next
-  // (at most a second later; a transition wakes at once and takes them in).
-  std::map<std::string, bool> results_;
   std::map<std::string, ServiceRegistration> services_;
   uint64_t services_version_ = 0;  // bumped by SetServices
   PublishedDigests digests_;       // our digest and the target sets behind it
